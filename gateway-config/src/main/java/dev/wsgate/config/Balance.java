@@ -1,0 +1,25 @@
+package dev.wsgate.config;
+
+/** How a route picks one of its upstreams for a new session. */
+public enum Balance {
+  /** Each upstream in turn. */
+  ROUND_ROBIN("round-robin"),
+  /** The upstream with the fewest live sessions through this wsgate; ties go in turn. */
+  LEAST_SESSIONS("least-sessions");
+
+  private final String yamlName;
+
+  Balance(String yamlName) {
+    this.yamlName = yamlName;
+  }
+
+  /** The spelling in YAML. */
+  public String yamlName() {
+    return yamlName;
+  }
+
+  @Override
+  public String toString() {
+    return yamlName;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.wsgate.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The effective heartbeat of one leg (client or upstream) of one route, every override applied.
+ *
+ * @param interval  inbound silence after which wsgate sends a ping; {@code 0} disables the heartbeat on this leg
+ * @param timeout   inbound silence after which the peer is evicted; {@code 0} keeps pinging but never evicts
+ * @param mode      ping frames, or text messages
+ * @param text      the messages of {@link HeartbeatMode#TEXT}
+ * @param closeCode the close code sent to an evicted peer
+ */
+public record HeartbeatSettings(
+    Duration interval, Duration timeout, HeartbeatMode mode, TextHeartbeat text, int closeCode) {
+
+  /** 25 s of inbound silence before a ping: under the 30 s that the seeds advise and under every common idle timeout. */
+  public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(25);
+  /** 40 s of inbound silence before eviction: about 1.5 times the interval, as the seeds advise. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(40);
+  /** Ping frames. */
+  public static final HeartbeatMode DEFAULT_MODE = HeartbeatMode.FRAME;
+  /**
+   * 4408, a private code (RFC 6455, 7.4.2) that reads as HTTP 408 Request Timeout: the peer did not answer in time.
+   * A private code tells a heartbeat eviction apart from every registered reason.
+   */
+  public static final int DEFAULT_CLOSE_CODE = 4408;
+
+  public HeartbeatSettings {
+    Objects.requireNonNull(interval, "interval");
+    Objects.requireNonNull(timeout, "timeout");
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(text, "text");
+  }
+
+  public static HeartbeatSettings defaults() {
+    return new HeartbeatSettings(DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_MODE, TextHeartbeat.defaults(),
+        DEFAULT_CLOSE_CODE);
+  }
+
+  /** False when {@code interval} is 0: wsgate neither pings nor evicts on this leg. */
+  public boolean enabled() {
+    return !interval.isZero();
+  }
+
+  /** True when a silent peer is evicted, that is when the heartbeat is enabled and {@code timeout} is not 0. */
+  public boolean evicts() {
+    return enabled() && !timeout.isZero();
+  }
+}

@@ -1,0 +1,48 @@
+package dev.wsgate.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One route ({@code routes[i]}): which requests it takes, where it sends them, and how it keeps them alive.
+ *
+ * @param path      the path prefix it matches, from {@code /}; the longest matching prefix wins
+ * @param host      the {@code Host} it matches (exact, or {@code *.example.com}), or any host when empty
+ * @param upstreams one or more {@code ws://} or {@code wss://} URIs
+ * @param balance   how an upstream is chosen for a new session
+ * @param headers   request headers passed on or added
+ * @param heartbeat the effective heartbeat of each leg
+ * @param maxIdle   a session with no application data either way for this long is closed; {@code 0} disables it
+ */
+public record RouteConfig(
+    String path,
+    Optional<String> host,
+    List<URI> upstreams,
+    Balance balance,
+    HeaderRules headers,
+    Heartbeats heartbeat,
+    Duration maxIdle) {
+
+  /** Each upstream in turn. */
+  public static final Balance DEFAULT_BALANCE = Balance.ROUND_ROBIN;
+  /** 0: sessions are not closed for want of application data; heartbeats alone keep them. */
+  public static final Duration DEFAULT_MAX_IDLE = Duration.ZERO;
+
+  public RouteConfig {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(host, "host");
+    upstreams = List.copyOf(upstreams);
+    Objects.requireNonNull(balance, "balance");
+    Objects.requireNonNull(headers, "headers");
+    Objects.requireNonNull(heartbeat, "heartbeat");
+    Objects.requireNonNull(maxIdle, "maxIdle");
+  }
+
+  /** A short name for logs and metrics: {@code host/path}, or the path alone when any host matches. */
+  public String id() {
+    return host.map(h -> h + path).orElse(path);
+  }
+}

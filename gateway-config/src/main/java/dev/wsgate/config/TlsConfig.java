@@ -1,0 +1,18 @@
+package dev.wsgate.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * TLS for the client-facing listener ({@code server.tls}). Both files are PEM; they were read and checked to match
+ * when the configuration was loaded.
+ *
+ * @param cert the certificate chain, leaf first, resolved against the configuration file's directory
+ * @param key  the private key in PKCS#8 ({@code BEGIN PRIVATE KEY}), unencrypted
+ */
+public record TlsConfig(Path cert, Path key) {
+  public TlsConfig {
+    Objects.requireNonNull(cert, "cert");
+    Objects.requireNonNull(key, "key");
+  }
+}

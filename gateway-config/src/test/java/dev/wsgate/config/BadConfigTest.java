@@ -1,0 +1,499 @@
+package dev.wsgate.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad configurations and the exact errors each one gets: every error at once, each with its line, column, YAML
+ * path, the value and the rule.
+ */
+class BadConfigTest {
+
+  /** A route that is valid on its own, to append where a case is about something else. */
+  private static final String ROUTE = "routes:\n  - path: /\n    upstreams: [ws://backend:8000]\n";
+
+  private static final Map<String, String> ENV = Map.of("PORT", "9000", "EMPTY", "");
+
+  static Stream<Arguments> cases() {
+    return Stream.of(
+        // ----- keys
+        bad("unknown key, with the nearest known key", """
+            heartbeat:
+              intervall: 25s
+            """ + ROUTE,
+            "2:3: heartbeat.intervall: unknown key (did you mean interval?)"),
+        bad("unknown key, nothing near it", """
+            server:
+              colour: blue
+            """ + ROUTE,
+            "2:3: server.colour: unknown key (expected one of: listen, admin, max-connections, max-frame-size, "
+                + "handshake-timeout, allowed-origins, tls)"),
+        bad("unknown top-level key", """
+            rotues: []
+            """ + ROUTE,
+            "1:1: rotues: unknown key (did you mean routes?)"),
+        bad("duplicate key", """
+            server:
+              listen: :8080
+              listen: :8081
+            """ + ROUTE,
+            "3:3: server.listen: duplicate key (first at line 2)"),
+        bad("a list where a mapping belongs", """
+            server:
+              - listen: :8080
+            """ + ROUTE,
+            "2:3: server: a list (expected: a mapping of listen, admin, max-connections, max-frame-size, "
+                + "handshake-timeout, allowed-origins, tls)"),
+        bad("a scalar document", """
+            just a string
+            """,
+            "1:1: just a string (expected: a mapping with server, heartbeat, intermediaries, routes, shutdown)"),
+
+        // ----- durations
+        bad("duration without unit", """
+            heartbeat:
+              interval: 25
+            """ + ROUTE,
+            "2:13: heartbeat.interval: 25 (expected: a duration with a unit, such as 25s; units: ms, s, m, h)"),
+        bad("negative duration", """
+            shutdown:
+              drain-timeout: -5s
+            """ + ROUTE,
+            "2:18: shutdown.drain-timeout: -5s (expected: a duration such as 25s, or 0 to disable; a duration "
+                + "cannot be negative)"),
+        bad("zero where zero is not allowed", """
+            server:
+              handshake-timeout: 0
+            """ + ROUTE,
+            "2:22: server.handshake-timeout: 0 (expected: a duration above 0, such as 5s; 0 is not allowed here)"),
+        bad("unknown duration unit", """
+            routes:
+              - path: /
+                upstreams: [ws://backend:8000]
+                max-idle: 3 days
+            """,
+            "4:15: routes[0].max-idle: 3 days (expected: a duration such as 25s, or 0 to disable; units: ms, s, m, "
+                + "h)"),
+        bad("duration given as a list", """
+            heartbeat:
+              timeout: [40s]
+            """ + ROUTE,
+            "2:12: heartbeat.timeout: a list (expected: a duration such as 25s, or 0 to disable)"),
+        bad("duration without a value", """
+            heartbeat:
+              timeout:
+            """ + ROUTE,
+            "2:11: heartbeat.timeout: no value (expected: a duration such as 25s, or 0 to disable)"),
+
+        // ----- numbers, sizes, choices
+        bad("max-connections not a number", """
+            server:
+              max-connections: lots
+            """ + ROUTE,
+            "2:20: server.max-connections: lots (expected: a whole number from 0 to 1000000, 0 for no limit)"),
+        bad("max-connections negative", """
+            server:
+              max-connections: -1
+            """ + ROUTE,
+            "2:20: server.max-connections: -1 (expected: a whole number from 0 to 1000000, 0 for no limit)"),
+        bad("frame size with a decimal unit", """
+            server:
+              max-frame-size: 64KB
+            """ + ROUTE,
+            "2:19: server.max-frame-size: 64KB (expected: a size from 125 bytes to 64MiB, such as 64KiB or 1MiB; "
+                + "units: B, KiB, MiB, GiB, powers of 1024)"),
+        bad("frame size above the limit", """
+            server:
+              max-frame-size: 1GiB
+            """ + ROUTE,
+            "2:19: server.max-frame-size: 1GiB (expected: a size from 125 bytes to 64MiB, such as 64KiB or 1MiB)"),
+        bad("unknown balance, with a suggestion", """
+            routes:
+              - path: /
+                upstreams: [ws://backend:8000]
+                balance: round_robin
+            """,
+            "4:14: routes[0].balance: round_robin (expected: round-robin or least-sessions; did you mean "
+                + "round-robin?)"),
+        bad("unknown heartbeat mode", """
+            heartbeat:
+              mode: json
+            """ + ROUTE,
+            "2:9: heartbeat.mode: json (expected: frame or text)"),
+        bad("close code that must never be sent", """
+            heartbeat:
+              client:
+                close-code: 1006
+            """ + ROUTE,
+            "3:17: heartbeat.client.close-code: 1006 (expected: a close code that may be sent: 1000-1003, "
+                + "1007-1014 or 3000-4999; 1006 must never be sent in a close frame)"),
+        bad("close code out of range", """
+            heartbeat:
+              close-code: 5000
+            """ + ROUTE,
+            "2:15: heartbeat.close-code: 5000 (expected: a close code that may be sent: 1000-1003, 1007-1014 or "
+                + "3000-4999)"),
+        bad("text ping that YAML read as a mapping", """
+            heartbeat:
+              mode: text
+              text:
+                ping: {"type":"ping"}
+            """ + ROUTE,
+            "4:11: heartbeat.text.ping: a mapping (expected: a text message, such as '{\"type\":\"ping\"}'; "
+                + "quote it when it is JSON: '{\"type\":\"ping\"}')"),
+
+        // ----- addresses
+        bad("listen port out of range", """
+            server:
+              listen: 0.0.0.0:99999
+            """ + ROUTE,
+            "2:11: server.listen: 0.0.0.0:99999 (expected: HOST:PORT, [IPv6]:PORT or :PORT, with a port from 0 to "
+                + "65535)"),
+        bad("listen as a bare port", """
+            server:
+              listen: 8080
+            """ + ROUTE,
+            "2:11: server.listen: 8080 (expected: HOST:PORT, [IPv6]:PORT or :PORT, with a port from 0 to 65535; "
+                + "for every interface write :8080)"),
+        bad("IPv6 without brackets", """
+            server:
+              listen: ::1:8080
+            """ + ROUTE,
+            "2:11: server.listen: ::1:8080 (expected: HOST:PORT, [IPv6]:PORT or :PORT, with a port from 0 to "
+                + "65535; put IPv6 in brackets)"),
+        bad("listen and admin on the same address", """
+            server:
+              listen: 0.0.0.0:8080
+              admin: 127.0.0.1:8080
+            """ + ROUTE,
+            "3:10: server.admin: 127.0.0.1:8080 (expected: an address apart from server.listen 0.0.0.0:8080; both "
+                + "cannot hold one port)"),
+        bad("origin with a path", """
+            server:
+              allowed-origins: [https://app.example.com/login]
+            """ + ROUTE,
+            "2:21: server.allowed-origins[0]: https://app.example.com/login (expected: an origin, "
+                + "SCHEME://HOST[:PORT] without a path, such as https://app.example.com or https://*.example.com; "
+                + "or * for any)"),
+
+        // ----- routes
+        bad("no routes key", """
+            server:
+              listen: :8080
+            """,
+            "1:1: missing routes (expected: a list of at least one route, each with a path and upstreams)"),
+        bad("empty routes", """
+            routes: []
+            """,
+            "1:9: routes: no routes (expected: at least one route, each with a path and upstreams)"),
+        bad("upstream with a scheme other than ws or wss", """
+            routes:
+              - path: /chat
+                upstreams: [ftp://x]
+            """,
+            "3:17: routes[0].upstreams[0]: ftp://x (expected: ws:// or wss://)"),
+        bad("upstream written as http", """
+            routes:
+              - path: /chat
+                upstreams: [http://backend:8000]
+            """,
+            "3:17: routes[0].upstreams[0]: http://backend:8000 (expected: ws:// or wss://; for http:// write ws://)"),
+        bad("upstream with a query", """
+            routes:
+              - path: /chat
+                upstreams: ["ws://backend:8000/?token=1"]
+            """,
+            "3:17: routes[0].upstreams[0]: ws://backend:8000/?token=1 (expected: a ws:// or wss:// URI without user "
+                + "info, query or fragment; the client's query is passed on)"),
+        bad("empty upstream list", """
+            routes:
+              - path: /chat
+                upstreams: []
+            """,
+            "3:16: routes[0].upstreams: [] (expected: at least one ws:// or wss:// URI)"),
+        bad("route without path and upstreams", """
+            routes:
+              - balance: round-robin
+            """,
+            "2:5: routes[0]: missing path (expected: a path prefix such as /chat)",
+            "2:5: routes[0]: missing upstreams (expected: a list of at least one ws:// or wss:// URI)"),
+        bad("path without a leading slash", """
+            routes:
+              - path: chat
+                upstreams: [ws://backend:8000]
+            """,
+            "2:11: routes[0].path: chat (expected: a path prefix from /, such as /chat, without spaces, ?, #, // or "
+                + "dot segments)"),
+        bad("duplicate route, trailing slash aside", """
+            routes:
+              - path: /chat
+                upstreams: [ws://a:8000]
+              - path: /chat/
+                upstreams: [ws://b:8000]
+            """,
+            "4:11: routes[1].path: /chat on any host (expected: each path and host once; routes[0] has it already)"),
+        bad("same path on different hosts is fine, on the same host is not", """
+            routes:
+              - path: /chat
+                host: a.example.com
+                upstreams: [ws://a:8000]
+              - path: /chat
+                host: b.example.com
+                upstreams: [ws://b:8000]
+              - path: /chat
+                host: A.example.com
+                upstreams: [ws://c:8000]
+            """,
+            "8:11: routes[2].path: /chat on host a.example.com (expected: each path and host once; routes[0] has it "
+                + "already)"),
+        bad("host with a port", """
+            routes:
+              - path: /
+                host: example.com:443
+                upstreams: [ws://a:8000]
+            """,
+            "3:11: routes[0].host: example.com:443 (expected: a host name such as chat.example.com or "
+                + "*.example.com; without a port)"),
+        bad("hop-by-hop header added", """
+            routes:
+              - path: /
+                upstreams: [ws://a:8000]
+                headers:
+                  add:
+                    Connection: keep-alive
+                    X-Gateway: wsgate
+            """,
+            "6:9: routes[0].headers.add.Connection: Connection (expected: a header that wsgate does not manage "
+                + "itself; hop-by-hop, handshake and X-Forwarded-* headers are set by wsgate)"),
+        bad("header name that is not a token", """
+            routes:
+              - path: /
+                upstreams: [ws://a:8000]
+                headers:
+                  forward: ["X Tenant"]
+            """,
+            "5:17: routes[0].headers.forward[0]: X Tenant (expected: a header name, letters, digits and "
+                + "!#$%&'*+-.^_`|~)"),
+
+        // ----- environment
+        bad("unset variable without default", """
+            server:
+              listen: :${LISTEN_PORT}
+            """ + ROUTE,
+            "2:11: server.listen: ${LISTEN_PORT}: environment variable LISTEN_PORT is not set (expected: set it, or "
+                + "give a default: ${LISTEN_PORT:-value})"),
+        bad("malformed variable", """
+            server:
+              listen: :${PORT
+            """ + ROUTE,
+            "2:11: server.listen: unterminated ${ (expected: ${NAME} or ${NAME:-default}; write $${ for a literal "
+                + "${)"),
+        bad("substituted value checked like any other", """
+            server:
+              listen: :${EMPTY:-70000}
+            """ + ROUTE,
+            "2:11: server.listen: :70000 (expected: HOST:PORT, [IPv6]:PORT or :PORT, with a port from 0 to 65535)"),
+
+        // ----- heartbeat budget
+        bad("interval not below timeout", """
+            heartbeat:
+              interval: 30s
+              timeout: 30s
+            """ + ROUTE,
+            "3:12: heartbeat: interval 30s >= timeout 30s (expected: interval < timeout; about 1.5 x interval, 45s, "
+                + "is usual)"),
+        bad("route timeout over the idle timeout, on one leg", """
+            intermediaries:
+              idle-timeout: 30s
+            heartbeat:
+              interval: 10s
+              timeout: 20s
+            routes:
+              - path: /
+                upstreams: [ws://a:8000]
+                heartbeat:
+                  client:
+                    timeout: 40s
+            """,
+            "11:18: routes[0].heartbeat.client: timeout 40s + margin 5s > intermediaries.idle-timeout 30s "
+                + "(expected: timeout <= 25s)"),
+        bad("a global timeout over the idle timeout is reported once, not per route and leg", """
+            intermediaries:
+              idle-timeout: 30s
+            heartbeat:
+              interval: 10s
+              timeout: 28s
+            routes:
+              - path: /a
+                upstreams: [ws://a:8000]
+              - path: /b
+                upstreams: [ws://b:8000]
+            """,
+            "5:12: heartbeat: timeout 28s + margin 5s > intermediaries.idle-timeout 30s (expected: timeout <= 25s)"),
+        bad("the margin shrinks for short idle timeouts", """
+            intermediaries:
+              idle-timeout: 3s
+            heartbeat:
+              interval: 1s
+              timeout: 2500ms
+            """ + ROUTE,
+            "5:12: heartbeat: timeout 2.5s + margin 600ms > intermediaries.idle-timeout 3s (expected: timeout <= "
+                + "2.4s)"),
+        bad("the default timeout against a short idle timeout", """
+            intermediaries:
+              idle-timeout: 30s
+            """ + ROUTE,
+            "2:17: intermediaries.idle-timeout: 30s is shorter than the default heartbeat timeout 40s + margin 5s "
+                + "(expected: heartbeat.timeout <= 25s, or idle-timeout >= 45s)"),
+        bad("heartbeat off with an intermediary in the path", """
+            heartbeat:
+              upstream:
+                interval: 0
+            """ + ROUTE,
+            "3:15: heartbeat.upstream: interval 0 turns the heartbeat off, but intermediaries.idle-timeout 60s "
+                + "would cut a quiet session (expected: an interval below 55s, or intermediaries.idle-timeout: 0 "
+                + "when nothing in the path cuts idle connections)"),
+        bad("keep-alive without eviction still has to ping in time", """
+            heartbeat:
+              interval: 58s
+              timeout: 0
+            """ + ROUTE,
+            "2:13: heartbeat: interval 58s + margin 5s > intermediaries.idle-timeout 60s (expected: interval <= "
+                + "55s)"),
+
+        // ----- TLS
+        bad("TLS files missing", """
+            server:
+              tls:
+                cert: nowhere/cert.pem
+                key: nowhere/key.pem
+            """ + ROUTE,
+            "3:11: server.tls.cert: {dir}/nowhere/cert.pem: no such file",
+            "4:10: server.tls.key: {dir}/nowhere/key.pem: no such file"),
+        bad("TLS without a key", """
+            server:
+              tls:
+                cert: tls/rsa-cert.pem
+            """ + ROUTE,
+            "3:5: server.tls: missing key (expected: both cert and key, PEM files)"),
+        bad("TLS key in PKCS#1", """
+            server:
+              tls:
+                cert: tls/rsa-cert.pem
+                key: tls/rsa-pkcs1-key.pem
+            """ + ROUTE,
+            "4:10: server.tls.key: {dir}/tls/rsa-pkcs1-key.pem: a PKCS#1 RSA key (expected: PKCS#8, -----BEGIN "
+                + "PRIVATE KEY-----; convert it with: openssl pkcs8 -topk8 -nocrypt -in rsa-pkcs1-key.pem -out "
+                + "key-pkcs8.pem)"),
+        bad("TLS key of another certificate", """
+            server:
+              tls:
+                cert: tls/rsa-cert.pem
+                key: tls/other-rsa-key.pem
+            """ + ROUTE,
+            "4:10: server.tls.key: {dir}/tls/other-rsa-key.pem: does not match the certificate "
+                + "{dir}/tls/rsa-cert.pem (expected: the private key of the first certificate in server.tls.cert)"),
+        bad("TLS certificate that is a key", """
+            server:
+              tls:
+                cert: tls/rsa-key.pem
+                key: tls/rsa-key.pem
+            """ + ROUTE,
+            "3:11: server.tls.cert: {dir}/tls/rsa-key.pem: no certificate in it (expected: a PEM file with -----BEGIN "
+                + "CERTIFICATE-----)"),
+
+        // ----- several errors from one file, reported together in file order
+        bad("many mistakes in one file", """
+            server:
+              listen: 0.0.0.0:8080
+              admin: 0.0.0.0:8080
+              max-connections: lots
+            heartbeat:
+              intervall: 25s
+              timeout: 25
+            intermediaries:
+              idle-timeout: 30s
+            routes:
+              - path: /chat
+                upstreams: [ftp://x, "ws://ok:9000"]
+                balance: random
+              - path: chat
+                upstreams: [ws://a]
+                heartbeat:
+                  client:
+                    timeout: 40s
+                max-idle: ${NOPE}
+            shutdown:
+              drain-timeout: -5s
+            """,
+            "3:10: server.admin: 0.0.0.0:8080 (expected: an address apart from server.listen 0.0.0.0:8080; both "
+                + "cannot hold one port)",
+            "4:20: server.max-connections: lots (expected: a whole number from 0 to 1000000, 0 for no limit)",
+            "6:3: heartbeat.intervall: unknown key (did you mean interval?)",
+            "7:12: heartbeat.timeout: 25 (expected: a duration with a unit, such as 25s; units: ms, s, m, h)",
+            "12:17: routes[0].upstreams[0]: ftp://x (expected: ws:// or wss://)",
+            "13:14: routes[0].balance: random (expected: round-robin or least-sessions)",
+            "14:11: routes[1].path: chat (expected: a path prefix from /, such as /chat, without spaces, ?, #, // or "
+                + "dot segments)",
+            "18:18: routes[1].heartbeat.client: timeout 40s + margin 5s > intermediaries.idle-timeout 30s "
+                + "(expected: timeout <= 25s)",
+            "19:15: routes[1].max-idle: ${NOPE}: environment variable NOPE is not set (expected: set it, or give a "
+                + "default: ${NOPE:-value})",
+            "21:18: shutdown.drain-timeout: -5s (expected: a duration such as 25s, or 0 to disable; a duration "
+                + "cannot be negative)"),
+
+        // ----- YAML itself
+        bad("YAML syntax error", """
+            server:
+              listen: [1
+            """,
+            "3:1: YAML syntax error: expected ',' or ']', but got <stream end> (while parsing a flow sequence at "
+                + "line 2)"),
+        bad("tab indentation", "server:\n\tlisten: :8080\n",
+            "2:1: YAML syntax error: found character '\\t(TAB)' that cannot start any token. (Do not use "
+                + "\\t(TAB) for indentation) (while scanning for the next token)"),
+        bad("two documents", """
+            routes: []
+            ---
+            routes: []
+            """,
+            "2:1: a second YAML document (expected: one document; remove the second ---)"),
+        bad("empty file", "",
+            "1:1: file is empty (expected: a YAML mapping with at least routes:)"),
+        bad("only comments", "# routes: later\n\n",
+            "1:1: file is empty (expected: a YAML mapping with at least routes:)"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void reportsExactlyTheseErrors(String name, String yaml, List<String> expected) throws URISyntaxException {
+    Path dir = resourceDir();
+    List<String> expectedWithDir = expected.stream().map(e -> "test.yaml:" + e.replace("{dir}", dir.toString()))
+        .toList();
+    assertThatThrownBy(() -> ConfigLoader.withEnvironment(ENV).parse(yaml, "test.yaml", dir))
+        .isInstanceOfSatisfying(ConfigException.class, e ->
+            assertThat(e.errors()).map(ConfigError::toString).containsExactlyElementsOf(expectedWithDir));
+  }
+
+  @org.junit.jupiter.api.Test
+  void thereAreAtLeastThirtyCases() {
+    assertThat(cases().count()).isGreaterThanOrEqualTo(30);
+  }
+
+  static Path resourceDir() throws URISyntaxException {
+    return Path.of(BadConfigTest.class.getResource("/tls/rsa-cert.pem").toURI()).getParent().getParent();
+  }
+
+  private static Arguments bad(String name, String yaml, String... errors) {
+    return Arguments.of(name, yaml, List.of(errors));
+  }
+}
