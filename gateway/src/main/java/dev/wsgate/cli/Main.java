@@ -1,0 +1,77 @@
+package dev.wsgate.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar wsgate.jar}: runs the gateway, or checks a configuration file.
+ *
+ * <p>Exit codes: 0 success, 1 a configuration or start-up error (the message says which), 2 a usage error.
+ */
+@Command(
+    name = "wsgate",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+        "A WebSocket gateway that keeps every hop alive: it proxies WebSocket sessions to upstreams chosen by route,",
+        "pings both legs, evicts dead peers and closes sessions before any proxy's idle timeout cuts them.",
+        "",
+        "Without --config it starts a demo: ws://localhost:8080/echo in front of a built-in echo upstream."},
+    subcommands = {CheckConfigCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:success", "1:configuration or start-up error", "2:usage error"})
+public final class Main implements Callable<Integer> {
+
+  /** Exit code of a configuration or start-up error. */
+  static final int EXIT_ERROR = 1;
+
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+      description = "The YAML configuration to run. Without it, the embedded demo configuration runs.")
+  Path config;
+
+  @Option(names = "--debug", description = "Print stack traces with errors.")
+  boolean debug;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line with the given output streams and returns the exit code (for tests). */
+  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      boolean debug = parseResult.hasMatchedOption("--debug")
+          || (parseResult.hasSubcommand() && parseResult.subcommand().hasMatchedOption("--debug"));
+      commandLine.getErr().println("wsgate: " + describe(e));
+      if (debug) {
+        e.printStackTrace(commandLine.getErr());
+      } else {
+        commandLine.getErr().println("(run with --debug for the stack trace)");
+      }
+      commandLine.getErr().flush();
+      return EXIT_ERROR;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    return new RunCommand(config, spec.commandLine().getOut(), spec.commandLine().getErr()).call();
+  }
+
+  static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+}

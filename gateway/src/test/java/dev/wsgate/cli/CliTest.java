@@ -1,0 +1,95 @@
+package dev.wsgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void checkConfigPrintsTheEffectiveConfigurationAndExitsZero() throws IOException {
+    Path file = Files.writeString(dir.resolve("ok.yaml"), """
+        routes:
+          - path: /chat
+            upstreams: [ws://backend:8000]
+        """);
+    CliRun run = CliRun.of("check-config", file.toString());
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.err()).isEmpty();
+    assertThat(run.out())
+        .contains("listen: 0.0.0.0:8080")
+        .contains("- path: /chat")
+        .contains("interval: 25s")
+        .endsWith("# " + file + ": configuration OK\n");
+  }
+
+  @Test
+  void checkConfigPrintsEveryErrorAndExitsOne() throws IOException {
+    Path file = Files.writeString(dir.resolve("bad.yaml"), """
+        heartbeat:
+          intervall: 25s
+        routes:
+          - path: /chat
+            upstreams: [ftp://x]
+        """);
+    CliRun run = CliRun.of("check-config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).isEqualTo(
+        file + ":2:3: heartbeat.intervall: unknown key (did you mean interval?)\n"
+            + file + ":5:17: routes[0].upstreams[0]: ftp://x (expected: ws:// or wss://)\n"
+            + file + ": 2 errors, configuration refused\n");
+  }
+
+  @Test
+  void missingFileIsOneLineAndExitsOne() {
+    CliRun run = CliRun.of("check-config", dir.resolve("none.yaml").toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo(dir.resolve("none.yaml") + ":1:1: no such file\n"
+        + dir.resolve("none.yaml") + ": 1 error, configuration refused\n");
+  }
+
+  @Test
+  void runRefusesABadConfigurationTheSameWay() throws IOException {
+    Path file = Files.writeString(dir.resolve("bad.yaml"), "routes: []\n");
+    CliRun run = CliRun.of("--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith(file + ":1:9: routes: no routes");
+    assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  void help() {
+    CliRun run = CliRun.of("--help");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("Usage: wsgate").contains("--config=FILE").contains("check-config");
+  }
+
+  @Test
+  void checkConfigHelp() {
+    CliRun run = CliRun.of("check-config", "--help");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("Usage: wsgate check-config").contains("FILE");
+  }
+
+  @Test
+  void version() {
+    CliRun run = CliRun.of("--version");
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).startsWith("wsgate ").doesNotContain("unknown");
+  }
+
+  @Test
+  void usageErrorsExitTwo() {
+    CliRun run = CliRun.of("--no-such-option");
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("Unknown option: '--no-such-option'");
+  }
+}
