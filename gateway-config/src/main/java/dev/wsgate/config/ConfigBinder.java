@@ -25,9 +25,11 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 final class ConfigBinder {
 
-  static final List<String> ROOT_KEYS = List.of("server", "heartbeat", "intermediaries", "routes", "shutdown");
+  static final List<String> ROOT_KEYS = List.of("server", "upstream", "heartbeat", "intermediaries", "routes",
+      "shutdown");
   static final List<String> SERVER_KEYS = List.of("listen", "admin", "max-connections", "max-frame-size",
-      "handshake-timeout", "allowed-origins", "tls");
+      "handshake-timeout", "allowed-origins", "tls", "write-buffer-high-water-mark", "close-timeout");
+  static final List<String> UPSTREAM_KEYS = List.of("connect-timeout", "ca-file", "failure-backoff");
   static final List<String> TLS_KEYS = List.of("cert", "key");
   static final List<String> INTERMEDIARIES_KEYS = List.of("idle-timeout");
   static final List<String> ROUTE_KEYS = List.of("path", "host", "upstreams", "balance", "headers", "heartbeat",
@@ -77,6 +79,7 @@ final class ConfigBinder {
     }
     YamlMapping top = YamlMapping.read(rootAt, ROOT_KEYS, problems);
     ServerConfig server = server(top.get("server"));
+    UpstreamConfig upstream = upstream(top.get("upstream"));
     Scope global = scope(top.get("heartbeat"), HeartbeatLayer.defaults(), HeartbeatLayer.defaults());
     // Where a budget error caused by a built-in default is reported: the idle timeout, written or not.
     At idleAt = new At(root, "intermediaries.idle-timeout");
@@ -101,7 +104,7 @@ final class ConfigBinder {
     if (server == null) {
       return null;
     }
-    return new GatewayConfig(server, global.effective(), intermediaries, routes, shutdown);
+    return new GatewayConfig(server, upstream, global.effective(), intermediaries, routes, shutdown);
   }
 
   // ---------------------------------------------------------------------------------------------------- server
@@ -137,7 +140,50 @@ final class ConfigBinder {
     }
     List<String> origins = m.has("allowed-origins") ? origins(m.get("allowed-origins")) : List.of();
     Optional<TlsConfig> tls = m.has("tls") && !m.get("tls").isNull() ? tls(m.get("tls")) : Optional.empty();
-    return new ServerConfig(listen, admin, maxConnections, maxFrameSize, handshakeTimeout, origins, tls);
+    int highWaterMark = d.writeBufferHighWaterMark();
+    if (m.has("write-buffer-high-water-mark")) {
+      Long size = values.size(m.get("write-buffer-high-water-mark"), ServerConfig.MIN_WRITE_BUFFER_HIGH_WATER_MARK,
+          ServerConfig.MAX_WRITE_BUFFER_HIGH_WATER_MARK);
+      highWaterMark = size == null ? highWaterMark : size.intValue();
+    }
+    Duration closeTimeout = d.closeTimeout();
+    if (m.has("close-timeout")) {
+      closeTimeout = orDefault(values.duration(m.get("close-timeout"), Values.DurationRule.POSITIVE), closeTimeout);
+    }
+    return new ServerConfig(listen, admin, maxConnections, maxFrameSize, handshakeTimeout, origins, tls,
+        highWaterMark, closeTimeout);
+  }
+
+  // -------------------------------------------------------------------------------------------------- upstream
+
+  private UpstreamConfig upstream(At at) {
+    UpstreamConfig d = UpstreamConfig.defaults();
+    if (at == null) {
+      return d;
+    }
+    YamlMapping m = YamlMapping.read(at, UPSTREAM_KEYS, problems);
+    Duration connectTimeout = d.connectTimeout();
+    if (m.has("connect-timeout")) {
+      connectTimeout = orDefault(values.duration(m.get("connect-timeout"), Values.DurationRule.POSITIVE),
+          connectTimeout);
+    }
+    Optional<Path> caFile = Optional.empty();
+    if (m.has("ca-file")) {
+      Path ca = file(m.get("ca-file"));
+      if (ca != null) {
+        try {
+          PemFiles.certificates(ca);
+          caFile = Optional.of(ca);
+        } catch (PemFiles.PemException e) {
+          problems.add(m.get("ca-file"), ca + ": " + e.getMessage());
+        }
+      }
+    }
+    Duration backoff = d.failureBackoff();
+    if (m.has("failure-backoff")) {
+      backoff = orDefault(values.duration(m.get("failure-backoff"), Values.DurationRule.ZERO_OR_MORE), backoff);
+    }
+    return new UpstreamConfig(connectTimeout, caFile, backoff);
   }
 
   private List<String> origins(At at) {
@@ -192,14 +238,18 @@ final class ConfigBinder {
       problems.add(m.self(), "missing " + key + " (expected: both cert and key, PEM files)");
       return null;
     }
-    String t = values.text(m.get(key), "the path of a PEM file");
+    return file(m.get(key));
+  }
+
+  private Path file(At at) {
+    String t = values.text(at, "the path of a PEM file");
     if (t == null) {
       return null;
     }
     try {
       return baseDir.resolve(t.strip()).toAbsolutePath().normalize();
     } catch (java.nio.file.InvalidPathException e) {
-      problems.add(m.get(key), t + " (expected: a file path; " + e.getReason() + ")");
+      problems.add(at, t + " (expected: a file path; " + e.getReason() + ")");
       return null;
     }
   }

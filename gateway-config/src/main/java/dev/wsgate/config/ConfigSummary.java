@@ -35,6 +35,16 @@ public final class ConfigSummary {
       line(out, 2, "cert", tls.cert().toString());
       line(out, 2, "key", tls.key().toString());
     }, () -> indent(out, 1).append("# tls: none, clients connect with ws://\n"));
+    line(out, 1, "write-buffer-high-water-mark", DataSizes.format(s.writeBufferHighWaterMark()));
+    line(out, 1, "close-timeout", Durations.format(s.closeTimeout()));
+
+    UpstreamConfig u = c.upstream();
+    out.append("upstream:\n");
+    line(out, 1, "connect-timeout", Durations.format(u.connectTimeout()));
+    u.caFile().ifPresentOrElse(ca -> line(out, 1, "ca-file", ca.toString()),
+        () -> indent(out, 1).append("# ca-file: none, wss:// upstreams are checked against the system trust store\n"));
+    line(out, 1, "failure-backoff", Durations.format(u.failureBackoff()),
+        u.failureBackoff().isZero() ? "off" : null);
 
     IntermediariesConfig im = c.intermediaries();
     out.append("intermediaries:\n");

@@ -9,6 +9,7 @@ import java.util.Objects;
  * <p>Instances come from {@link ConfigLoader} and are immutable: every list and map inside is unmodifiable.
  *
  * @param server         the client-facing listener and its limits
+ * @param upstream       how upstreams are connected to
  * @param heartbeat      the heartbeat defaults of every route, per leg (routes may override them)
  * @param intermediaries what sits between wsgate and its peers, and so bounds how long a leg may stay silent
  * @param routes         the routes, in the order of the file; matching is by longest path prefix, not by order
@@ -16,6 +17,7 @@ import java.util.Objects;
  */
 public record GatewayConfig(
     ServerConfig server,
+    UpstreamConfig upstream,
     Heartbeats heartbeat,
     IntermediariesConfig intermediaries,
     List<RouteConfig> routes,
@@ -23,6 +25,7 @@ public record GatewayConfig(
 
   public GatewayConfig {
     Objects.requireNonNull(server, "server");
+    Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(heartbeat, "heartbeat");
     Objects.requireNonNull(intermediaries, "intermediaries");
     routes = List.copyOf(routes);

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param handshakeTimeout how long a client may take to send a complete upgrade request
  * @param allowedOrigins   the {@code Origin} values accepted; empty means any origin (and none)
  * @param tls              the certificate and key when clients connect with {@code wss://}
+ * @param writeBufferHighWaterMark bytes queued toward one peer above which wsgate stops reading from the other
+ * @param closeTimeout     how long a peer gets to answer a close frame before its connection is closed
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -23,7 +25,9 @@ public record ServerConfig(
     int maxFrameSize,
     Duration handshakeTimeout,
     List<String> allowedOrigins,
-    Optional<TlsConfig> tls) {
+    Optional<TlsConfig> tls,
+    int writeBufferHighWaterMark,
+    Duration closeTimeout) {
 
   /** {@code 0.0.0.0:8080}: every IPv4 interface, port 8080. */
   public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", 8080);
@@ -42,17 +46,31 @@ public record ServerConfig(
   /** 10 s: a client that has not sent its whole upgrade request by then is disconnected (slowloris). */
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * 64 KiB, Netty's own default: per direction of a session, the bytes wsgate queues toward a peer that does not
+   * read before it stops reading from the other peer. The resume mark is half of it.
+   */
+  public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 64 << 10;
+  /** The smallest {@code server.write-buffer-high-water-mark}: 1 KiB. */
+  public static final int MIN_WRITE_BUFFER_HIGH_WATER_MARK = 1 << 10;
+  /** The largest {@code server.write-buffer-high-water-mark}: 64 MiB. */
+  public static final int MAX_WRITE_BUFFER_HIGH_WATER_MARK = 64 << 20;
+  /** 5 s for a peer to answer a close frame, as in Python {@code websockets} and browsers. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
     allowedOrigins = List.copyOf(allowedOrigins);
     Objects.requireNonNull(tls, "tls");
+    Objects.requireNonNull(closeTimeout, "closeTimeout");
   }
 
   /** The configuration of {@code server:} when the file does not have one. */
   public static ServerConfig defaults() {
     return new ServerConfig(DEFAULT_LISTEN, DEFAULT_ADMIN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_SIZE,
-        DEFAULT_HANDSHAKE_TIMEOUT, List.of(), Optional.empty());
+        DEFAULT_HANDSHAKE_TIMEOUT, List.of(), Optional.empty(), DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK,
+        DEFAULT_CLOSE_TIMEOUT);
   }
 }

@@ -135,7 +135,7 @@ final class Values {
 
   /** A size in bytes, between {@code min} and {@code max}. */
   Long size(At at, long min, long max) {
-    String expected = "a size from " + DataSizes.format(min) + " bytes to " + DataSizes.format(max)
+    String expected = "a size from " + bytes(min) + " to " + bytes(max)
         + ", such as 64KiB or 1MiB";
     String t = text(at, expected);
     if (t == null) {
@@ -151,6 +151,11 @@ final class Values {
       problems.add(at, t + " (expected: " + expected + ")");
     }
     return null;
+  }
+
+  private static String bytes(long n) {
+    String s = DataSizes.format(n);
+    return s.chars().allMatch(Character::isDigit) ? s + " bytes" : s;
   }
 
   Boolean bool(At at) {

@@ -36,7 +36,7 @@ class BadConfigTest {
               colour: blue
             """ + ROUTE,
             "2:3: server.colour: unknown key (expected one of: listen, admin, max-connections, max-frame-size, "
-                + "handshake-timeout, allowed-origins, tls)"),
+                + "handshake-timeout, allowed-origins, tls, write-buffer-high-water-mark, close-timeout)"),
         bad("unknown top-level key", """
             rotues: []
             """ + ROUTE,
@@ -52,11 +52,12 @@ class BadConfigTest {
               - listen: :8080
             """ + ROUTE,
             "2:3: server: a list (expected: a mapping of listen, admin, max-connections, max-frame-size, "
-                + "handshake-timeout, allowed-origins, tls)"),
+                + "handshake-timeout, allowed-origins, tls, write-buffer-high-water-mark, close-timeout)"),
         bad("a scalar document", """
             just a string
             """,
-            "1:1: just a string (expected: a mapping with server, heartbeat, intermediaries, routes, shutdown)"),
+            "1:1: just a string (expected: a mapping with server, upstream, heartbeat, intermediaries, routes, "
+                + "shutdown)"),
 
         // ----- durations
         bad("duration without unit", """
@@ -184,6 +185,24 @@ class BadConfigTest {
             "2:21: server.allowed-origins[0]: https://app.example.com/login (expected: an origin, "
                 + "SCHEME://HOST[:PORT] without a path, such as https://app.example.com or https://*.example.com; "
                 + "or * for any)"),
+
+        bad("write buffer below its minimum", """
+            server:
+              write-buffer-high-water-mark: 100
+            """ + ROUTE,
+            "2:33: server.write-buffer-high-water-mark: 100 (expected: a size from 1KiB to 64MiB, such as "
+                + "64KiB or 1MiB)"),
+        bad("upstream keys", """
+            upstream:
+              connect-timeout: 0
+              failure-backoff: soon
+              ca-file: tls/rsa-key.pem
+            """ + ROUTE,
+            "2:20: upstream.connect-timeout: 0 (expected: a duration above 0, such as 5s; 0 is not allowed here)",
+            "3:20: upstream.failure-backoff: soon (expected: a duration such as 25s, or 0 to disable; units: ms, s, "
+                + "m, h)",
+            "4:12: upstream.ca-file: {dir}/tls/rsa-key.pem: no certificate in it (expected: a PEM file with "
+                + "-----BEGIN CERTIFICATE-----)"),
 
         // ----- routes
         bad("no routes key", """

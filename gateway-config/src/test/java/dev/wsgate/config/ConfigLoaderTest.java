@@ -30,6 +30,7 @@ class ConfigLoaderTest {
             upstreams: [ws://backend:8000]
         """);
     assertThat(c.server()).isEqualTo(ServerConfig.defaults());
+    assertThat(c.upstream()).isEqualTo(UpstreamConfig.defaults());
     assertThat(c.intermediaries()).isEqualTo(IntermediariesConfig.defaults());
     assertThat(c.shutdown()).isEqualTo(ShutdownConfig.defaults());
     assertThat(c.heartbeat()).isEqualTo(Heartbeats.defaults());

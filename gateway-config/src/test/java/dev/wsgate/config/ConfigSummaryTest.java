@@ -23,6 +23,12 @@ class ConfigSummaryTest {
         handshake-timeout: 2.5s
         allowed-origins: ["https://*.example.com", "*"]
         tls: {cert: tls/rsa-cert.pem, key: tls/rsa-key.pem}
+        write-buffer-high-water-mark: 1MiB
+        close-timeout: 1s
+      upstream:
+        connect-timeout: 3s
+        ca-file: tls/ec-cert.pem
+        failure-backoff: 0
       intermediaries:
         idle-timeout: 100s
       heartbeat:

@@ -1,0 +1,33 @@
+package dev.wsgate.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How wsgate connects to upstreams ({@code upstream:}), for every route.
+ *
+ * @param connectTimeout  the most a TCP connect plus WebSocket handshake with an upstream may take; past it the
+ *                        client gets 504
+ * @param caFile          PEM certificates trusted for {@code wss://} upstreams; empty means the system trust store
+ * @param failureBackoff  how long an upstream instance that failed to connect is passed over when another one is
+ *                        available (passive health); {@code 0} never passes one over
+ */
+public record UpstreamConfig(Duration connectTimeout, Optional<Path> caFile, Duration failureBackoff) {
+
+  /** 10 s for the TCP connect and the WebSocket handshake together. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** 10 s: long enough to stop hammering a dead instance, short enough to notice it is back. */
+  public static final Duration DEFAULT_FAILURE_BACKOFF = Duration.ofSeconds(10);
+
+  public UpstreamConfig {
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(caFile, "caFile");
+    Objects.requireNonNull(failureBackoff, "failureBackoff");
+  }
+
+  public static UpstreamConfig defaults() {
+    return new UpstreamConfig(DEFAULT_CONNECT_TIMEOUT, Optional.empty(), DEFAULT_FAILURE_BACKOFF);
+  }
+}

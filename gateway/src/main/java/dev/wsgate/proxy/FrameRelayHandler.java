@@ -1,0 +1,135 @@
+package dev.wsgate.proxy;
+
+import dev.wsgate.config.Leg;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayDeque;
+
+/**
+ * The last wsgate handler of a leg: hands every frame, close, loss of connection and error of its leg to the
+ * {@link ProxySession}, which relays it to the other leg. No frame goes further (to Reactor Netty's bridge).
+ *
+ * <p>The upstream leg is up before the client leg (wsgate completes the upstream handshake first), so until the
+ * session is attached the handler holds what arrives, in order, and replays it on {@link #attach}. Reading is off
+ * until then (Reactor Netty turned auto-read off), so at most one read's worth is held.
+ */
+final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
+
+  /** Marks, among held events, that the connection ended. */
+  private static final Object INACTIVE = new Object();
+
+  private final Leg leg;
+  private ProxySession session;
+  private ArrayDeque<Object> held = new ArrayDeque<>(4);
+  private boolean abandoned;
+
+  FrameRelayHandler(Leg leg) {
+    this.leg = leg;
+  }
+
+  /** Puts a relay handler, and the UTF-8 validator before it, into a leg's pipeline. */
+  static FrameRelayHandler install(Channel channel, Leg leg) {
+    FrameRelayHandler relay = new FrameRelayHandler(leg);
+    ProxyPipeline.addLast(channel.pipeline(), ProxyPipeline.UTF8_VALIDATOR,
+        new io.netty.handler.codec.http.websocketx.Utf8FrameValidator(true));
+    ProxyPipeline.addLast(channel.pipeline(), ProxyPipeline.RELAY, relay);
+    return relay;
+  }
+
+  Leg leg() {
+    return leg;
+  }
+
+  /** Hands this leg to its session and replays what arrived before. Runs on the channel's event loop. */
+  void attach(ProxySession session) {
+    this.session = session;
+    ArrayDeque<Object> before = held;
+    held = null;
+    for (Object event; (event = before.poll()) != null; ) {
+      if (event == INACTIVE) {
+        session.onInactive(leg);
+      } else if (event instanceof Throwable) {
+        session.onError(leg, (Throwable) event);
+      } else {
+        session.onFrame(leg, (WebSocketFrame) event);
+      }
+    }
+    if (!before.isEmpty()) {
+      throw new IllegalStateException("events left over");
+    }
+    session.onReadComplete(leg);
+  }
+
+  /** The session will never start (the client went away during its handshake): drop what is held. */
+  void abandon() {
+    abandoned = true;
+    releaseHeld();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof WebSocketFrame)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    if (session != null) {
+      session.onFrame(leg, (WebSocketFrame) msg);
+    } else if (held != null && !abandoned) {
+      held.add(msg);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (session != null) {
+      session.onReadComplete(leg);
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (session != null) {
+      session.onWritabilityChanged(leg);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (session != null) {
+      session.onInactive(leg);
+    } else if (held != null && !abandoned) {
+      held.add(INACTIVE);
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Never passed on: Reactor Netty would log it and close the channel with a code of its own.
+    if (session != null) {
+      session.onError(leg, cause);
+    } else if (held != null && !abandoned) {
+      held.add(cause);
+    }
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    releaseHeld();
+  }
+
+  private void releaseHeld() {
+    if (held != null) {
+      for (Object event; (event = held.poll()) != null; ) {
+        ReferenceCountUtil.release(event);
+      }
+    }
+  }
+}

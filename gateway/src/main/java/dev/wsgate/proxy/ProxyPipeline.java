@@ -1,0 +1,38 @@
+package dev.wsgate.proxy;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
+import reactor.netty.NettyPipeline;
+
+/**
+ * The names and order of wsgate's handlers in each leg's pipeline, in one place (as Reactor Netty's
+ * {@link NettyPipeline}). After the upgrade both legs, client and upstream, hold, from the network inwards:
+ *
+ * <pre>
+ *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake)
+ *   wsgate.utf8          validates text frames; 1007 on invalid UTF-8
+ *   wsgate.relay         relays frames and closes to the other leg, with backpressure
+ *   reactor.right.reactiveBridge                (Reactor Netty's; sees no frames)
+ * </pre>
+ * Every wsgate handler goes right before Reactor's reactive bridge, in this order. During the upstream handshake
+ * only, the upstream leg also holds {@value SubprotocolCapture#NAME} ({@link SubprotocolCapture}).
+ */
+public final class ProxyPipeline {
+
+  /** Netty's {@code Utf8FrameValidator}. */
+  public static final String UTF8_VALIDATOR = "wsgate.utf8";
+  /** {@link FrameRelayHandler}. */
+  public static final String RELAY = "wsgate.relay";
+
+  private ProxyPipeline() {
+  }
+
+  /** Adds a handler after every wsgate handler already in the pipeline, before Reactor's bridge. */
+  static void addLast(ChannelPipeline pipeline, String name, ChannelHandler handler) {
+    if (pipeline.get(NettyPipeline.ReactiveBridge) != null) {
+      pipeline.addBefore(NettyPipeline.ReactiveBridge, name, handler);
+    } else {
+      pipeline.addLast(name, handler);
+    }
+  }
+}

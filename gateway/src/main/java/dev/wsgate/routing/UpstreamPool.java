@@ -1,0 +1,148 @@
+package dev.wsgate.routing;
+
+import dev.wsgate.config.Balance;
+import dev.wsgate.config.Durations;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upstream instances of one route, how one is picked for a new session, and their passive health: an instance
+ * whose connection failed is passed over for {@code failureBackoff} while another is available, and is back in
+ * use once a connection to it succeeds. Each change of state is logged once.
+ */
+public final class UpstreamPool {
+
+  private static final Logger log = LoggerFactory.getLogger(UpstreamPool.class);
+
+  /** One upstream instance. */
+  public static final class Instance {
+    private final URI uri;
+    private final AtomicInteger sessions = new AtomicInteger();
+    private final AtomicBoolean down = new AtomicBoolean();
+    private volatile long downUntilNanos;
+
+    Instance(URI uri) {
+      this.uri = uri;
+    }
+
+    public URI uri() {
+      return uri;
+    }
+
+    /** Live sessions on this instance through this process. */
+    public int sessions() {
+      return sessions.get();
+    }
+
+    public boolean isDown() {
+      return down.get();
+    }
+
+    public void sessionOpened() {
+      sessions.incrementAndGet();
+    }
+
+    public void sessionClosed() {
+      sessions.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+      return uri.toString();
+    }
+  }
+
+  private final String route;
+  private final List<Instance> instances;
+  private final Balance balance;
+  private final Duration failureBackoff;
+  private final LongSupplier nanoClock;
+  private final AtomicInteger next = new AtomicInteger();
+
+  public UpstreamPool(String route, List<URI> uris, Balance balance, Duration failureBackoff) {
+    this(route, uris, balance, failureBackoff, System::nanoTime);
+  }
+
+  UpstreamPool(String route, List<URI> uris, Balance balance, Duration failureBackoff, LongSupplier nanoClock) {
+    if (uris.isEmpty()) {
+      throw new IllegalArgumentException("a route needs an upstream");
+    }
+    this.route = route;
+    List<Instance> list = new ArrayList<>();
+    for (URI uri : uris) {
+      list.add(new Instance(uri));
+    }
+    this.instances = List.copyOf(list);
+    this.balance = balance;
+    this.failureBackoff = failureBackoff;
+    this.nanoClock = nanoClock;
+  }
+
+  public List<Instance> instances() {
+    return instances;
+  }
+
+  /**
+   * The instance for a new session, passing over {@code exclude} (the instance that just failed, on a retry) and
+   * instances within their failure back-off. When every instance is excluded or backing off, the one whose
+   * back-off ends first is tried anyway: trying beats refusing outright.
+   *
+   * @return an instance, or null when {@code exclude} is the only one
+   */
+  public Instance pick(Instance exclude) {
+    long now = nanoClock.getAsLong();
+    List<Instance> usable = new ArrayList<>(instances.size());
+    for (Instance i : instances) {
+      if (i != exclude && (!i.down.get() || now - i.downUntilNanos >= 0)) {
+        usable.add(i);
+      }
+    }
+    if (usable.isEmpty()) {
+      Instance soonest = null;
+      for (Instance i : instances) {
+        if (i != exclude && (soonest == null || i.downUntilNanos - soonest.downUntilNanos < 0)) {
+          soonest = i;
+        }
+      }
+      return soonest;
+    }
+    int turn = Math.floorMod(next.getAndIncrement(), usable.size());
+    if (balance == Balance.ROUND_ROBIN) {
+      return usable.get(turn);
+    }
+    Instance best = null;
+    for (int k = 0; k < usable.size(); k++) {
+      Instance i = usable.get((turn + k) % usable.size());
+      if (best == null || i.sessions() < best.sessions()) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** A connection to {@code instance} failed: pass it over for the back-off. */
+  public void failed(Instance instance, String why) {
+    if (failureBackoff.isZero()) {
+      return;
+    }
+    instance.downUntilNanos = nanoClock.getAsLong() + failureBackoff.toNanos();
+    if (instance.down.compareAndSet(false, true)) {
+      log.warn("route {}: upstream {} failed ({}); passing it over for {} while another instance is available",
+          route, instance, why, Durations.format(failureBackoff));
+    }
+  }
+
+  /** A connection to {@code instance} succeeded: it is up. */
+  public void succeeded(Instance instance) {
+    if (instance.down.compareAndSet(true, false)) {
+      log.info("route {}: upstream {} is up again", route, instance);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.wsgate.server;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code server.handshake-timeout}: a connection that has not delivered a complete upgrade request within the
+ * timeout is closed, so that slow clients (slowloris) cannot hold connections open. One timer per connection, on its
+ * event loop, cancelled as soon as the request is complete.
+ */
+final class HandshakeTimeout {
+
+  private static final Logger log = LoggerFactory.getLogger(HandshakeTimeout.class);
+  private static final AttributeKey<ScheduledFuture<?>> TIMER = AttributeKey.valueOf("wsgate.handshakeTimer");
+
+  private final Duration timeout;
+  private final Runnable onTimeout;
+
+  HandshakeTimeout(Duration timeout, Runnable onTimeout) {
+    this.timeout = timeout;
+    this.onTimeout = onTimeout;
+  }
+
+  void arm(Channel channel) {
+    ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> {
+      if (channel.isActive()) {
+        log.debug("[{}] no complete upgrade request within the handshake timeout; closing", channel.id().asShortText());
+        onTimeout.run();
+        channel.close();
+      }
+    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    channel.attr(TIMER).set(timer);
+    channel.closeFuture().addListener(f -> timer.cancel(false));
+  }
+
+  static void disarm(Channel channel) {
+    ScheduledFuture<?> timer = channel.attr(TIMER).getAndSet(null);
+    if (timer != null) {
+      timer.cancel(false);
+    }
+  }
+}

@@ -1,0 +1,291 @@
+package dev.wsgate.testing;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * An upstream WebSocket server over plain sockets, driven by the test: it accepts connections on a loopback port,
+ * answers each handshake as told, and hands each connection to the test (or runs an echo loop on it). Every read is
+ * bounded by a timeout.
+ */
+public final class RawUpstream implements Closeable {
+
+  /** How the upstream answers a handshake request. */
+  public interface Answer {
+    /** 101, choosing a subprotocol from the client's list (null for none). */
+    static Answer upgrade(Function<String, String> chooseSubprotocol) {
+      return new Upgrade(chooseSubprotocol);
+    }
+
+    static Answer upgrade() {
+      return new Upgrade(offered -> null);
+    }
+
+    /** An HTTP error instead of 101. */
+    static Answer reject(int status) {
+      return new Reject(status);
+    }
+
+    /** Reads the request and never answers. */
+    static Answer silence() {
+      return new Silence();
+    }
+  }
+
+  record Upgrade(Function<String, String> chooseSubprotocol) implements Answer {
+  }
+
+  record Reject(int status) implements Answer {
+  }
+
+  record Silence() implements Answer {
+  }
+
+  private final ServerSocket server;
+  private final Answer answer;
+  private final boolean echo;
+  private final BlockingQueue<Conn> accepted = new LinkedBlockingQueue<>();
+  private final CopyOnWriteArrayList<Conn> all = new CopyOnWriteArrayList<>();
+  private final Thread acceptor;
+
+  private RawUpstream(Answer answer, boolean echo) throws IOException {
+    this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+    this.answer = answer;
+    this.echo = echo;
+    this.acceptor = new Thread(this::acceptLoop, "raw-upstream-" + server.getLocalPort());
+    this.acceptor.setDaemon(true);
+    this.acceptor.start();
+  }
+
+  /** An upstream whose connections the test drives, taken from {@link #take()}. */
+  public static RawUpstream start(Answer answer) throws IOException {
+    return new RawUpstream(answer, false);
+  }
+
+  /** An upstream that upgrades and echoes every data frame as it came, answers pings and closes. */
+  public static RawUpstream echo() throws IOException {
+    return new RawUpstream(Answer.upgrade(), true);
+  }
+
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  public URI uri() {
+    return URI.create("ws://127.0.0.1:" + port());
+  }
+
+  /** The next accepted (and answered) connection, waiting at most 10 s. */
+  public Conn take() throws InterruptedException {
+    Conn c = accepted.poll(10, TimeUnit.SECONDS);
+    if (c == null) {
+      throw new AssertionError("no connection reached the upstream on port " + port() + " within 10 s");
+    }
+    return c;
+  }
+
+  /** The next accepted connection, or null when none comes within {@code timeout}. */
+  public Conn poll(Duration timeout) throws InterruptedException {
+    return accepted.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void acceptLoop() {
+    while (!server.isClosed()) {
+      try {
+        Socket s = server.accept();
+        s.setSoTimeout((int) RawWebSocket.READ_TIMEOUT.toMillis());
+        s.setTcpNoDelay(true);
+        Thread t = new Thread(() -> serve(s), "raw-upstream-conn-" + s.getPort());
+        t.setDaemon(true);
+        t.start();
+      } catch (IOException e) {
+        return;
+      }
+    }
+  }
+
+  private void serve(Socket s) {
+    try {
+      InputStream in = new BufferedInputStream(s.getInputStream(), 65_536);
+      WsWire.Head request = WsWire.readHead(in);
+      OutputStream out = s.getOutputStream();
+      Conn conn = new Conn(s, in, out, request);
+      all.add(conn);
+      if (answer instanceof Reject) {
+        int status = ((Reject) answer).status();
+        String body = "rejected by test upstream\n";
+        out.write(("HTTP/1.1 " + status + " Test\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n"
+            + body).getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        accepted.add(conn);
+        s.close();
+        return;
+      }
+      if (answer instanceof Silence) {
+        accepted.add(conn);
+        return;
+      }
+      String offered = request.header("sec-websocket-protocol");
+      String chosen = ((Upgrade) answer).chooseSubprotocol().apply(offered);
+      StringBuilder head = new StringBuilder("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + WsWire.accept(request.header("sec-websocket-key"))
+          + "\r\n");
+      if (chosen != null) {
+        head.append("Sec-WebSocket-Protocol: ").append(chosen).append("\r\n");
+      }
+      out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      if (echo) {
+        conn.echoLoop();
+      } else {
+        accepted.add(conn);
+      }
+    } catch (IOException e) {
+      // the test decides what a failed connection means
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    for (Conn c : all) {
+      c.close();
+    }
+  }
+
+  /** One upstream connection, after its handshake answer. */
+  public static final class Conn implements Closeable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final WsWire.Head request;
+
+    Conn(Socket socket, InputStream in, OutputStream out, WsWire.Head request) {
+      this.socket = socket;
+      this.in = in;
+      this.out = out;
+      this.request = request;
+    }
+
+    /** The handshake request wsgate sent. */
+    public WsWire.Head request() {
+      return request;
+    }
+
+    public Socket socket() {
+      return socket;
+    }
+
+    /** Reads a frame; client frames must be masked, so an unmasked one fails the read. */
+    public WsFrame read() throws IOException {
+      return WsWire.readFrame(in);
+    }
+
+    /** The next frame that is not a ping or pong (pings are answered). */
+    public WsFrame readData() throws IOException {
+      while (true) {
+        WsFrame f = read();
+        if (f.opcode() == WsFrame.PING) {
+          send(true, WsFrame.PONG, f.payload());
+        } else if (f.opcode() != WsFrame.PONG) {
+          return f;
+        }
+      }
+    }
+
+    public WsFrame readClose() throws IOException {
+      while (true) {
+        WsFrame f = readData();
+        if (f.opcode() == WsFrame.CLOSE) {
+          return f;
+        }
+      }
+    }
+
+    public void send(boolean fin, int opcode, byte[] payload) throws IOException {
+      synchronized (out) {
+        WsWire.writeFrame(out, fin, 0, opcode, payload, false);
+      }
+    }
+
+    public void sendRaw(boolean fin, int rsv, int opcode, byte[] payload, boolean mask) throws IOException {
+      synchronized (out) {
+        WsWire.writeFrame(out, fin, rsv, opcode, payload, mask);
+      }
+    }
+
+    public void sendText(String text) throws IOException {
+      send(true, WsFrame.TEXT, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void sendClose(int code, String reason) throws IOException {
+      send(true, WsFrame.CLOSE, WsWire.closePayload(code, reason));
+    }
+
+    /** True when wsgate closes this connection within {@code timeout}. */
+    public boolean awaitEof(Duration timeout) throws IOException {
+      socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+      try {
+        while (true) {
+          WsWire.readFrame(in);
+        }
+      } catch (EOFException | SocketException e) {
+        return true;
+      } catch (SocketTimeoutException e) {
+        return false;
+      }
+    }
+
+    /** Closes TCP with a reset. */
+    public void reset() throws IOException {
+      socket.setSoLinger(true, 0);
+      socket.close();
+    }
+
+    void echoLoop() throws IOException {
+      socket.setSoTimeout(0); // an echo waits as long as its client; closing the upstream ends it
+      while (true) {
+        WsFrame f;
+        try {
+          f = read();
+        } catch (EOFException | SocketException gone) {
+          socket.close();
+          return;
+        }
+        switch (f.opcode()) {
+          case WsFrame.PING -> send(true, WsFrame.PONG, f.payload());
+          case WsFrame.PONG -> { }
+          case WsFrame.CLOSE -> {
+            send(true, WsFrame.CLOSE, f.payload());
+            socket.close();
+            return;
+          }
+          default -> send(f.fin(), f.opcode(), f.payload());
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}

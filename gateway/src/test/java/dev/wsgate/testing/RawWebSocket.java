@@ -1,0 +1,220 @@
+package dev.wsgate.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A WebSocket client over a plain socket, byte by byte: any frame, masked or not, any opcode, and every read
+ * bounded by a timeout. The one client for tests about the protocol itself.
+ */
+public final class RawWebSocket implements Closeable {
+
+  /** Every read waits at most this long unless a test says otherwise. */
+  public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+  private final WsWire.Head response;
+
+  private RawWebSocket(Socket socket, WsWire.Head response) throws IOException {
+    this.socket = socket;
+    this.in = new java.io.BufferedInputStream(socket.getInputStream(), 65_536);
+    this.out = socket.getOutputStream();
+    this.response = response;
+  }
+
+  /** Connects and completes a handshake that must succeed (101). */
+  public static RawWebSocket connect(InetSocketAddress address, String pathAndQuery) throws IOException {
+    return connect(address, pathAndQuery, Map.of());
+  }
+
+  public static RawWebSocket connect(InetSocketAddress address, String pathAndQuery, Map<String, String> headers)
+      throws IOException {
+    Socket socket = open(address);
+    String key = WsWire.newKey();
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("Host", "localhost:" + address.getPort());
+    all.put("Upgrade", "websocket");
+    all.put("Connection", "Upgrade");
+    all.put("Sec-WebSocket-Key", key);
+    all.put("Sec-WebSocket-Version", "13");
+    all.putAll(headers);
+    writeRequest(socket.getOutputStream(), "GET " + pathAndQuery + " HTTP/1.1", all);
+    WsWire.Head head = WsWire.readHead(socket.getInputStream());
+    if (head.status() != 101) {
+      socket.close();
+      throw new IOException("expected 101, got " + head.startLine());
+    }
+    if (!WsWire.accept(key).equals(head.header("sec-websocket-accept"))) {
+      socket.close();
+      throw new IOException("bad Sec-WebSocket-Accept: " + head.header("sec-websocket-accept"));
+    }
+    return new RawWebSocket(socket, head);
+  }
+
+  /** Sends one request (the head as given, and no body) and reads the response head and body until EOF. */
+  public static Response request(InetSocketAddress address, String requestLine, Map<String, String> headers)
+      throws IOException {
+    try (Socket socket = open(address)) {
+      writeRequest(socket.getOutputStream(), requestLine, headers);
+      WsWire.Head head = WsWire.readHead(socket.getInputStream());
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      if (head.status() != 101) {
+        try {
+          socket.getInputStream().transferTo(body);
+        } catch (SocketException reset) {
+          // the body so far is enough
+        }
+      }
+      return new Response(head, body.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** An HTTP response head and its body. */
+  public record Response(WsWire.Head head, String body) {
+    public int status() {
+      return head.status();
+    }
+  }
+
+  /** A handshake request as a browser would send it, for {@link #request}. */
+  public static Map<String, String> handshakeHeaders(InetSocketAddress address) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Host", "localhost:" + address.getPort());
+    h.put("Upgrade", "websocket");
+    h.put("Connection", "Upgrade");
+    h.put("Sec-WebSocket-Key", WsWire.newKey());
+    h.put("Sec-WebSocket-Version", "13");
+    return h;
+  }
+
+  public static Socket open(InetSocketAddress address) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(address, (int) READ_TIMEOUT.toMillis());
+    socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+    socket.setTcpNoDelay(true);
+    return socket;
+  }
+
+  private static void writeRequest(OutputStream out, String requestLine, Map<String, String> headers)
+      throws IOException {
+    StringBuilder b = new StringBuilder(requestLine).append("\r\n");
+    headers.forEach((k, v) -> b.append(k).append(": ").append(v).append("\r\n"));
+    b.append("\r\n");
+    out.write(b.toString().getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+  }
+
+  public WsWire.Head response() {
+    return response;
+  }
+
+  public Socket socket() {
+    return socket;
+  }
+
+  // ----------------------------------------------------------------------------------------------- sending
+
+  public void sendText(String text) throws IOException {
+    send(true, WsFrame.TEXT, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public void sendBinary(byte[] data) throws IOException {
+    send(true, WsFrame.BINARY, data);
+  }
+
+  public void sendClose(int code, String reason) throws IOException {
+    send(true, WsFrame.CLOSE, WsWire.closePayload(code, reason));
+  }
+
+  /** A close frame without a code. */
+  public void sendEmptyClose() throws IOException {
+    send(true, WsFrame.CLOSE, new byte[0]);
+  }
+
+  public void sendPing(byte[] payload) throws IOException {
+    send(true, WsFrame.PING, payload);
+  }
+
+  /** A masked frame, as a client sends. */
+  public void send(boolean fin, int opcode, byte[] payload) throws IOException {
+    WsWire.writeFrame(out, fin, 0, opcode, payload, true);
+  }
+
+  /** Any frame: unmasked, reserved bits, reserved opcodes. */
+  public void sendRaw(boolean fin, int rsv, int opcode, byte[] payload, boolean mask) throws IOException {
+    WsWire.writeFrame(out, fin, rsv, opcode, payload, mask);
+  }
+
+  // ----------------------------------------------------------------------------------------------- reading
+
+  /** The next frame, waiting at most {@link #READ_TIMEOUT}. */
+  public WsFrame read() throws IOException {
+    return WsWire.readFrame(in);
+  }
+
+  /** The next frame that is not a ping or pong (pings are answered, as a client must). */
+  public WsFrame readData() throws IOException {
+    while (true) {
+      WsFrame f = read();
+      if (f.opcode() == WsFrame.PING) {
+        send(true, WsFrame.PONG, f.payload());
+      } else if (f.opcode() != WsFrame.PONG) {
+        return f;
+      }
+    }
+  }
+
+  /** Reads until a close frame (answering pings), and returns it. */
+  public WsFrame readClose() throws IOException {
+    while (true) {
+      WsFrame f = readData();
+      if (f.opcode() == WsFrame.CLOSE) {
+        return f;
+      }
+    }
+  }
+
+  /** True when the server closes the TCP connection within {@code timeout} (nothing more is read but frames). */
+  public boolean awaitEof(Duration timeout) throws IOException {
+    int previous = socket.getSoTimeout();
+    socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+    try {
+      while (true) {
+        WsWire.readFrame(in);
+      }
+    } catch (EOFException | SocketException e) {
+      return true;
+    } catch (SocketTimeoutException e) {
+      return false;
+    } finally {
+      if (!socket.isClosed()) {
+        socket.setSoTimeout(previous);
+      }
+    }
+  }
+
+  /** Closes TCP with a reset instead of a FIN. */
+  public void reset() throws IOException {
+    socket.setSoLinger(true, 0);
+    socket.close();
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

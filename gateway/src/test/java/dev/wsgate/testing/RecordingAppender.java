@@ -1,0 +1,41 @@
+package dev.wsgate.testing;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** Records log lines (the access log in tests) so that a test can wait for one and read it. */
+public final class RecordingAppender extends AppenderBase<ILoggingEvent> {
+
+  private static final List<String> LINES = new ArrayList<>();
+
+  @Override
+  protected void append(ILoggingEvent event) {
+    synchronized (LINES) {
+      LINES.add(event.getFormattedMessage());
+      LINES.notifyAll();
+    }
+  }
+
+  /** Waits, at most {@code timeout}, for a recorded line that matches, and returns it. */
+  public static String await(Predicate<String> matches, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (LINES) {
+      while (true) {
+        for (String line : LINES) {
+          if (matches.test(line)) {
+            return line;
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError("no log line matched within " + timeout + "; lines: " + LINES);
+        }
+        LINES.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+  }
+}
