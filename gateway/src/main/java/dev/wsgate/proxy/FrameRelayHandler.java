@@ -32,6 +32,8 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
 
   /** Puts a relay handler, and the UTF-8 validator before it, into a leg's pipeline. */
   static FrameRelayHandler install(Channel channel, Leg leg) {
+    // wsgate is the client on the upstream leg, and masks what it sends there.
+    ProxyPipeline.encoderBeforeDecoder(channel.pipeline(), leg == Leg.UPSTREAM);
     FrameRelayHandler relay = new FrameRelayHandler(leg);
     ProxyPipeline.addLast(channel.pipeline(), ProxyPipeline.UTF8_VALIDATOR,
         new io.netty.handler.codec.http.websocketx.Utf8FrameValidator(true));

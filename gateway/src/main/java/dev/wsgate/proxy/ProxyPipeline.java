@@ -2,6 +2,9 @@ package dev.wsgate.proxy;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -25,6 +28,32 @@ public final class ProxyPipeline {
   public static final String RELAY = "wsgate.relay";
 
   private ProxyPipeline() {
+  }
+
+  /**
+   * Puts the WebSocket frame encoder on the network side of the frame decoder. Netty's client handshake adds the
+   * encoder after the decoder, so the close frame the decoder writes on a protocol violation (1002, 1009) would
+   * reach the network unencoded, and the peer would see the connection drop without it. The encoder is stateless:
+   * a fresh one ({@code mask}ing as the leg's role asks) takes the place of the old one.
+   */
+  static void encoderBeforeDecoder(ChannelPipeline pipeline, boolean mask) {
+    String encoder = null;
+    String decoder = null;
+    for (var entry : pipeline) {
+      if (entry.getValue() instanceof WebSocketFrameEncoder && encoder == null) {
+        encoder = entry.getKey();
+        if (decoder == null) {
+          return; // already on the network side
+        }
+      } else if (entry.getValue() instanceof WebSocketFrameDecoder && decoder == null) {
+        decoder = entry.getKey();
+      }
+    }
+    if (decoder == null || encoder == null) {
+      return;
+    }
+    pipeline.remove(encoder);
+    pipeline.addBefore(decoder, encoder, new WebSocket13FrameEncoder(mask));
   }
 
   /** Adds a handler after every wsgate handler already in the pipeline, before Reactor's bridge. */

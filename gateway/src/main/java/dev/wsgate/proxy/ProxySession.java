@@ -138,6 +138,12 @@ final class ProxySession {
       frame.release();
       return;
     }
+    if (frame.rsv() != 0) {
+      // Netty lets reserved bits through when extensions are allowed; wsgate negotiates none.
+      frame.release();
+      fail(from, CloseCodes.PROTOCOL_ERROR, "reserved bits set without a negotiated extension");
+      return;
+    }
     int bytes = frame.content().readableBytes();
     if (from.leg == Leg.CLIENT) {
       session.countFromClient(bytes);
@@ -233,24 +239,38 @@ final class ProxySession {
     LegState at = state(leg);
     if (cause instanceof CorruptedWebSocketFrameException) {
       CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
-      int code = e.closeStatus().code();
-      String reason = e.getMessage() != null ? e.getMessage() : e.closeStatus().reasonText();
       // Netty's decoder (or UTF-8 validator) has sent the close frame and closes the connection.
       at.closeSent = true;
-      session.recordEnd(Session.Initiator.GATEWAY, code, leg.yamlName() + ": " + reason);
-      if (!protocolErrorReported) {
-        protocolErrorReported = true;
-        listener.protocolError(session, leg, code, reason);
-      }
-      LegState other = other(at);
-      if (!other.closeSent && !other.inactive) {
-        sendClose(other, CloseCodes.peerFailed(leg, reason));
-      }
-      armCloseTimer();
+      failed(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage() : e.closeStatus().reasonText());
     } else {
       log.debug("{}: {} connection failed: {}", logId, leg, cause.toString());
       at.channel.close();
     }
+  }
+
+  /** Fails a leg that broke the protocol: a close frame with {@code code}, then TCP once it is flushed. */
+  private void fail(LegState at, int code, String reason) {
+    if (!at.closeSent && !at.inactive) {
+      at.closeSent = true;
+      at.flushPending = false;
+      at.channel.writeAndFlush(new CloseWebSocketFrame(code, CloseCodes.Utf8.truncate(reason, 123)))
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+    failed(at, code, reason);
+  }
+
+  /** Records and reports a protocol failure of {@code at}, and closes the other leg with the matching code. */
+  private void failed(LegState at, int code, String reason) {
+    session.recordEnd(Session.Initiator.GATEWAY, code, at.leg.yamlName() + ": " + reason);
+    if (!protocolErrorReported) {
+      protocolErrorReported = true;
+      listener.protocolError(session, at.leg, code, reason);
+    }
+    LegState other = other(at);
+    if (!other.closeSent && !other.inactive) {
+      sendClose(other, CloseCodes.peerFailed(at.leg, reason));
+    }
+    armCloseTimer();
   }
 
   /**

@@ -88,15 +88,21 @@ public final class UpstreamConnector {
               connection.dispose(); // cancelled meanwhile (timeout, or the client left)
               return Mono.empty();
             }
-            if (!capture.chosenIsOffered(subprotocols)) {
+            try {
+              if (!capture.chosenIsOffered(subprotocols)) {
+                connection.dispose();
+                sink.error(new UpstreamFailure(UpstreamFailure.Kind.REJECTED, HttpResponseStatus.BAD_GATEWAY,
+                    "upstream " + target + " chose subprotocol " + capture.chosen() + ", which the client did not "
+                        + "offer", null));
+                return Mono.empty();
+              }
+              FrameRelayHandler relay = FrameRelayHandler.install(connection.channel(), Leg.UPSTREAM);
+              sink.success(new UpstreamLeg(connection, capture.chosen(), relay));
+            } catch (RuntimeException e) {
               connection.dispose();
-              sink.error(new UpstreamFailure(UpstreamFailure.Kind.REJECTED, HttpResponseStatus.BAD_GATEWAY,
-                  "upstream " + target + " chose subprotocol " + capture.chosen() + ", which the client did not "
-                      + "offer", null));
+              sink.error(e);
               return Mono.empty();
             }
-            FrameRelayHandler relay = FrameRelayHandler.install(connection.channel(), Leg.UPSTREAM);
-            sink.success(new UpstreamLeg(connection, capture.chosen(), relay));
             return connection.onDispose();
           })
           .subscribe(null, error -> {
