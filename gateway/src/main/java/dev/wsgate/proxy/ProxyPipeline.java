@@ -18,7 +18,7 @@ import reactor.netty.NettyPipeline;
  *   reactor.right.reactiveBridge                (Reactor Netty's; sees no frames)
  * </pre>
  * Every wsgate handler goes right before Reactor's reactive bridge, in this order. During the upstream handshake
- * only, the upstream leg also holds {@value SubprotocolCapture#NAME} ({@link SubprotocolCapture}).
+ * only, the upstream leg also holds {@value UpstreamHandshakeFilter#NAME} ({@link UpstreamHandshakeFilter}).
  */
 public final class ProxyPipeline {
 

@@ -62,14 +62,14 @@ public final class UpstreamConnector {
    */
   public Mono<UpstreamLeg> connect(URI target, HttpHeaders headers, String subprotocols) {
     HttpClient client = "wss".equalsIgnoreCase(target.getScheme()) ? secure : plain;
-    // The subprotocols travel as a plain header and the answer is checked by SubprotocolCapture, not by Netty.
+    // The subprotocols travel as a plain header and the answer is checked by UpstreamHandshakeFilter, not by Netty.
     WebsocketClientSpec spec = WebsocketClientSpec.builder()
         .maxFramePayloadLength(maxFrameSize)
         .handlePing(true)
         .build();
     Mono<UpstreamLeg> attempt = Mono.create(sink -> {
       AtomicBoolean settled = new AtomicBoolean();
-      SubprotocolCapture capture = new SubprotocolCapture();
+      UpstreamHandshakeFilter capture = new UpstreamHandshakeFilter(headers.contains(HttpHeaderNames.ORIGIN));
       Disposable subscription = client
           .headers(h -> {
             h.set(headers);
@@ -77,7 +77,7 @@ public final class UpstreamConnector {
               h.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocols);
             }
           })
-          .doOnConnected(c -> ProxyPipeline.addLast(c.channel().pipeline(), SubprotocolCapture.NAME, capture))
+          .doOnConnected(c -> ProxyPipeline.addLast(c.channel().pipeline(), UpstreamHandshakeFilter.NAME, capture))
           .websocket(spec)
           .uri(target)
           .handle((in, out) -> {

@@ -96,7 +96,7 @@ public final class Gateway implements AutoCloseable {
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWaterMark / 2,
             highWaterMark))
-        .doOnConnection(connection -> handshakeTimeout.arm(connection.channel()))
+        .doOnChannelInit((observer, channel, remote) -> handshakeTimeout.arm(channel))
         .handle(handler);
     if (config.server().tls().isPresent()) {
       var tls = config.server().tls().get();

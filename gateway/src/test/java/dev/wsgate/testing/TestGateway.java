@@ -67,6 +67,12 @@ public final class TestGateway implements AutoCloseable {
         () -> gateway.sessions().size() == 0 && gateway.connectionsHeld() == 0);
   }
 
+  /** Waits, at most {@code timeout}, until exactly {@code n} sessions are live. */
+  public void awaitSessions(int n, Duration timeout) throws InterruptedException {
+    Awaits.until(n + " live sessions (live: " + gateway.sessions().size() + ")", timeout,
+        () -> gateway.sessions().size() == n);
+  }
+
   @Override
   public void close() throws InterruptedException {
     try {

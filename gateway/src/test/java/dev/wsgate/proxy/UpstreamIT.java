@@ -1,0 +1,214 @@
+package dev.wsgate.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.testing.RawUpstream;
+import dev.wsgate.testing.RawWebSocket;
+import dev.wsgate.testing.TestGateway;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** A backend that is down gives a clean HTTP error, not an upgrade followed by a drop; balancing and health. */
+class UpstreamIT {
+
+  private static RawWebSocket.Response handshake(TestGateway gw) throws IOException {
+    return RawWebSocket.request(gw.address(), "GET / HTTP/1.1", RawWebSocket.handshakeHeaders(gw.address()));
+  }
+
+  /** A loopback port with nothing listening on it. */
+  private static int refusingPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void refusedUpstreamIs502() throws Exception {
+    int port = refusingPort();
+    try (TestGateway gw = TestGateway.proxying(java.net.URI.create("ws://127.0.0.1:" + port))) {
+      RawWebSocket.Response r = handshake(gw);
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).startsWith("502 Bad Gateway: cannot connect to upstream ws://127.0.0.1:" + port + "/: ")
+          .contains("Connection refused");
+    }
+  }
+
+  @Test
+  void unknownHostIs502() throws Exception {
+    try (TestGateway gw = TestGateway.proxying(java.net.URI.create("ws://no-such-host.invalid:9"))) {
+      RawWebSocket.Response r = handshake(gw);
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).startsWith("502 Bad Gateway: cannot connect to upstream ws://no-such-host.invalid:9/");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {401, 403, 404, 429, 500, 503})
+  void upstreamRefusalStatusIsPassedOn(int status) throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.reject(status));
+         TestGateway gw = TestGateway.proxying(upstream.uri())) {
+      RawWebSocket.Response r = handshake(gw);
+      assertThat(r.status()).isEqualTo(status);
+      assertThat(r.body()).contains("upstream " + upstream.uri() + "/ rejected the handshake: " + status);
+    }
+  }
+
+  @Test
+  void upstreamThatAcceptsButNeverAnswersIs504AfterTheConnectTimeout() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.silence());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), "upstream:\n  connect-timeout: 600ms\n")) {
+      long start = System.nanoTime();
+      RawWebSocket.Response r = handshake(gw);
+      long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+      assertThat(r.status()).isEqualTo(504);
+      assertThat(r.body()).isEqualTo("504 Gateway Timeout: no WebSocket handshake answer from " + upstream.uri()
+          + "/ within 600ms\n");
+      assertThat(elapsedMs).isGreaterThanOrEqualTo(600);
+      // The attempt is abandoned: the upstream connection is closed, not left open.
+      RawUpstream.Conn conn = upstream.take();
+      assertThat(conn.awaitEof(Duration.ofSeconds(5))).isTrue();
+    }
+  }
+
+  @Test
+  void upstreamSubprotocolTheClientDidNotOfferIs502() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade(offered -> "other"));
+         TestGateway gw = TestGateway.proxying(upstream.uri())) {
+      java.util.Map<String, String> h = RawWebSocket.handshakeHeaders(gw.address());
+      h.put("Sec-WebSocket-Protocol", "mine");
+      RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET / HTTP/1.1", h);
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).contains("chose subprotocol other, which the client did not offer");
+    }
+  }
+
+  @Test
+  void aConnectFailureIsRetriedOnceOnTheNextInstance() throws Exception {
+    int dead = refusingPort();
+    try (RawUpstream live = RawUpstream.echo();
+         TestGateway gw = TestGateway.start("routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:" + dead
+             + "\", \"" + live.uri() + "\"]\n")) {
+      for (int i = 0; i < 4; i++) {
+        try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
+          client.sendText("hi " + i);
+          assertThat(client.readData().text()).isEqualTo("hi " + i);
+          client.sendClose(1000, "");
+          client.readClose();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aFailingInstanceIsPassedOverDuringItsBackoff() throws Exception {
+    AtomicInteger attemptsOnFlaky = new AtomicInteger();
+    try (ServerSocket flaky = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+         RawUpstream live = RawUpstream.echo()) {
+      // Accepts and resets at once: a connect failure wsgate can see, on an instance we can count attempts on.
+      Thread acceptor = new Thread(() -> {
+        while (!flaky.isClosed()) {
+          try (Socket s = flaky.accept()) {
+            attemptsOnFlaky.incrementAndGet();
+            s.setSoLinger(true, 0);
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      try (TestGateway gw = TestGateway.start("upstream:\n  failure-backoff: 1m\nroutes:\n  - path: /\n"
+          + "    upstreams: [\"ws://127.0.0.1:" + flaky.getLocalPort() + "\", \"" + live.uri() + "\"]\n")) {
+        for (int i = 0; i < 6; i++) {
+          try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
+            client.sendText("x");
+            assertThat(client.readData().text()).isEqualTo("x");
+            client.sendClose(1000, "");
+            client.readClose();
+          }
+        }
+        assertThat(attemptsOnFlaky.get()).as("tried once, then passed over for the back-off").isEqualTo(1);
+        assertThat(gw.gateway().router().routes().get(0).upstreams().instances().get(0).isDown()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void roundRobinTakesEachInstanceInTurn() throws Exception {
+    try (RawUpstream a = RawUpstream.start(RawUpstream.Answer.upgrade());
+         RawUpstream b = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.start("routes:\n  - path: /\n    upstreams: [\"" + a.uri() + "\", \"" + b.uri()
+             + "\"]\n")) {
+      List<RawWebSocket> clients = new ArrayList<>();
+      List<RawUpstream.Conn> conns = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        clients.add(RawWebSocket.connect(gw.address(), "/"));
+        conns.add((i % 2 == 0 ? a : b).take());
+      }
+      assertThat(a.poll(Duration.ofMillis(100))).isNull();
+      assertThat(b.poll(Duration.ofMillis(100))).isNull();
+      for (int i = 0; i < 4; i++) {
+        clients.get(i).sendClose(1000, "");
+        conns.get(i).readClose();
+        conns.get(i).sendClose(1000, "");
+        conns.get(i).close();
+        clients.get(i).close();
+      }
+    }
+  }
+
+  @Test
+  void leastSessionsPrefersTheLeastLoadedInstance() throws Exception {
+    try (RawUpstream a = RawUpstream.start(RawUpstream.Answer.upgrade());
+         RawUpstream b = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.start("routes:\n  - path: /\n    balance: least-sessions\n    upstreams: [\""
+             + a.uri() + "\", \"" + b.uri() + "\"]\n")) {
+      Map<RawUpstream, List<RawUpstream.Conn>> taken = Map.of(a, new ArrayList<>(), b, new ArrayList<>());
+      List<RawWebSocket> clients = new ArrayList<>();
+      // Three sessions: two instances, so one has two and the other one.
+      for (int i = 0; i < 3; i++) {
+        clients.add(RawWebSocket.connect(gw.address(), "/"));
+        RawUpstream.Conn c = a.poll(Duration.ofSeconds(5));
+        if (c != null) {
+          taken.get(a).add(c);
+        } else {
+          taken.get(b).add(b.take());
+        }
+      }
+      RawUpstream busy = taken.get(a).size() == 2 ? a : b;
+      RawUpstream idle = busy == a ? b : a;
+      assertThat(taken.get(busy)).hasSize(2);
+      // Close one session on the busy instance: both have one now; then close the idle one's: it has none.
+      RawUpstream.Conn gone = taken.get(idle).remove(0);
+      gone.sendClose(1000, "");
+      gone.close();
+      gw.awaitSessions(2, Duration.ofSeconds(5));
+      for (int i = 0; i < 2; i++) {
+        clients.add(RawWebSocket.connect(gw.address(), "/"));
+        taken.get(idle).add(idle.take());
+        if (i == 0) {
+          assertThat(busy.poll(Duration.ofMillis(100))).as("the idle instance first").isNull();
+        }
+      }
+      for (RawWebSocket c : clients) {
+        c.close();
+      }
+      for (List<RawUpstream.Conn> list : taken.values()) {
+        for (RawUpstream.Conn c : list) {
+          c.close();
+        }
+      }
+    }
+  }
+}
