@@ -1,0 +1,251 @@
+package dev.wsgate.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.config.Leg;
+import dev.wsgate.session.Session;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The relay and close state machine of one session, on two embedded channels, time moved by hand. */
+class ProxySessionTest {
+
+  private EmbeddedChannel client;
+  private EmbeddedChannel upstream;
+  private Session session;
+  private final List<String> events = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    client = new EmbeddedChannel();
+    upstream = new EmbeddedChannel();
+    FrameRelayHandler upstreamRelay = FrameRelayHandler.install(upstream, Leg.UPSTREAM);
+    // Whatever the upstream sends before the client's upgrade is held, in order.
+    upstream.writeInbound(new TextWebSocketFrame("early"));
+    FrameRelayHandler clientRelay = FrameRelayHandler.install(client, Leg.CLIENT);
+    session = new Session(1, "req-1", "/", URI.create("ws://up:1"), "127.0.0.1:1", null);
+    ProxySession proxy = new ProxySession(session, client, upstream, Duration.ofSeconds(5), new SessionListener() {
+      @Override
+      public void protocolError(Session s, Leg leg, int code, String reason) {
+        events.add("protocolError " + leg + " " + code + " " + reason);
+      }
+
+      @Override
+      public void finished(Session s) {
+        events.add("finished");
+      }
+    });
+    proxy.start(clientRelay, upstreamRelay);
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.finishAndReleaseAll();
+    upstream.finishAndReleaseAll();
+  }
+
+  @Test
+  void heldFramesComeFirstThenFramesFlowBothWaysAndAreCounted() {
+    assertThat(text(client.readOutbound())).isEqualTo("early");
+    client.writeInbound(new TextWebSocketFrame("to upstream"));
+    assertThat(text(upstream.readOutbound())).isEqualTo("to upstream");
+    upstream.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
+    WebSocketFrame b = client.readOutbound();
+    assertThat(b).isInstanceOf(BinaryWebSocketFrame.class);
+    assertThat(b.content().readableBytes()).isEqualTo(3);
+    b.release();
+    assertThat(session.framesFromClient()).isEqualTo(1);
+    assertThat(session.bytesFromClient()).isEqualTo(11);
+    assertThat(session.framesFromUpstream()).isEqualTo(2);
+    assertThat(session.bytesFromUpstream()).isEqualTo(8);
+  }
+
+  @Test
+  void pingsAreAnsweredOnTheirLegAndNotRelayed() {
+    drain(client);
+    client.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("p", StandardCharsets.UTF_8)));
+    WebSocketFrame pong = client.readOutbound();
+    assertThat(pong).isInstanceOf(PongWebSocketFrame.class);
+    assertThat(pong.content().toString(StandardCharsets.UTF_8)).isEqualTo("p");
+    pong.release();
+    assertThat((Object) upstream.readOutbound()).isNull();
+    upstream.writeInbound(new PongWebSocketFrame());
+    assertThat((Object) client.readOutbound()).isNull();
+  }
+
+  @Test
+  void anUnwritableLegStopsReadingOnTheOther() {
+    assertThat(client.config().isAutoRead()).isTrue();
+    upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    upstream.runPendingTasks(); // Netty fires writability changes as a task
+    assertThat(client.config().isAutoRead()).isFalse();
+    upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+    upstream.runPendingTasks();
+    assertThat(client.config().isAutoRead()).isTrue();
+    client.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    client.runPendingTasks();
+    assertThat(upstream.config().isAutoRead()).isFalse();
+  }
+
+  @Test
+  void clientCloseIsRelayedAndTheAnswerClosesTheClient() {
+    drain(client);
+    client.writeInbound(new CloseWebSocketFrame(4001, "bye"));
+    CloseWebSocketFrame atUpstream = upstream.readOutbound();
+    assertThat(atUpstream.statusCode()).isEqualTo(4001);
+    assertThat(atUpstream.reasonText()).isEqualTo("bye");
+    atUpstream.release();
+    assertThat(client.isOpen()).isTrue();
+    upstream.writeInbound(new TextWebSocketFrame("still relayed until the upstream closes"));
+    assertThat(text(client.readOutbound())).isEqualTo("still relayed until the upstream closes");
+    upstream.writeInbound(new CloseWebSocketFrame(4001, "ok"));
+    CloseWebSocketFrame atClient = client.readOutbound();
+    assertThat(atClient.statusCode()).isEqualTo(4001);
+    assertThat(atClient.reasonText()).isEqualTo("ok");
+    atClient.release();
+    client.runPendingTasks();
+    assertThat(client.isOpen()).as("wsgate, the server on the client leg, closes TCP").isFalse();
+    assertThat(upstream.isOpen()).as("the upstream, the server on its leg, closes first").isTrue();
+    upstream.close();
+    assertThat(events).containsExactly("finished");
+    assertThat(session.closedBy()).isEqualTo(Session.Initiator.CLIENT);
+    assertThat(session.closeCode()).isEqualTo(4001);
+  }
+
+  @Test
+  void closeWithoutCodeIsRelayedWithoutCode() {
+    drain(client);
+    client.writeInbound(new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER));
+    CloseWebSocketFrame atUpstream = upstream.readOutbound();
+    assertThat(atUpstream.content().readableBytes()).isZero();
+    atUpstream.release();
+    assertThat(session.closeCode()).isEqualTo(1005);
+  }
+
+  @Test
+  void upstreamGoneWithoutCloseGivesTheClient1014() {
+    drain(client);
+    upstream.close();
+    CloseWebSocketFrame atClient = client.readOutbound();
+    assertThat(atClient.statusCode()).isEqualTo(1014);
+    assertThat(atClient.reasonText()).isEqualTo(CloseCodes.UPSTREAM_GONE);
+    atClient.release();
+    assertThat(session.closedBy()).isEqualTo(Session.Initiator.UPSTREAM);
+    assertThat(session.closeCode()).isEqualTo(1006);
+    client.writeInbound(new CloseWebSocketFrame(1014, ""));
+    client.runPendingTasks();
+    assertThat(client.isOpen()).isFalse();
+    assertThat(events).containsExactly("finished");
+  }
+
+  @Test
+  void clientGoneWithoutCloseGivesTheUpstream1001() {
+    client.close();
+    CloseWebSocketFrame atUpstream = upstream.readOutbound();
+    assertThat(atUpstream.statusCode()).isEqualTo(1001);
+    assertThat(atUpstream.reasonText()).isEqualTo(CloseCodes.CLIENT_GONE);
+    atUpstream.release();
+    assertThat(events).isEmpty();
+    upstream.writeInbound(new CloseWebSocketFrame(1001, ""));
+    upstream.close();
+    assertThat(events).containsExactly("finished");
+  }
+
+  @Test
+  void closeTimeoutCutsAPeerThatNeverAnswersAndEchoesTheInitiator() {
+    drain(client);
+    client.writeInbound(new CloseWebSocketFrame(4100, "please"));
+    ReferenceCountUtil.release(upstream.readOutbound());
+    client.advanceTimeBy(4_999, TimeUnit.MILLISECONDS);
+    client.runScheduledPendingTasks();
+    assertThat(upstream.isOpen()).isTrue();
+    assertThat((Object) client.readOutbound()).isNull();
+    client.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+    client.runScheduledPendingTasks();
+    CloseWebSocketFrame echo = client.readOutbound();
+    assertThat(echo.statusCode()).isEqualTo(4100);
+    echo.release();
+    assertThat(upstream.isOpen()).isFalse();
+    assertThat(client.isOpen()).isFalse();
+    assertThat(events).containsExactly("finished");
+  }
+
+  @Test
+  void protocolErrorOnOneLegClosesTheOtherAndIsReportedOnce() {
+    drain(client);
+    client.pipeline().fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.MESSAGE_TOO_BIG,
+        "too big"));
+    client.pipeline().fireExceptionCaught(new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
+        "again"));
+    CloseWebSocketFrame atUpstream = upstream.readOutbound();
+    assertThat(atUpstream.statusCode()).isEqualTo(1001);
+    assertThat(atUpstream.reasonText()).isEqualTo("client: too big");
+    atUpstream.release();
+    assertThat(events).containsExactly("protocolError client 1009 too big");
+    assertThat(session.closedBy()).isEqualTo(Session.Initiator.GATEWAY);
+  }
+
+  @Test
+  void reservedBitsFailTheSenderWith1002() {
+    drain(client);
+    upstream.writeInbound(new TextWebSocketFrame(true, 4, Unpooled.copiedBuffer("x", StandardCharsets.UTF_8)));
+    CloseWebSocketFrame atUpstream = upstream.readOutbound();
+    assertThat(atUpstream.statusCode()).isEqualTo(1002);
+    atUpstream.release();
+    upstream.runPendingTasks();
+    assertThat(upstream.isOpen()).isFalse();
+    CloseWebSocketFrame atClient = client.readOutbound();
+    assertThat(atClient.statusCode()).isEqualTo(1014);
+    assertThat(atClient.reasonText()).isEqualTo("upstream: reserved bits set without a negotiated extension");
+    atClient.release();
+  }
+
+  @Test
+  void gatewayCloseSendsBothLegsTheirCodes() {
+    drain(client);
+    // As eviction or drain will: one code for each leg.
+    ProxySession proxy = proxyOf();
+    proxy.close(new CloseCodes.Close(1001, "going away"), new CloseCodes.Close(1001, "going away"));
+    assertThat(((CloseWebSocketFrame) client.readOutbound()).release()).isTrue();
+    assertThat(((CloseWebSocketFrame) upstream.readOutbound()).release()).isTrue();
+    assertThat(session.closedBy()).isEqualTo(Session.Initiator.GATEWAY);
+  }
+
+  private ProxySession proxyOf() {
+    // The session reaches its ProxySession through the relay handler of a leg.
+    return ((FrameRelayHandler) client.pipeline().get(ProxyPipeline.RELAY)).session();
+  }
+
+  private static String text(Object frame) {
+    TextWebSocketFrame f = (TextWebSocketFrame) frame;
+    try {
+      return f.text();
+    } finally {
+      f.release();
+    }
+  }
+
+  private static void drain(EmbeddedChannel ch) {
+    for (Object o; (o = ch.readOutbound()) != null; ) {
+      ReferenceCountUtil.release(o);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.wsgate.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.config.HeaderRules;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class UpstreamRequestTest {
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "ws://b:1       | /chat | /chat/room | x=1 | ws://b:1/chat/room?x=1",
+      "ws://b:1/      | /chat | /chat      |     | ws://b:1/chat",
+      "ws://b:1/ws    | /chat | /chat/room | x=1 | ws://b:1/ws/room?x=1",
+      "ws://b:1/ws/   | /chat | /chat/room |     | ws://b:1/ws/room",
+      "ws://b:1/ws    | /chat | /chat      |     | ws://b:1/ws",
+      "ws://b:1/ws    | /     | /a/b       |     | ws://b:1/ws/a/b",
+      "wss://b:443/x  | /     | /          | q   | wss://b:443/x/?q",
+      "ws://[::1]:1/p | /c    | /c/%20d    | a=%2F | ws://[::1]:1/p/%20d?a=%2F"})
+  void targetReplacesTheRoutePrefixByTheUpstreamPath(String upstream, String prefix, String path, String query,
+      String expected) {
+    assertThat(UpstreamRequest.target(URI.create(upstream), prefix, path, query)).hasToString(expected);
+  }
+
+  @Test
+  void headersCopiedSetAndDropped() {
+    HttpHeaders client = new DefaultHttpHeaders();
+    client.set("Authorization", "Bearer x");
+    client.set("Cookie", "c=1");
+    client.set("Origin", "https://app");
+    client.set("User-Agent", "ua");
+    client.set("X-Tenant", "t");
+    client.set("X-Trace", "tr");
+    client.set("Connection", "Upgrade, X-Trace");
+    client.set("Upgrade", "websocket");
+    client.set("Host", "gw:8080");
+    client.set("X-Forwarded-For", "10.0.0.1");
+    HttpHeaders out = UpstreamRequest.headers(client, new HeaderRules(List.of("X-Tenant", "X-Trace"),
+        Map.of("X-Gateway", "wsgate", "Cookie", "override=1")), "127.0.0.1", true, "rid");
+    assertThat(out.get("Authorization")).isEqualTo("Bearer x");
+    assertThat(out.get("Cookie")).as("added headers win").isEqualTo("override=1");
+    assertThat(out.get("Origin")).isEqualTo("https://app");
+    assertThat(out.get("User-Agent")).isEqualTo("ua");
+    assertThat(out.get("X-Tenant")).isEqualTo("t");
+    assertThat(out.get("X-Trace")).as("named in Connection: hop-by-hop").isNull();
+    assertThat(out.get("Upgrade")).isNull();
+    assertThat(out.get("Connection")).isNull();
+    assertThat(out.get("Host")).isNull();
+    assertThat(out.get("X-Forwarded-For")).isEqualTo("10.0.0.1, 127.0.0.1");
+    assertThat(out.get("X-Forwarded-Proto")).isEqualTo("https");
+    assertThat(out.get("X-Forwarded-Host")).isEqualTo("gw:8080");
+    assertThat(out.get("X-Request-Id")).isEqualTo("rid");
+    assertThat(out.get("X-Gateway")).isEqualTo("wsgate");
+  }
+
+  @Test
+  void subprotocolsJoinedFromEveryHeaderLine() {
+    HttpHeaders client = new DefaultHttpHeaders();
+    assertThat(UpstreamRequest.subprotocols(client)).isNull();
+    client.add("Sec-WebSocket-Protocol", "a, b");
+    client.add("Sec-WebSocket-Protocol", "c ,");
+    assertThat(UpstreamRequest.subprotocols(client)).isEqualTo("a,b,c");
+  }
+}
