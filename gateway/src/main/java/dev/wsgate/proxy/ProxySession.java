@@ -5,6 +5,7 @@ import dev.wsgate.session.Session;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -75,6 +76,7 @@ final class ProxySession {
     this.loop = client.eventLoop();
     this.closeTimeoutNanos = closeTimeout.toNanos();
     this.listener = listener;
+    session.queuedBytesFrom(leg -> pendingWriteBytes(leg == Leg.CLIENT ? client : upstream));
     this.logId = "session " + session.id() + " [request " + session.requestId() + ", client "
         + client.id().asShortText() + ", upstream " + upstream.id().asShortText() + "]";
   }
@@ -347,6 +349,12 @@ final class ProxySession {
   }
 
   // ------------------------------------------------------------------------------------------------ helpers
+
+  /** What a channel's outbound buffer holds, read from any thread (a volatile counter); 0 once it is closed. */
+  private static long pendingWriteBytes(Channel channel) {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
 
   private static CloseCodes.Close echo(LegState l) {
     return CloseCodes.relay(l.receivedCode, l.receivedReason, l.leg);

@@ -1,8 +1,10 @@
 package dev.wsgate.session;
 
+import dev.wsgate.config.Leg;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.ToLongFunction;
 
 /**
  * One proxied WebSocket session as the registry, the access log and the admin endpoints see it. The proxy writes
@@ -45,6 +47,9 @@ public final class Session {
   private volatile long bytesFromClient;
   private volatile long framesFromUpstream;
   private volatile long bytesFromUpstream;
+
+  // Set once by the proxy when the session starts; read on demand, never updated per frame.
+  private volatile ToLongFunction<Leg> queues = leg -> 0L;
 
   private volatile Initiator closedBy;
   private volatile int closeCode;
@@ -122,6 +127,21 @@ public final class Session {
   public void countFromUpstream(int payloadBytes) {
     framesFromUpstream++;
     bytesFromUpstream += payloadBytes;
+  }
+
+  /**
+   * The bytes wsgate holds right now for one leg's peer: written towards that peer and not yet taken by its socket,
+   * as Netty counts them against {@code server.write-buffer-high-water-mark} (each queued buffer also counts a fixed
+   * bookkeeping overhead, 96 bytes by default). Read on demand, from any thread; 0 before the session relays and
+   * after that leg's connection closed.
+   */
+  public long queuedBytes(Leg leg) {
+    return queues.applyAsLong(Objects.requireNonNull(leg, "leg"));
+  }
+
+  /** Where {@link #queuedBytes} reads from: the proxy sets it once, when the session starts relaying. */
+  public void queuedBytesFrom(ToLongFunction<Leg> source) {
+    this.queues = Objects.requireNonNull(source, "source");
   }
 
   /**
