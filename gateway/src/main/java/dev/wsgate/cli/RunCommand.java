@@ -15,7 +15,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.resources.LoopResources;
@@ -65,15 +66,26 @@ final class RunCommand implements Callable<Integer> {
       shutdown(null, echo, loops);
       return Main.EXIT_ERROR;
     }
-    log.info("wsgate {} started; stop it with Ctrl-C (SIGINT) or SIGTERM", Version.current());
-    CountDownLatch stopped = new CountDownLatch(1);
+    StopSignals signals = new StopSignals();
+    List<String> stopOn = signals.install();
     EchoUpstream demo = echo;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("stopping");
+    AtomicBoolean stopped = new AtomicBoolean();
+    // Other ways out (System.exit elsewhere, a signal the handlers could not take) still stop in order.
+    Thread hook = new Thread(() -> {
+      if (stopped.compareAndSet(false, true)) {
+        shutdown(gateway, demo, loops);
+      }
+    }, "wsgate-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    log.info("wsgate {} started; stop it with {}", Version.current(), stopOn.isEmpty() ? "SIGKILL"
+        : String.join(" or ", stopOn));
+    String signal = signals.await();
+    log.info("{} received: stopping", signal);
+    if (stopped.compareAndSet(false, true)) {
       shutdown(gateway, demo, loops);
-      stopped.countDown();
-    }, "wsgate-shutdown"));
-    stopped.await();
+    }
+    Runtime.getRuntime().removeShutdownHook(hook);
+    log.info("stopped");
     return 0;
   }
 

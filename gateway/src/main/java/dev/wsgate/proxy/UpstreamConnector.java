@@ -22,6 +22,7 @@ import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.resources.LoopResources;
+import reactor.netty.tcp.SslProvider;
 
 /**
  * Opens the upstream leg of a session: TCP (and TLS for {@code wss://}), then the WebSocket handshake, within the
@@ -48,8 +49,9 @@ public final class UpstreamConnector {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWaterMark / 2, highWaterMark));
     this.plain = base;
-    this.secure = base.secure(spec -> spec.sslContext(Http11SslContextSpec.forClient()
-        .configure(builder -> config.caFile().ifPresent(ca -> builder.trustManager(ca.toFile())))));
+    SslProvider.GenericSslContextSpec<?> ssl = Http11SslContextSpec.forClient()
+        .configure(builder -> config.caFile().ifPresent(ca -> builder.trustManager(ca.toFile())));
+    this.secure = base.secure(spec -> spec.sslContext(ssl));
     this.timeout = config.connectTimeout();
     this.maxFrameSize = maxFrameSize;
   }

@@ -134,8 +134,12 @@ public final class UpstreamPool {
     }
     instance.downUntilNanos = nanoClock.getAsLong() + failureBackoff.toNanos();
     if (instance.down.compareAndSet(false, true)) {
-      log.warn("route {}: upstream {} failed ({}); passing it over for {} while another instance is available",
-          route, instance, why, Durations.format(failureBackoff));
+      if (instances.size() > 1) {
+        log.warn("route {}: upstream {} failed ({}); passing it over for {} while another instance is available",
+            route, instance, why, Durations.format(failureBackoff));
+      } else {
+        log.warn("route {}: upstream {} failed ({}); it is the route's only instance", route, instance, why);
+      }
     }
   }
 

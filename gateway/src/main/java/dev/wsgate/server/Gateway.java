@@ -25,6 +25,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
+import reactor.netty.tcp.SslProvider;
 
 /**
  * A running wsgate: the client listener with its routes, upstream connector and session registry, on one set of
@@ -100,8 +101,9 @@ public final class Gateway implements AutoCloseable {
         .handle(handler);
     if (config.server().tls().isPresent()) {
       var tls = config.server().tls().get();
-      http = http.secure(spec -> spec.sslContext(Http11SslContextSpec.forServer(tls.cert().toFile(),
-          tls.key().toFile())));
+      SslProvider.GenericSslContextSpec<?> ssl = Http11SslContextSpec.forServer(tls.cert().toFile(),
+          tls.key().toFile());
+      http = http.secure(spec -> spec.sslContext(ssl));
     }
     DisposableServer server;
     try {
