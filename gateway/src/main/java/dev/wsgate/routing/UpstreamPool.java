@@ -36,26 +36,48 @@ public final class UpstreamPool {
       return uri;
     }
 
-    /** Live sessions on this instance through this process. */
+    /** Sessions on this instance through this process, handshakes under way included. */
     public int sessions() {
       return sessions.get();
+    }
+
+    /**
+     * Counts a session on this instance from the moment it is picked, so that a burst of handshakes is balanced
+     * on what is under way; the claim is released once, when the session ends or its handshake fails.
+     */
+    public Claim claim() {
+      sessions.incrementAndGet();
+      return new Claim(this);
     }
 
     public boolean isDown() {
       return down.get();
     }
 
-    public void sessionOpened() {
-      sessions.incrementAndGet();
-    }
-
-    public void sessionClosed() {
-      sessions.decrementAndGet();
-    }
 
     @Override
     public String toString() {
       return uri.toString();
+    }
+  }
+
+  /** A session's place on an instance; releasing it twice releases it once. */
+  public static final class Claim {
+    private final Instance instance;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private Claim(Instance instance) {
+      this.instance = instance;
+    }
+
+    public Instance instance() {
+      return instance;
+    }
+
+    public void release() {
+      if (released.compareAndSet(false, true)) {
+        instance.sessions.decrementAndGet();
+      }
     }
   }
 

@@ -147,8 +147,11 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         .doOnCancel(permit::release);
   }
 
-  /** An upstream leg and the instance it is connected to. */
-  private record Connected(UpstreamLeg leg, UpstreamPool.Instance instance) {
+  /** An upstream leg and its place on the instance it is connected to. */
+  private record Connected(UpstreamLeg leg, UpstreamPool.Claim claim) {
+    UpstreamPool.Instance instance() {
+      return claim.instance();
+    }
   }
 
   /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
@@ -172,14 +175,19 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
   private Mono<Connected> attempt(Route route, UpstreamPool.Instance instance, String rawPath, String rawQuery,
       HttpHeaders headers, String subprotocols) {
     URI target = UpstreamRequest.target(instance.uri(), route.config().path(), rawPath, rawQuery);
-    return connector.connect(target, headers, subprotocols)
-        .map(leg -> new Connected(leg, instance))
-        .doOnError(UpstreamFailure.class, f -> {
-          if (f.kind() != UpstreamFailure.Kind.REJECTED) {
-            route.upstreams().failed(instance, f.getCause() != null ? String.valueOf(f.getCause().getMessage())
-                : f.getMessage());
-          }
-        });
+    return Mono.defer(() -> {
+      UpstreamPool.Claim claim = instance.claim();
+      return connector.connect(target, headers, subprotocols)
+          .map(leg -> new Connected(leg, claim))
+          .doOnError(UpstreamFailure.class, f -> {
+            if (f.kind() != UpstreamFailure.Kind.REJECTED) {
+              route.upstreams().failed(instance, f.getCause() != null ? String.valueOf(f.getCause().getMessage())
+                  : f.getMessage());
+            }
+          })
+          .doOnError(e -> claim.release())
+          .doOnCancel(claim::release);
+    });
   }
 
   private Mono<Void> upgrade(HttpServerResponse res, Route route, Connected connected,
@@ -202,32 +210,37 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
       Session session = new Session(registry.nextId(), requestId, route.id(), connected.instance().uri(),
           clientAddress, leg.subprotocol());
       registry.add(session);
-      connected.instance().sessionOpened();
       ProxySessions.start(session, client, leg, config.server().closeTimeout(),
-          listener(connected.instance(), permit));
+          listener(connected.claim(), permit));
       return client.onDispose();
     }, spec)
         .then(Mono.fromRunnable(() -> {
           if (!started.get()) {
-            abandon(leg, permit, requestId, "client handshake not completed");
+            abandon(connected, permit, requestId, "client handshake not completed");
           }
         }))
         .onErrorResume(e -> {
           if (!started.get()) {
-            abandon(leg, permit, requestId, "client handshake failed: " + e.getMessage());
+            abandon(connected, permit, requestId, "client handshake failed: " + e.getMessage());
           }
           return Mono.empty();
+        })
+        .doOnCancel(() -> {
+          if (!started.get()) {
+            abandon(connected, permit, requestId, "client went away during its handshake");
+          }
         })
         .then();
   }
 
-  private void abandon(UpstreamLeg leg, ConnectionLimit.Permit permit, String requestId, String why) {
+  private void abandon(Connected connected, ConnectionLimit.Permit permit, String requestId, String why) {
     log.debug("request {}: {}; closing the upstream leg", requestId, why);
-    leg.abandon("client went away during the handshake");
+    connected.leg().abandon("client went away during the handshake");
+    connected.claim().release();
     permit.release();
   }
 
-  private SessionListener listener(UpstreamPool.Instance instance, ConnectionLimit.Permit permit) {
+  private SessionListener listener(UpstreamPool.Claim claim, ConnectionLimit.Permit permit) {
     return new SessionListener() {
       @Override
       public void protocolError(Session session, Leg leg, int code, String reason) {
@@ -242,7 +255,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
       @Override
       public void finished(Session session) {
         registry.remove(session);
-        instance.sessionClosed();
+        claim.release();
         permit.release();
         AccessLog.log(session);
       }

@@ -225,4 +225,60 @@ class UpstreamIT {
       }
     }
   }
+
+  @Test
+  void leastSessionsCountsHandshakesUnderWay() throws Exception {
+    try (RawUpstream a = RawUpstream.start(RawUpstream.Answer.upgrade());
+         RawUpstream b = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.start("server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n"
+             + "  close-timeout: 200ms\nroutes:\n  - path: /\n    balance: least-sessions\n    upstreams: [\""
+             + a.uri() + "\", \"" + b.uri() + "\"]\n")) {
+      Map<RawUpstream, List<RawUpstream.Conn>> taken = Map.of(a, new ArrayList<>(), b, new ArrayList<>());
+      List<RawWebSocket> clients = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int i = 0; i < 2; i++) {
+        clients.add(RawWebSocket.connect(gw.address(), "/"));
+        takeFromEither(a, b, taken);
+      }
+      RawUpstream loaded = taken.get(a).size() == 2 ? a : taken.get(b).size() == 2 ? b : null;
+      RawUpstream other = loaded == a ? b : a;
+      if (loaded == null) {
+        // One each: load one instance with a second session first.
+        clients.add(RawWebSocket.connect(gw.address(), "/"));
+        loaded = takeFromEither(a, b, taken);
+        other = loaded == a ? b : a;
+        RawUpstream.Conn extra = taken.get(other).remove(0);
+        extra.close();
+        gw.awaitSessions(2, Duration.ofSeconds(5));
+      }
+      // A burst of four handshakes at once: two go to the other instance, then one each way, whatever overlaps.
+      List<Thread> burst = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Thread t = new Thread(() -> {
+          try {
+            clients.add(RawWebSocket.connect(gw.address(), "/"));
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        burst.add(t);
+      }
+      burst.forEach(Thread::start);
+      for (Thread t : burst) {
+        t.join(10_000);
+      }
+      for (int i = 0; i < 4; i++) {
+        takeFromEither(a, b, taken);
+      }
+      assertThat(taken.get(loaded)).as("the loaded instance gets exactly one of the burst").hasSize(3);
+      assertThat(taken.get(other)).hasSize(3);
+      for (RawWebSocket c : clients) {
+        c.close();
+      }
+      for (List<RawUpstream.Conn> list : taken.values()) {
+        for (RawUpstream.Conn c : list) {
+          c.close();
+        }
+      }
+    }
+  }
 }

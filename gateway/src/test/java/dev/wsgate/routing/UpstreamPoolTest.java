@@ -37,19 +37,29 @@ class UpstreamPoolTest {
     UpstreamPool p = pool(Balance.LEAST_SESSIONS);
     UpstreamPool.Instance a = p.instances().get(0);
     UpstreamPool.Instance b = p.instances().get(1);
-    a.sessionOpened();
-    a.sessionOpened();
-    b.sessionOpened();
+    a.claim();
+    a.claim();
+    b.claim();
     assertThat(host(p.pick(null))).isEqualTo("c");
-    p.instances().get(2).sessionOpened();
-    p.instances().get(2).sessionOpened();
+    p.instances().get(2).claim();
+    p.instances().get(2).claim();
     assertThat(host(p.pick(null))).isEqualTo("b");
-    b.sessionOpened();
+    b.claim();
     StringBuilder ties = new StringBuilder();
     for (int i = 0; i < 3; i++) {
       ties.append(host(p.pick(null)));
     }
     assertThat(ties.toString().chars().distinct().count()).as("ties go in turn: " + ties).isEqualTo(3);
+  }
+
+  @Test
+  void aClaimCountsUntilReleasedOnce() {
+    UpstreamPool.Instance a = pool(Balance.LEAST_SESSIONS).instances().get(0);
+    UpstreamPool.Claim claim = a.claim();
+    assertThat(a.sessions()).isEqualTo(1);
+    claim.release();
+    claim.release();
+    assertThat(a.sessions()).isZero();
   }
 
   @Test
