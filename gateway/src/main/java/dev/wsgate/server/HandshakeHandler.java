@@ -254,9 +254,10 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
 
       @Override
       public void finished(Session session) {
-        registry.remove(session);
+        // Places first: once a session is gone from the registry, nothing of it is held.
         claim.release();
         permit.release();
+        registry.remove(session);
         AccessLog.log(session);
       }
     };

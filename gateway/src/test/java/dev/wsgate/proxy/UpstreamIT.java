@@ -49,6 +49,11 @@ class UpstreamIT {
     return null;
   }
 
+  private static int sessionsOn(TestGateway gw, RawUpstream upstream) {
+    return gw.gateway().router().routes().get(0).upstreams().instances().stream()
+        .filter(i -> i.uri().getPort() == upstream.port()).findFirst().orElseThrow().sessions();
+  }
+
   @Test
   void refusedUpstreamIs502() throws Exception {
     int port = refusingPort();
@@ -207,7 +212,8 @@ class UpstreamIT {
       RawUpstream.Conn gone = taken.get(idle).remove(0);
       gone.sendClose(1000, "");
       gone.close();
-      gw.awaitSessions(2, Duration.ofSeconds(5));
+      dev.wsgate.testing.Awaits.until("the idle instance has no session left", Duration.ofSeconds(5),
+          () -> sessionsOn(gw, idle) == 0 && sessionsOn(gw, busy) == 2);
       for (int i = 0; i < 2; i++) {
         clients.add(RawWebSocket.connect(gw.address(), "/"));
         taken.get(idle).add(idle.take());
@@ -248,8 +254,13 @@ class UpstreamIT {
         other = loaded == a ? b : a;
         RawUpstream.Conn extra = taken.get(other).remove(0);
         extra.close();
-        gw.awaitSessions(2, Duration.ofSeconds(5));
       }
+      // The instances' own counts, not the registry: a client holds its 101 a moment before wsgate registers it.
+      int[] expected = {2, 0};
+      RawUpstream l = loaded;
+      RawUpstream o = other;
+      dev.wsgate.testing.Awaits.until("2 sessions on the loaded instance, none on the other", Duration.ofSeconds(5),
+          () -> sessionsOn(gw, l) == expected[0] && sessionsOn(gw, o) == expected[1]);
       // A burst of four handshakes at once: two go to the other instance, then one each way, whatever overlaps.
       List<Thread> burst = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
