@@ -33,7 +33,7 @@ final class ConfigBinder {
   static final List<String> TLS_KEYS = List.of("cert", "key");
   static final List<String> INTERMEDIARIES_KEYS = List.of("idle-timeout");
   static final List<String> ROUTE_KEYS = List.of("path", "host", "upstreams", "balance", "headers", "heartbeat",
-      "max-idle");
+      "max-idle", "forward-pings", "max-session-age", "max-session-age-jitter");
   static final List<String> HEADERS_KEYS = List.of("forward", "add");
   static final List<String> SHUTDOWN_KEYS = List.of("drain-timeout");
 
@@ -414,10 +414,30 @@ final class ConfigBinder {
     if (m.has("max-idle")) {
       maxIdle = orDefault(values.duration(m.get("max-idle"), Values.DurationRule.ZERO_OR_MORE), maxIdle);
     }
+    boolean forwardPings = RouteConfig.DEFAULT_FORWARD_PINGS;
+    if (m.has("forward-pings")) {
+      forwardPings = orDefault(values.bool(m.get("forward-pings")), forwardPings);
+    }
+    Duration maxAge = RouteConfig.DEFAULT_MAX_SESSION_AGE;
+    if (m.has("max-session-age")) {
+      maxAge = orDefault(values.duration(m.get("max-session-age"), Values.DurationRule.ZERO_OR_MORE), maxAge);
+    }
+    Duration jitter = RouteConfig.DEFAULT_MAX_SESSION_AGE_JITTER;
+    if (m.has("max-session-age-jitter")) {
+      At jitterAt = m.get("max-session-age-jitter");
+      Duration j = values.duration(jitterAt, Values.DurationRule.ZERO_OR_MORE);
+      if (j != null && !j.isZero() && j.compareTo(maxAge) >= 0) {
+        problems.add(jitterAt, Durations.format(j) + " (expected: less than max-session-age " + (maxAge.isZero()
+            ? "0, which is off; set max-session-age first" : Durations.format(maxAge)) + ")");
+      } else if (j != null) {
+        jitter = j;
+      }
+    }
     if (path == null || upstreams.isEmpty()) {
       return null;
     }
-    return new RouteConfig(path, host, upstreams, balance, headers, scope.effective(), maxIdle);
+    return new RouteConfig(path, host, upstreams, balance, headers, scope.effective(), maxIdle, forwardPings, maxAge,
+        jitter);
   }
 
   private String path(At at) {

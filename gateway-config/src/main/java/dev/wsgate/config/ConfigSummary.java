@@ -75,6 +75,10 @@ public final class ConfigSummary {
       indent(out, 2).append("heartbeat:\n");
       heartbeats(out, 3, r.heartbeat(), im);
       line(out, 2, "max-idle", Durations.format(r.maxIdle()), r.maxIdle().isZero() ? "off" : null);
+      line(out, 2, "forward-pings", Boolean.toString(r.forwardPings()), r.forwardPings() ? null
+          : "heartbeats are hop by hop");
+      line(out, 2, "max-session-age", Durations.format(r.maxSessionAge()), r.maxSessionAge().isZero() ? "off" : null);
+      line(out, 2, "max-session-age-jitter", Durations.format(r.maxSessionAgeJitter()));
     }
 
     out.append("shutdown:\n");
@@ -92,6 +96,7 @@ public final class ConfigSummary {
       indent(out, depth + 1).append("text:\n");
       line(out, depth + 2, "ping", s.text().ping());
       line(out, depth + 2, "pong", s.text().pong());
+      line(out, depth + 2, "answer-pings", Boolean.toString(s.text().answerPings()));
       line(out, depth + 1, "close-code", Integer.toString(s.closeCode()));
     }
   }

@@ -16,6 +16,7 @@ record HeartbeatLayer(
     Located<HeartbeatMode> mode,
     Located<String> textPing,
     Located<String> textPong,
+    Located<Boolean> answerPings,
     Located<Integer> closeCode) {
 
   /**
@@ -39,7 +40,7 @@ record HeartbeatLayer(
   static final List<String> LEG_KEYS = List.of("interval", "timeout", "mode", "text", "close-code");
   static final List<String> SCOPE_KEYS = List.of("interval", "timeout", "mode", "text", "close-code", "client",
       "upstream");
-  static final List<String> TEXT_KEYS = List.of("ping", "pong");
+  static final List<String> TEXT_KEYS = List.of("ping", "pong", "answer-pings");
 
   private static final Map<String, HeartbeatMode> MODES = new LinkedHashMap<>();
 
@@ -49,14 +50,14 @@ record HeartbeatLayer(
     }
   }
 
-  static final HeartbeatLayer EMPTY = new HeartbeatLayer(null, null, null, null, null, null);
+  static final HeartbeatLayer EMPTY = new HeartbeatLayer(null, null, null, null, null, null, null);
 
   /** The built-in defaults, as a layer below every other. */
   static HeartbeatLayer defaults() {
     HeartbeatSettings d = HeartbeatSettings.defaults();
     return new HeartbeatLayer(new Located<>(d.interval(), null), new Located<>(d.timeout(), null),
         new Located<>(d.mode(), null), new Located<>(d.text().ping(), null), new Located<>(d.text().pong(), null),
-        new Located<>(d.closeCode(), null));
+        new Located<>(d.text().answerPings(), null), new Located<>(d.closeCode(), null));
   }
 
   /** Reads the leg keys of a mapping that has already been checked for unknown keys. */
@@ -66,6 +67,7 @@ record HeartbeatLayer(
     Located<HeartbeatMode> mode = null;
     Located<String> ping = null;
     Located<String> pong = null;
+    Located<Boolean> answerPings = null;
     Located<Integer> closeCode = null;
     if (m.has("interval")) {
       interval = located(values.duration(m.get("interval"), Values.DurationRule.ZERO_OR_MORE), m.get("interval"));
@@ -84,11 +86,14 @@ record HeartbeatLayer(
       if (text.has("pong")) {
         pong = located(nonEmptyText(text.get("pong"), values), text.get("pong"));
       }
+      if (text.has("answer-pings")) {
+        answerPings = located(values.bool(text.get("answer-pings")), text.get("answer-pings"));
+      }
     }
     if (m.has("close-code")) {
       closeCode = located(CloseCodeRule.read(m.get("close-code"), values), m.get("close-code"));
     }
-    return new HeartbeatLayer(interval, timeout, mode, ping, pong, closeCode);
+    return new HeartbeatLayer(interval, timeout, mode, ping, pong, answerPings, closeCode);
   }
 
   /** This layer with every key that {@code over} sets replaced by its value. */
@@ -99,6 +104,7 @@ record HeartbeatLayer(
         over.mode != null ? over.mode : mode,
         over.textPing != null ? over.textPing : textPing,
         over.textPong != null ? over.textPong : textPong,
+        over.answerPings != null ? over.answerPings : answerPings,
         over.closeCode != null ? over.closeCode : closeCode);
   }
 
@@ -109,7 +115,8 @@ record HeartbeatLayer(
   HeartbeatSettings settings() {
     HeartbeatSettings d = HeartbeatSettings.defaults();
     return new HeartbeatSettings(or(interval, d.interval()), or(timeout, d.timeout()), or(mode, d.mode()),
-        new TextHeartbeat(or(textPing, d.text().ping()), or(textPong, d.text().pong())),
+        new TextHeartbeat(or(textPing, d.text().ping()), or(textPong, d.text().pong()),
+            or(answerPings, d.text().answerPings())),
         or(closeCode, d.closeCode()));
   }
 

@@ -16,6 +16,10 @@ import java.util.Optional;
  * @param headers   request headers passed on or added
  * @param heartbeat the effective heartbeat of each leg
  * @param maxIdle   a session with no application data either way for this long is closed; {@code 0} disables it
+ * @param forwardPings true to relay ping and pong frames between the legs instead of answering them hop by hop
+ * @param maxSessionAge a session is closed (1001) once this old; {@code 0} disables it
+ * @param maxSessionAgeJitter each session's age limit is drawn between {@code maxSessionAge - jitter} and
+ *                  {@code maxSessionAge}, so that sessions opened together do not all close together
  */
 public record RouteConfig(
     String path,
@@ -24,12 +28,22 @@ public record RouteConfig(
     Balance balance,
     HeaderRules headers,
     Heartbeats heartbeat,
-    Duration maxIdle) {
+    Duration maxIdle,
+    boolean forwardPings,
+    Duration maxSessionAge,
+    Duration maxSessionAgeJitter) {
 
   /** Each upstream in turn. */
   public static final Balance DEFAULT_BALANCE = Balance.ROUND_ROBIN;
   /** 0: sessions are not closed for want of application data; heartbeats alone keep them. */
   public static final Duration DEFAULT_MAX_IDLE = Duration.ZERO;
+
+  /** Off: pings and pongs are answered on each leg, heartbeats are hop by hop. */
+  public static final boolean DEFAULT_FORWARD_PINGS = false;
+  /** 0: sessions have no age limit. */
+  public static final Duration DEFAULT_MAX_SESSION_AGE = Duration.ZERO;
+  /** 0: every session gets exactly {@code max-session-age}. */
+  public static final Duration DEFAULT_MAX_SESSION_AGE_JITTER = Duration.ZERO;
 
   public RouteConfig {
     Objects.requireNonNull(path, "path");
@@ -39,6 +53,8 @@ public record RouteConfig(
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(heartbeat, "heartbeat");
     Objects.requireNonNull(maxIdle, "maxIdle");
+    Objects.requireNonNull(maxSessionAge, "maxSessionAge");
+    Objects.requireNonNull(maxSessionAgeJitter, "maxSessionAgeJitter");
   }
 
   /** A short name for logs and metrics: {@code host/path}, or the path alone when any host matches. */

@@ -8,8 +8,11 @@ import java.util.Objects;
  * @param ping the text message wsgate sends as a ping
  * @param pong the text message that counts as the answer; a JSON object template matches any JSON object that has
  *             all of its fields with the same values, any other template matches only itself
+ * @param answerPings true to answer the peer's own text pings (messages matching {@code ping}) with {@code pong},
+ *             the peer's other fields echoed ({@code {"type":"ping","timestamp":T}} gets
+ *             {@code {"type":"pong","timestamp":T}}), instead of relaying them
  */
-public record TextHeartbeat(String ping, String pong) {
+public record TextHeartbeat(String ping, String pong, boolean answerPings) {
 
   /** {@code {"type":"ping"}}, the manual heartbeat of the seed documents. */
   public static final String DEFAULT_PING = "{\"type\":\"ping\"}";
@@ -21,7 +24,10 @@ public record TextHeartbeat(String ping, String pong) {
     Objects.requireNonNull(pong, "pong");
   }
 
+  /** Off: the peer's own text pings are application data, relayed to the other side. */
+  public static final boolean DEFAULT_ANSWER_PINGS = false;
+
   public static TextHeartbeat defaults() {
-    return new TextHeartbeat(DEFAULT_PING, DEFAULT_PONG);
+    return new TextHeartbeat(DEFAULT_PING, DEFAULT_PONG, DEFAULT_ANSWER_PINGS);
   }
 }

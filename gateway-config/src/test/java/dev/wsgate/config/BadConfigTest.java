@@ -274,6 +274,24 @@ class BadConfigTest {
             """,
             "8:11: routes[2].path: /chat on host a.example.com (expected: each path and host once; routes[0] has it "
                 + "already)"),
+        bad("max-session-age-jitter not below max-session-age", """
+            routes:
+              - path: /
+                upstreams: [ws://a:8000]
+                max-session-age: 10m
+                max-session-age-jitter: 10m
+              - path: /b
+                upstreams: [ws://a:8000]
+                max-session-age-jitter: 1m
+            """,
+            "5:29: routes[0].max-session-age-jitter: 10m (expected: less than max-session-age 10m)",
+            "8:29: routes[1].max-session-age-jitter: 60s (expected: less than max-session-age 0, which is off; set "
+                + "max-session-age first)"),
+        bad("answer-pings that is not a boolean", """
+            heartbeat:
+              text: {answer-pings: yes}
+            """ + ROUTE,
+            "2:24: heartbeat.text.answer-pings: yes (expected: true or false)"),
         bad("host with a port", """
             routes:
               - path: /

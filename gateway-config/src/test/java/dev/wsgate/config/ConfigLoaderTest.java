@@ -42,6 +42,9 @@ class ConfigLoaderTest {
     assertThat(r.headers()).isEqualTo(HeaderRules.none());
     assertThat(r.heartbeat()).isEqualTo(Heartbeats.defaults());
     assertThat(r.maxIdle()).isEqualTo(Duration.ZERO);
+    assertThat(r.forwardPings()).isFalse();
+    assertThat(r.maxSessionAge()).isEqualTo(Duration.ZERO);
+    assertThat(r.maxSessionAgeJitter()).isEqualTo(Duration.ZERO);
     assertThat(r.id()).isEqualTo("/chat");
   }
 
@@ -74,6 +77,7 @@ class ConfigLoaderTest {
               mode: text         # both legs of /b
               text:
                 ping: ping
+                answer-pings: true
               client:
                 interval: 5s     # client leg of /b only
                 timeout: 8s
@@ -90,7 +94,7 @@ class ConfigLoaderTest {
     assertThat(bClient.interval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(bClient.timeout()).isEqualTo(Duration.ofSeconds(8));
     assertThat(bClient.mode()).isEqualTo(HeartbeatMode.TEXT);
-    assertThat(bClient.text()).isEqualTo(new TextHeartbeat("ping", TextHeartbeat.DEFAULT_PONG));
+    assertThat(bClient.text()).isEqualTo(new TextHeartbeat("ping", TextHeartbeat.DEFAULT_PONG, true));
     assertThat(bClient.closeCode()).isEqualTo(4000);
     HeartbeatSettings bUpstream = b.heartbeat().upstream();
     assertThat(bUpstream.interval()).isEqualTo(Duration.ofSeconds(10));
@@ -184,6 +188,9 @@ class ConfigLoaderTest {
                 X-Gateway: wsgate
                 Authorization: Bearer ${TOKEN}
             max-idle: 10m
+            forward-pings: true
+            max-session-age: 1h
+            max-session-age-jitter: 5m
         """, Map.of("TOKEN", "s3cret"));
     RouteConfig r = c.routes().get(0);
     assertThat(r.path()).isEqualTo("/chat");
@@ -194,6 +201,9 @@ class ConfigLoaderTest {
     assertThat(r.headers().add()).containsExactly(Map.entry("X-Gateway", "wsgate"),
         Map.entry("Authorization", "Bearer s3cret"));
     assertThat(r.maxIdle()).isEqualTo(Duration.ofMinutes(10));
+    assertThat(r.forwardPings()).isTrue();
+    assertThat(r.maxSessionAge()).isEqualTo(Duration.ofHours(1));
+    assertThat(r.maxSessionAgeJitter()).isEqualTo(Duration.ofMinutes(5));
     assertThat(r.id()).isEqualTo("*.example.com/chat");
   }
 

@@ -38,6 +38,7 @@ class ConfigSummaryTest {
         text:
           ping: '{"type":"ping"}'
           pong: "it's alive: yes"
+          answer-pings: true
         upstream: {mode: frame, close-code: 1001}
       routes:
         - path: /chat
@@ -50,6 +51,9 @@ class ConfigSummaryTest {
           heartbeat:
             client: {interval: 500ms, timeout: 900ms}
           max-idle: 1h30m
+          forward-pings: true
+          max-session-age: 2h
+          max-session-age-jitter: 10m
         - path: /
           upstreams: [ws://c:3]
       shutdown:

@@ -1,6 +1,7 @@
 package dev.wsgate.metrics;
 
 import dev.wsgate.config.Leg;
+import dev.wsgate.session.Session;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -15,6 +16,7 @@ public final class GatewayMetrics {
   private final MeterRegistry registry;
   private final Map<Integer, Counter> rejections = new ConcurrentHashMap<>();
   private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
+  private final Map<Session.EndCause, Counter> ends = new ConcurrentHashMap<>();
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -40,6 +42,21 @@ public final class GatewayMetrics {
         .tag("leg", leg.yamlName())
         .tag("code", Integer.toString(code))
         .register(registry)).increment();
+  }
+
+  /** A session ended, for this reason. */
+  public void sessionEnded(Session.EndCause cause) {
+    ends.computeIfAbsent(cause, c -> Counter.builder("wsgate.sessions.closed")
+        .description("Sessions ended, by reason: client-close, upstream-close, client-lost, upstream-lost, "
+            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, drain, error")
+        .tag("reason", c.label())
+        .register(registry)).increment();
+  }
+
+  /** How many sessions ended for {@code cause}. */
+  public double sessionsEnded(Session.EndCause cause) {
+    Counter c = ends.get(cause);
+    return c == null ? 0 : c.count();
   }
 
   /** How many times {@link #handshakeRejected} counted {@code status} (for tests and the admin page). */

@@ -57,6 +57,13 @@ public final class CloseCodes {
   /** 1015: the TLS handshake failed; never sent. */
   public static final int TLS_FAILURE = 1015;
 
+  /** The reason sent on both legs when a session had no application data for the route's {@code max-idle}. */
+  public static final String IDLE = "idle";
+  /** The reason sent on both legs when a session reached the route's {@code max-session-age}. */
+  public static final String MAX_AGE = "max session age";
+  /** The reason sent on both legs when wsgate drains on shutdown. */
+  public static final String DRAIN = "going away";
+
   /** The reason sent to the client when the upstream connection ended without a close frame. */
   public static final String UPSTREAM_GONE = "upstream closed the connection without a close frame";
   /** The reason sent to the upstream when the client connection ended without a close frame. */
@@ -87,6 +94,15 @@ public final class CloseCodes {
   /** The close to send on {@code to} when the peer on the other leg went away without a close frame. */
   public static Close peerGone(Leg to) {
     return to == Leg.CLIENT ? new Close(BAD_GATEWAY, UPSTREAM_GONE) : new Close(GOING_AWAY, CLIENT_GONE);
+  }
+
+  /**
+   * The close to send on the other leg when the peer on {@code dead} was evicted by its heartbeat: for the
+   * upstream, the client went away (1001); for the client, the upstream failed (1014).
+   */
+  public static Close heartbeatTimeout(Leg dead) {
+    return dead == Leg.CLIENT ? new Close(GOING_AWAY, "client heartbeat timeout")
+        : new Close(BAD_GATEWAY, "upstream heartbeat timeout");
   }
 
   /**

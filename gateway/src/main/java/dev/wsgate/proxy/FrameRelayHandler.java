@@ -1,10 +1,11 @@
 package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
-import io.netty.channel.Channel;
+import dev.wsgate.heartbeat.HeartbeatEvicted;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -30,17 +31,6 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     this.leg = leg;
   }
 
-  /** Puts a relay handler, and the UTF-8 validator before it, into a leg's pipeline. */
-  static FrameRelayHandler install(Channel channel, Leg leg) {
-    // wsgate is the client on the upstream leg, and masks what it sends there.
-    ProxyPipeline.encoderBeforeDecoder(channel.pipeline(), leg == Leg.UPSTREAM);
-    FrameRelayHandler relay = new FrameRelayHandler(leg);
-    ProxyPipeline.addLast(channel.pipeline(), ProxyPipeline.UTF8_VALIDATOR,
-        new io.netty.handler.codec.http.websocketx.Utf8FrameValidator(true));
-    ProxyPipeline.addLast(channel.pipeline(), ProxyPipeline.RELAY, relay);
-    return relay;
-  }
-
   Leg leg() {
     return leg;
   }
@@ -58,6 +48,8 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     for (Object event; (event = before.poll()) != null; ) {
       if (event == INACTIVE) {
         session.onInactive(leg);
+      } else if (event instanceof HeartbeatEvicted) {
+        session.onEvicted(leg, ((HeartbeatEvicted) event).code());
       } else if (event instanceof Throwable) {
         session.onError(leg, (Throwable) event);
       } else {
@@ -115,6 +107,23 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
       held.add(INACTIVE);
     }
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      if (session != null) {
+        session.onIdleTick(leg);
+      }
+    } else if (evt instanceof HeartbeatEvicted) {
+      if (session != null) {
+        session.onEvicted(leg, ((HeartbeatEvicted) evt).code());
+      } else if (held != null && !abandoned) {
+        held.add(evt);
+      }
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
   }
 
   @Override

@@ -1,7 +1,12 @@
 package dev.wsgate.proxy;
 
+import dev.wsgate.config.Leg;
+import dev.wsgate.heartbeat.HeartbeatHandler;
+import dev.wsgate.heartbeat.HeartbeatTiming;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
@@ -12,11 +17,14 @@ import reactor.netty.NettyPipeline;
  * {@link NettyPipeline}). After the upgrade both legs, client and upstream, hold, from the network inwards:
  *
  * <pre>
- *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake)
+ *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
  *   wsgate.utf8          validates text frames; 1007 on invalid UTF-8
+ *   wsgate.idle          Netty's IdleStateHandler: a reader-idle event every heartbeat tick of silence
+ *   wsgate.heartbeat     HeartbeatHandler: pings, pongs, RTT, eviction; answers the peer's pings
  *   wsgate.relay         relays frames and closes to the other leg, with backpressure
  *   reactor.right.reactiveBridge                (Reactor Netty's; sees no frames)
  * </pre>
+ * {@code wsgate.idle} is left out on a leg that needs no ticks (heartbeat off and no session limits).
  * Every wsgate handler goes right before Reactor's reactive bridge, in this order. During the upstream handshake
  * only, the upstream leg also holds {@value UpstreamHandshakeFilter#NAME} ({@link UpstreamHandshakeFilter}).
  */
@@ -24,10 +32,32 @@ public final class ProxyPipeline {
 
   /** Netty's {@code Utf8FrameValidator}. */
   public static final String UTF8_VALIDATOR = "wsgate.utf8";
+  /** Netty's {@code IdleStateHandler}, reader-idle only. */
+  public static final String IDLE = "wsgate.idle";
+  /** {@link HeartbeatHandler}. */
+  public static final String HEARTBEAT = "wsgate.heartbeat";
   /** {@link FrameRelayHandler}. */
   public static final String RELAY = "wsgate.relay";
 
   private ProxyPipeline() {
+  }
+
+  /**
+   * Puts wsgate's handlers into a freshly upgraded leg, in the order above, and returns its relay handler.
+   */
+  static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup) {
+    ChannelPipeline p = channel.pipeline();
+    // wsgate is the client on the upstream leg, and masks what it sends there.
+    encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
+    addLast(p, UTF8_VALIDATOR, new Utf8FrameValidator(true));
+    if (setup.timing() != null) {
+      addLast(p, IDLE, HeartbeatHandler.idleStateHandler(setup.timing()));
+    }
+    HeartbeatTiming pinging = setup.timing() != null && setup.timing().pings() ? setup.timing() : null;
+    addLast(p, HEARTBEAT, new HeartbeatHandler(leg, setup.heartbeat(), pinging, setup.forwardPings()));
+    FrameRelayHandler relay = new FrameRelayHandler(leg);
+    addLast(p, RELAY, relay);
+    return relay;
   }
 
   /**

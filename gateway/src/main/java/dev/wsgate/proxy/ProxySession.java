@@ -1,6 +1,8 @@
 package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
+import dev.wsgate.heartbeat.HeartbeatHandler;
+import dev.wsgate.heartbeat.HeartbeatStats;
 import dev.wsgate.session.Session;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -13,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -62,23 +65,48 @@ final class ProxySession {
   private final LegState client;
   private final LegState upstream;
   private final EventLoop loop;
+  private final Ticker ticker;
   private final long closeTimeoutNanos;
+  private final long maxIdleNanos;
+  private final long ageDeadlineNanos;
   private final SessionListener listener;
   private final String logId;
   private ScheduledFuture<?> closeTimer;
   private boolean protocolErrorReported;
+  private boolean closing;
   private boolean finished;
+  private boolean dataInBatch;
+  private long lastDataNanos;
 
-  ProxySession(Session session, Channel client, Channel upstream, Duration closeTimeout, SessionListener listener) {
+  /**
+   * @param limits the route's session limits, the age one already drawn for this session
+   */
+  ProxySession(Session session, Channel client, Channel upstream, Duration closeTimeout, SessionLimits limits,
+      SessionListener listener) {
     this.session = session;
     this.client = new LegState(Leg.CLIENT, client);
     this.upstream = new LegState(Leg.UPSTREAM, upstream);
     this.loop = client.eventLoop();
+    this.ticker = loop.ticker();
     this.closeTimeoutNanos = closeTimeout.toNanos();
+    this.maxIdleNanos = limits.maxIdle().toNanos();
+    long now = ticker.nanoTime();
+    this.lastDataNanos = now;
+    this.ageDeadlineNanos = limits.maxAge().isZero() ? 0 : now + limits.maxAge().toNanos();
     this.listener = listener;
-    session.queuedBytesFrom(leg -> pendingWriteBytes(leg == Leg.CLIENT ? client : upstream));
     this.logId = "session " + session.id() + " [request " + session.requestId() + ", client "
         + client.id().asShortText() + ", upstream " + upstream.id().asShortText() + "]";
+    session.bind(new Session.Control() {
+      @Override
+      public Session.LegStatus leg(Leg leg) {
+        return status(state(leg));
+      }
+
+      @Override
+      public void close(Session.EndCause cause, int code, String reason) {
+        ProxySession.this.close(cause, new CloseCodes.Close(code, reason), new CloseCodes.Close(code, reason));
+      }
+    });
   }
 
   Session session() {
@@ -120,15 +148,9 @@ final class ProxySession {
     LegState from = state(leg);
     if (frame instanceof CloseWebSocketFrame) {
       onCloseFrame(from, (CloseWebSocketFrame) frame);
-    } else if (frame instanceof PingWebSocketFrame) {
-      // Heartbeats are hop by hop: answer here, do not relay.
-      if (!from.closeSent && !from.inactive) {
-        from.channel.writeAndFlush(new PongWebSocketFrame(frame.content()), from.channel.voidPromise());
-      } else {
-        frame.release();
-      }
-    } else if (frame instanceof PongWebSocketFrame) {
-      frame.release();
+    } else if (frame instanceof PingWebSocketFrame || frame instanceof PongWebSocketFrame) {
+      // Only with forward-pings: the heartbeat handler answers and keeps them otherwise.
+      relayControl(from, frame);
     } else {
       relay(from, frame);
     }
@@ -154,9 +176,20 @@ final class ProxySession {
     }
     to.channel.write(frame, to.channel.voidPromise());
     to.flushPending = true;
+    dataInBatch = true;
     if (!to.channel.isWritable()) {
       from.channel.config().setAutoRead(false);
     }
+  }
+
+  private void relayControl(LegState from, WebSocketFrame frame) {
+    LegState to = other(from);
+    if (to.closeSent || to.inactive || from.closeReceived) {
+      frame.release();
+      return;
+    }
+    to.channel.write(frame, to.channel.voidPromise());
+    to.flushPending = true;
   }
 
   void onReadComplete(Leg leg) {
@@ -169,6 +202,57 @@ final class ProxySession {
       to.flushPending = false;
       to.channel.flush();
     }
+    if (dataInBatch) {
+      dataInBatch = false;
+      lastDataNanos = ticker.nanoTime();
+      if (ageDeadlineNanos != 0) {
+        checkLimits(lastDataNanos); // a busy session has no idle ticks: its reads check its age
+      }
+    }
+  }
+
+  /** An idle tick on a leg (from its {@code IdleStateHandler}): the session's own limits are checked. */
+  void onIdleTick(Leg leg) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> onIdleTick(leg));
+      return;
+    }
+    checkLimits(ticker.nanoTime());
+  }
+
+  private void checkLimits(long now) {
+    if (closing) {
+      return;
+    }
+    if (maxIdleNanos != 0 && now - lastDataNanos >= maxIdleNanos) {
+      close(Session.EndCause.MAX_IDLE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.IDLE),
+          new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.IDLE));
+    } else if (ageDeadlineNanos != 0 && now - ageDeadlineNanos >= 0) {
+      close(Session.EndCause.MAX_AGE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.MAX_AGE),
+          new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.MAX_AGE));
+    }
+  }
+
+  /**
+   * The leg's heartbeat evicted its silent peer and wrote it a close frame: the other leg gets 1001 (the client
+   * died) or 1014 (the upstream died), and the evicted connection is closed after the close timeout at the latest.
+   */
+  void onEvicted(Leg leg, int code) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> onEvicted(leg, code));
+      return;
+    }
+    LegState dead = state(leg);
+    dead.closeSent = true;
+    dead.flushPending = false;
+    closing = true;
+    session.recordEnd(leg == Leg.CLIENT ? Session.EndCause.CLIENT_HEARTBEAT : Session.EndCause.UPSTREAM_HEARTBEAT,
+        code, leg.yamlName() + " heartbeat timeout");
+    LegState other = other(dead);
+    if (!other.closeSent && !other.inactive) {
+      sendClose(other, CloseCodes.heartbeatTimeout(leg));
+    }
+    armCloseTimer();
   }
 
   void onWritabilityChanged(Leg leg) {
@@ -195,7 +279,9 @@ final class ProxySession {
     from.closeReceived = true;
     from.receivedCode = code < 0 ? CloseCodes.NO_STATUS : code;
     from.receivedReason = reason;
-    session.recordEnd(initiator(from.leg), from.receivedCode, reason);
+    closing = true;
+    session.recordEnd(from.leg == Leg.CLIENT ? Session.EndCause.CLIENT_CLOSE : Session.EndCause.UPSTREAM_CLOSE,
+        from.receivedCode, reason);
     LegState to = other(from);
     if (!to.closeSent && !to.inactive) {
       sendClose(to, CloseCodes.relay(from.receivedCode, reason, to.leg));
@@ -218,7 +304,8 @@ final class ProxySession {
     LegState other = other(gone);
     if (!gone.closeReceived) {
       gone.receivedCode = CloseCodes.ABNORMAL;
-      session.recordEnd(initiator(leg), CloseCodes.ABNORMAL, "connection lost without a close frame");
+      session.recordEnd(leg == Leg.CLIENT ? Session.EndCause.CLIENT_LOST : Session.EndCause.UPSTREAM_LOST,
+          CloseCodes.ABNORMAL, "connection lost without a close frame");
       if (!other.closeSent && !other.inactive) {
         // Whoever started closing still gets an answer: its own close echoed.
         sendClose(other, other.closeReceived ? echo(other) : CloseCodes.peerGone(other.leg));
@@ -263,7 +350,8 @@ final class ProxySession {
 
   /** Records and reports a protocol failure of {@code at}, and closes the other leg with the matching code. */
   private void failed(LegState at, int code, String reason) {
-    session.recordEnd(Session.Initiator.GATEWAY, code, at.leg.yamlName() + ": " + reason);
+    closing = true;
+    session.recordEnd(Session.EndCause.ERROR, code, at.leg.yamlName() + ": " + reason);
     if (!protocolErrorReported) {
       protocolErrorReported = true;
       listener.protocolError(session, at.leg, code, reason);
@@ -279,12 +367,16 @@ final class ProxySession {
    * Closes the session from wsgate's side (eviction, drain, idle): a close frame to each leg that has not had one,
    * then TCP after the close handshakes or the close timeout.
    */
-  void close(CloseCodes.Close toClient, CloseCodes.Close toUpstream) {
+  void close(Session.EndCause cause, CloseCodes.Close toClient, CloseCodes.Close toUpstream) {
     if (!loop.inEventLoop()) {
-      loop.execute(() -> close(toClient, toUpstream));
+      loop.execute(() -> close(cause, toClient, toUpstream));
       return;
     }
-    session.recordEnd(Session.Initiator.GATEWAY, toClient.code(), toClient.reason());
+    if (finished) {
+      return;
+    }
+    closing = true;
+    session.recordEnd(cause, toClient.code(), toClient.reason());
     if (!client.closeSent && !client.inactive) {
       sendClose(client, toClient);
     }
@@ -351,6 +443,37 @@ final class ProxySession {
   // ------------------------------------------------------------------------------------------------ helpers
 
   /** What a channel's outbound buffer holds, read from any thread (a volatile counter); 0 once it is closed. */
+  /** A leg's status for the registry: its queue, and its heartbeat's view of the peer. */
+  private static Session.LegStatus status(LegState l) {
+    HeartbeatStats hb = l.channel.pipeline().get(HeartbeatHandler.class);
+    return new Session.LegStatus() {
+      @Override
+      public long queuedBytes() {
+        return pendingWriteBytes(l.channel);
+      }
+
+      @Override
+      public long lastInboundNanos() {
+        return hb == null ? 0 : hb.lastInboundNanos();
+      }
+
+      @Override
+      public long lastRttNanos() {
+        return hb == null ? -1 : hb.lastRttNanos();
+      }
+
+      @Override
+      public long pingsSent() {
+        return hb == null ? 0 : hb.pingsSent();
+      }
+
+      @Override
+      public long pongsReceived() {
+        return hb == null ? 0 : hb.pongsReceived();
+      }
+    };
+  }
+
   private static long pendingWriteBytes(Channel channel) {
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
     return buffer == null ? 0 : buffer.totalPendingWriteBytes();
@@ -358,10 +481,6 @@ final class ProxySession {
 
   private static CloseCodes.Close echo(LegState l) {
     return CloseCodes.relay(l.receivedCode, l.receivedReason, l.leg);
-  }
-
-  private static Session.Initiator initiator(Leg leg) {
-    return leg == Leg.CLIENT ? Session.Initiator.CLIENT : Session.Initiator.UPSTREAM;
   }
 
   private LegState state(Leg leg) {

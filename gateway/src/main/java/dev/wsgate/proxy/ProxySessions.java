@@ -15,10 +15,11 @@ public final class ProxySessions {
    * Joins a freshly upgraded client connection and its upstream leg into a session and starts relaying. Call on the
    * client connection's event loop, right after its upgrade, before it reads anything.
    */
-  public static void start(Session session, Connection client, UpstreamLeg upstream, Duration closeTimeout,
-      SessionListener listener) {
-    FrameRelayHandler clientRelay = FrameRelayHandler.install(client.channel(), Leg.CLIENT);
-    ProxySession proxy = new ProxySession(session, client.channel(), upstream.channel(), closeTimeout, listener);
+  public static void start(Session session, Connection client, LegSetup clientSetup, UpstreamLeg upstream,
+      Duration closeTimeout, SessionLimits limits, SessionListener listener) {
+    FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel(), Leg.CLIENT, clientSetup);
+    ProxySession proxy = new ProxySession(session, client.channel(), upstream.channel(), closeTimeout, limits,
+        listener);
     proxy.start(clientRelay, upstream.relay());
   }
 }

@@ -60,9 +60,10 @@ public final class UpstreamConnector {
    * Connects and completes the upstream handshake.
    *
    * @param subprotocols the client's subprotocols, comma-separated, or null
+   * @param setup        how the upstream leg's pipeline is set up (heartbeat)
    * @return the upstream leg, or an {@link UpstreamFailure}
    */
-  public Mono<UpstreamLeg> connect(URI target, HttpHeaders headers, String subprotocols) {
+  public Mono<UpstreamLeg> connect(URI target, HttpHeaders headers, String subprotocols, LegSetup setup) {
     HttpClient client = "wss".equalsIgnoreCase(target.getScheme()) ? secure : plain;
     // The subprotocols travel as a plain header and the answer is checked by UpstreamHandshakeFilter, not by Netty.
     WebsocketClientSpec spec = WebsocketClientSpec.builder()
@@ -98,7 +99,7 @@ public final class UpstreamConnector {
                         + "offer", null));
                 return Mono.empty();
               }
-              FrameRelayHandler relay = FrameRelayHandler.install(connection.channel(), Leg.UPSTREAM);
+              FrameRelayHandler relay = ProxyPipeline.install(connection.channel(), Leg.UPSTREAM, setup);
               sink.success(new UpstreamLeg(connection, capture.chosen(), relay));
             } catch (RuntimeException e) {
               connection.dispose();

@@ -3,7 +3,9 @@ package dev.wsgate.server;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.Leg;
 import dev.wsgate.metrics.GatewayMetrics;
+import dev.wsgate.proxy.LegSetup;
 import dev.wsgate.proxy.ProxySessions;
+import dev.wsgate.proxy.SessionLimits;
 import dev.wsgate.proxy.SessionListener;
 import dev.wsgate.proxy.UpstreamConnector;
 import dev.wsgate.proxy.UpstreamFailure;
@@ -137,8 +139,11 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), clientIp, secure,
         requestId);
     String subprotocols = UpstreamRequest.subprotocols(headers);
-    return connect(route, rawPath, rawQuery, upstreamHeaders, subprotocols)
-        .flatMap(connected -> upgrade(res, route, connected, permit, requestId, address(req.remoteAddress())))
+    SessionLimits limits = SessionLimits.of(route.config());
+    LegSetup upstreamSetup = LegSetup.of(route.config(), Leg.UPSTREAM, limits);
+    return connect(route, rawPath, rawQuery, upstreamHeaders, subprotocols, upstreamSetup)
+        .flatMap(connected -> upgrade(res, route, connected, permit, requestId, address(req.remoteAddress()),
+            limits))
         .onErrorResume(UpstreamFailure.class, f -> {
           permit.release();
           log.debug("request {}: {}", requestId, f.getMessage());
@@ -156,10 +161,11 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
 
   /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
   private Mono<Connected> connect(Route route, String rawPath, String rawQuery, HttpHeaders headers,
-      String subprotocols) {
+      String subprotocols, LegSetup setup) {
     UpstreamPool pool = route.upstreams();
     UpstreamPool.Instance first = pool.pick(null);
-    return attempt(route, first, rawPath, rawQuery, headers, subprotocols).onErrorResume(UpstreamFailure.class, f -> {
+    return attempt(route, first, rawPath, rawQuery, headers, subprotocols, setup)
+        .onErrorResume(UpstreamFailure.class, f -> {
       if (!f.retryable()) {
         return Mono.error(f);
       }
@@ -168,16 +174,16 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         return Mono.error(f);
       }
       log.debug("{}; trying {}", f.getMessage(), second);
-      return attempt(route, second, rawPath, rawQuery, headers, subprotocols);
+      return attempt(route, second, rawPath, rawQuery, headers, subprotocols, setup);
     });
   }
 
   private Mono<Connected> attempt(Route route, UpstreamPool.Instance instance, String rawPath, String rawQuery,
-      HttpHeaders headers, String subprotocols) {
+      HttpHeaders headers, String subprotocols, LegSetup setup) {
     URI target = UpstreamRequest.target(instance.uri(), route.config().path(), rawPath, rawQuery);
     return Mono.defer(() -> {
       UpstreamPool.Claim claim = instance.claim();
-      return connector.connect(target, headers, subprotocols)
+      return connector.connect(target, headers, subprotocols, setup)
           .map(leg -> new Connected(leg, claim))
           .doOnError(UpstreamFailure.class, f -> {
             if (f.kind() != UpstreamFailure.Kind.REJECTED) {
@@ -191,7 +197,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
   }
 
   private Mono<Void> upgrade(HttpServerResponse res, Route route, Connected connected,
-      ConnectionLimit.Permit permit, String requestId, String clientAddress) {
+      ConnectionLimit.Permit permit, String requestId, String clientAddress, SessionLimits limits) {
     UpstreamLeg leg = connected.leg();
     route.upstreams().succeeded(connected.instance());
     WebsocketServerSpec.Builder builder = WebsocketServerSpec.builder()
@@ -210,8 +216,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
       Session session = new Session(registry.nextId(), requestId, route.id(), connected.instance().uri(),
           clientAddress, leg.subprotocol());
       registry.add(session);
-      ProxySessions.start(session, client, leg, config.server().closeTimeout(),
-          listener(connected.claim(), permit));
+      ProxySessions.start(session, client, LegSetup.of(route.config(), Leg.CLIENT, limits), leg,
+          config.server().closeTimeout(), limits, listener(connected.claim(), permit));
       return client.onDispose();
     }, spec)
         .then(Mono.fromRunnable(() -> {
@@ -258,6 +264,9 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         claim.release();
         permit.release();
         registry.remove(session);
+        if (session.endCause() != null) {
+          metrics.sessionEnded(session.endCause());
+        }
         AccessLog.log(session);
       }
     };

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * request_id=4f1c... client=127.0.0.1:53422 route=/chat upstream=ws://chat-1:8000 subprotocol=chat
  * duration_ms=5012 frames_in=12 bytes_in=640 frames_out=12 bytes_out=640 close_code=1000 closed_by=client
+ * end=client-close
  * </pre>
  * {@code _in} counts what the client sent (relayed upstream), {@code _out} what the upstream sent (relayed to the
  * client).
@@ -47,7 +48,8 @@ public final class AccessLog {
         .append(" frames_out=").append(s.framesFromUpstream())
         .append(" bytes_out=").append(s.bytesFromUpstream())
         .append(" close_code=").append(s.closeCode())
-        .append(" closed_by=").append(s.closedBy() == null ? "-" : s.closedBy().label());
+        .append(" closed_by=").append(s.closedBy() == null ? "-" : s.closedBy().label())
+        .append(" end=").append(s.endCause() == null ? "-" : s.endCause().label());
     if (!s.closeReason().isEmpty()) {
       b.append(" close_reason=").append(quote(s.closeReason()));
     }

@@ -4,7 +4,6 @@ import dev.wsgate.config.Leg;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.function.ToLongFunction;
 
 /**
  * One proxied WebSocket session as the registry, the access log and the admin endpoints see it. The proxy writes
@@ -12,13 +11,10 @@ import java.util.function.ToLongFunction;
  */
 public final class Session {
 
-  /** Who ended a session. */
+  /** Who ended a session: the access log's {@code closed_by}. */
   public enum Initiator {
-    /** The client sent a close frame, or its connection ended. */
     CLIENT("client"),
-    /** The upstream sent a close frame, or its connection ended. */
     UPSTREAM("upstream"),
-    /** wsgate closed it: a protocol violation, an eviction, a drain. */
     GATEWAY("gateway");
 
     private final String label;
@@ -31,6 +27,97 @@ public final class Session {
     public String label() {
       return label;
     }
+  }
+
+  /** Why a session ended: the access log's {@code end} and the metrics' {@code reason}. */
+  public enum EndCause {
+    /** The client sent a close frame. */
+    CLIENT_CLOSE("client-close", Initiator.CLIENT),
+    /** The upstream sent a close frame. */
+    UPSTREAM_CLOSE("upstream-close", Initiator.UPSTREAM),
+    /** The client's connection ended without a close frame. */
+    CLIENT_LOST("client-lost", Initiator.CLIENT),
+    /** The upstream's connection ended without a close frame. */
+    UPSTREAM_LOST("upstream-lost", Initiator.UPSTREAM),
+    /** The client stayed silent past its heartbeat timeout and was evicted. */
+    CLIENT_HEARTBEAT("client-heartbeat", Initiator.GATEWAY),
+    /** The upstream stayed silent past its heartbeat timeout and was evicted. */
+    UPSTREAM_HEARTBEAT("upstream-heartbeat", Initiator.GATEWAY),
+    /** No application data either way for the route's {@code max-idle}. */
+    MAX_IDLE("max-idle", Initiator.GATEWAY),
+    /** The session reached the route's {@code max-session-age}. */
+    MAX_AGE("max-age", Initiator.GATEWAY),
+    /** wsgate is shutting down. */
+    DRAIN("drain", Initiator.GATEWAY),
+    /** A peer broke the protocol (or sent invalid UTF-8, or a frame too big). */
+    ERROR("error", Initiator.GATEWAY);
+
+    private final String label;
+    private final Initiator initiator;
+
+    EndCause(String label, Initiator initiator) {
+      this.label = label;
+      this.initiator = initiator;
+    }
+
+    public String label() {
+      return label;
+    }
+
+    public Initiator initiator() {
+      return initiator;
+    }
+  }
+
+  /** What the proxy knows of one leg of a live session, read on demand from any thread. */
+  public interface LegStatus {
+    /** Bytes wsgate holds for this leg's peer (its outbound buffer, as Netty counts it against the mark). */
+    long queuedBytes();
+
+    /** {@link System#nanoTime()} of the last inbound frame. */
+    long lastInboundNanos();
+
+    /** The last heartbeat round trip, or -1 before the first. */
+    long lastRttNanos();
+
+    long pingsSent();
+
+    long pongsReceived();
+
+    LegStatus NONE = new LegStatus() {
+      @Override
+      public long queuedBytes() {
+        return 0;
+      }
+
+      @Override
+      public long lastInboundNanos() {
+        return 0;
+      }
+
+      @Override
+      public long lastRttNanos() {
+        return -1;
+      }
+
+      @Override
+      public long pingsSent() {
+        return 0;
+      }
+
+      @Override
+      public long pongsReceived() {
+        return 0;
+      }
+    };
+  }
+
+  /** How the proxy lets the rest of wsgate see into a session and end it. */
+  public interface Control {
+    LegStatus leg(Leg leg);
+
+    /** Closes the session from wsgate's side: a close frame with {@code code} to both legs. Any thread. */
+    void close(EndCause cause, int code, String reason);
   }
 
   private final long id;
@@ -49,9 +136,9 @@ public final class Session {
   private volatile long bytesFromUpstream;
 
   // Set once by the proxy when the session starts; read on demand, never updated per frame.
-  private volatile ToLongFunction<Leg> queues = leg -> 0L;
+  private volatile Control control;
 
-  private volatile Initiator closedBy;
+  private volatile EndCause endCause;
   private volatile int closeCode;
   private volatile String closeReason = "";
   private volatile long closedAtNanos;
@@ -129,40 +216,59 @@ public final class Session {
     bytesFromUpstream += payloadBytes;
   }
 
-  /**
-   * The bytes wsgate holds right now for one leg's peer: written towards that peer and not yet taken by its socket,
-   * as Netty counts them against {@code server.write-buffer-high-water-mark} (each queued buffer also counts a fixed
-   * bookkeeping overhead, 96 bytes by default). Read on demand, from any thread; 0 before the session relays and
-   * after that leg's connection closed.
-   */
-  public long queuedBytes(Leg leg) {
-    return queues.applyAsLong(Objects.requireNonNull(leg, "leg"));
+  /** The proxy's view of one leg; {@link LegStatus#NONE} until the session starts relaying. */
+  public LegStatus leg(Leg leg) {
+    Control c = control;
+    return c == null ? LegStatus.NONE : c.leg(Objects.requireNonNull(leg, "leg"));
   }
 
-  /** Where {@link #queuedBytes} reads from: the proxy sets it once, when the session starts relaying. */
-  public void queuedBytesFrom(ToLongFunction<Leg> source) {
-    this.queues = Objects.requireNonNull(source, "source");
+  /** Bytes wsgate holds for a leg's peer; see {@link LegStatus#queuedBytes()}. */
+  public long queuedBytes(Leg leg) {
+    return leg(leg).queuedBytes();
   }
+
+  /** The proxy binds itself once, when the session starts relaying. */
+  public void bind(Control control) {
+    this.control = Objects.requireNonNull(control, "control");
+  }
+
+  /**
+   * Ends the session from wsgate's side (drain, an operator): a close frame with {@code code} to both legs, then
+   * TCP. Does nothing before the session is bound or after it ended.
+   */
+  public void close(EndCause cause, int code, String reason) {
+    Control c = control;
+    if (c != null && endCause == null) {
+      c.close(cause, code, reason);
+    }
+  }
+
 
   /**
    * Records how the session ended; only the first call counts, since the first close decides.
    *
    * @return true when this call recorded the end
    */
-  public boolean recordEnd(Initiator initiator, int code, String reason) {
-    if (closedBy != null) {
+  public boolean recordEnd(EndCause cause, int code, String reason) {
+    if (endCause != null) {
       return false;
     }
     this.closeCode = code;
     this.closeReason = reason == null ? "" : reason;
     this.closedAtNanos = System.nanoTime();
-    this.closedBy = initiator;
+    this.endCause = cause;
     return true;
+  }
+
+  /** Why the session ended, or null while it is open. */
+  public EndCause endCause() {
+    return endCause;
   }
 
   /** Who ended the session, or null while it is open. */
   public Initiator closedBy() {
-    return closedBy;
+    EndCause c = endCause;
+    return c == null ? null : c.initiator();
   }
 
   /** The close code that ended the session (1005: close frame without code; 1006: no close frame). */

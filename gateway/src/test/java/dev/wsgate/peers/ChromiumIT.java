@@ -124,7 +124,7 @@ class ChromiumIT {
       assertThat(line)
           .contains(" route=/ ")
           .contains(" frames_in=1 bytes_in=" + bytes + " frames_out=1 bytes_out=" + bytes + " ")
-          .contains(" close_code=1000 closed_by=client close_reason=done");
+          .contains(" close_code=1000 closed_by=client end=client-close close_reason=done");
       gw.awaitIdle(Duration.ofSeconds(10));
       assertThat(gw.gateway().sessions().size()).isZero();
     }

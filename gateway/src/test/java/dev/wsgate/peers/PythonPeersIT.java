@@ -126,7 +126,7 @@ class PythonPeersIT {
     assertThat(line)
         .contains(" frames_in=" + sent.size() + " bytes_in=" + bytes + " frames_out=" + sent.size()
             + " bytes_out=" + bytes + " ")
-        .contains(" close_code=1000 closed_by=client")
+        .contains(" close_code=1000 closed_by=client end=client-close")
         .doesNotContain("close_reason=");
     gw.awaitIdle(ECHO);
     assertThat(gw.gateway().sessions().size()).isZero();

@@ -95,7 +95,7 @@ class CloseRelayIT {
       client.sendClose(1014, "");
       assertThat(client.awaitEof(Duration.ofSeconds(5))).isTrue();
       assertThat(RecordingAppender.await(l -> l.contains("request_id=fin-1"), Duration.ofSeconds(5)))
-          .contains("close_code=1006 closed_by=upstream");
+          .contains("close_code=1006 closed_by=upstream end=upstream-lost");
     }
   }
 

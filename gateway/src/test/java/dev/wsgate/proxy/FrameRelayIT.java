@@ -136,7 +136,7 @@ class FrameRelayIT {
           .contains(" upstream=" + upstream.uri())
           .contains(" subprotocol=-")
           .contains(" frames_in=1 bytes_in=5 frames_out=1 bytes_out=5")
-          .contains(" close_code=4001 closed_by=client close_reason=bye")
+          .contains(" close_code=4001 closed_by=client end=client-close close_reason=bye")
           .containsPattern(" duration_ms=\\d+");
     }
   }

@@ -2,7 +2,10 @@ package dev.wsgate.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsgate.config.HeartbeatMode;
+import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
+import dev.wsgate.config.TextHeartbeat;
 import dev.wsgate.session.Session;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -28,6 +31,10 @@ import org.junit.jupiter.api.Test;
 /** The relay and close state machine of one session, on two embedded channels, time moved by hand. */
 class ProxySessionTest {
 
+  /** The heartbeat has tests of its own; here it only answers pings. */
+  static final LegSetup NO_HEARTBEAT = new LegSetup(new HeartbeatSettings(Duration.ZERO, Duration.ZERO,
+      HeartbeatMode.FRAME, TextHeartbeat.defaults(), 4408), null, false);
+
   private EmbeddedChannel client;
   private EmbeddedChannel upstream;
   private Session session;
@@ -37,12 +44,13 @@ class ProxySessionTest {
   void setUp() {
     client = new EmbeddedChannel();
     upstream = new EmbeddedChannel();
-    FrameRelayHandler upstreamRelay = FrameRelayHandler.install(upstream, Leg.UPSTREAM);
+    FrameRelayHandler upstreamRelay = ProxyPipeline.install(upstream, Leg.UPSTREAM, NO_HEARTBEAT);
     // Whatever the upstream sends before the client's upgrade is held, in order.
     upstream.writeInbound(new TextWebSocketFrame("early"));
-    FrameRelayHandler clientRelay = FrameRelayHandler.install(client, Leg.CLIENT);
+    FrameRelayHandler clientRelay = ProxyPipeline.install(client, Leg.CLIENT, NO_HEARTBEAT);
     session = new Session(1, "req-1", "/", URI.create("ws://up:1"), "127.0.0.1:1", null);
-    ProxySession proxy = new ProxySession(session, client, upstream, Duration.ofSeconds(5), new SessionListener() {
+    ProxySession proxy = new ProxySession(session, client, upstream, Duration.ofSeconds(5), SessionLimits.NONE,
+        new SessionListener() {
       @Override
       public void protocolError(Session s, Leg leg, int code, String reason) {
         events.add("protocolError " + leg + " " + code + " " + reason);
@@ -223,10 +231,12 @@ class ProxySessionTest {
     drain(client);
     // As eviction or drain will: one code for each leg.
     ProxySession proxy = proxyOf();
-    proxy.close(new CloseCodes.Close(1001, "going away"), new CloseCodes.Close(1001, "going away"));
+    proxy.close(Session.EndCause.DRAIN, new CloseCodes.Close(1001, "going away"),
+        new CloseCodes.Close(1001, "going away"));
     assertThat(((CloseWebSocketFrame) client.readOutbound()).release()).isTrue();
     assertThat(((CloseWebSocketFrame) upstream.readOutbound()).release()).isTrue();
     assertThat(session.closedBy()).isEqualTo(Session.Initiator.GATEWAY);
+    assertThat(session.endCause()).isEqualTo(Session.EndCause.DRAIN);
   }
 
   private ProxySession proxyOf() {

@@ -1,0 +1,33 @@
+package dev.wsgate.proxy;
+
+import dev.wsgate.config.HeartbeatSettings;
+import dev.wsgate.config.Leg;
+import dev.wsgate.config.RouteConfig;
+import dev.wsgate.heartbeat.HeartbeatTiming;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * How one leg of a new session is set up: its heartbeat, the timing of its idle ticks (with this session's jitter),
+ * and whether pings are relayed.
+ *
+ * @param heartbeat    the leg's effective heartbeat settings
+ * @param timing       the leg's idle ticks, or null when the leg needs none (no heartbeat, no session limits)
+ * @param forwardPings true when pings and pongs are relayed between the legs
+ */
+public record LegSetup(HeartbeatSettings heartbeat, HeartbeatTiming timing, boolean forwardPings) {
+
+  public LegSetup {
+    Objects.requireNonNull(heartbeat, "heartbeat");
+  }
+
+  /** The setup of a leg of a new session on {@code route}, with a fresh jitter. */
+  public static LegSetup of(RouteConfig route, Leg leg, SessionLimits limits) {
+    HeartbeatSettings heartbeat = route.heartbeat().of(leg);
+    HeartbeatTiming timing = HeartbeatTiming.of(heartbeat, ThreadLocalRandom.current().nextDouble());
+    if (timing == null && limits.any()) {
+      timing = HeartbeatTiming.checksOnly(limits.smallest());
+    }
+    return new LegSetup(heartbeat, timing, route.forwardPings());
+  }
+}
