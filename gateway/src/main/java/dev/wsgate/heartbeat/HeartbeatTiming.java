@@ -11,7 +11,8 @@ import java.time.Duration;
  * <p>With interval {@code I} and timeout {@code T}: {@code n = ceil(T / min(I, T - I))} ticks of {@code (T + j) / n}
  * each, {@code j} a per-session jitter in {@code [0, min(1s, T/10))}. The ping goes out at the first tick at or after
  * {@code I} (at most one tick late, and always at least one tick before the timeout, so the peer has time to
- * answer), and eviction falls on tick {@code n}, at {@code T + j}: within {@code [T, T + 1 s)}. The jitter spreads the
+ * answer), and eviction falls on tick {@code n}, at {@code T + j}: within {@code [T, T + 800 ms)}, which leaves room
+ * for timer latency inside wsgate's promise of {@code [T, T + 1 s]}. The jitter spreads the
  * pings and evictions of sessions that went quiet together (a reconnect storm) over up to a second. For the defaults
  * (25 s, 40 s): 3 ticks of about 13.3 s, ping at about 26.7 s, eviction at 40 s plus jitter.
  *
@@ -23,8 +24,11 @@ import java.time.Duration;
  */
 public record HeartbeatTiming(long tickNanos, int pingAfterTicks, int evictAfterTicks) {
 
-  /** The most jitter added to a timeout: 1 s (the eviction window of wsgate is [timeout, timeout + 1 s]). */
-  public static final Duration MAX_JITTER = Duration.ofSeconds(1);
+  /**
+   * The most jitter added to a timeout: 800 ms, so that eviction, timer latency included, stays within wsgate's
+   * window of [timeout, timeout + 1 s].
+   */
+  public static final Duration MAX_JITTER = Duration.ofMillis(800);
   /** At most this many ticks per timeout, however close interval and timeout are. */
   public static final int MAX_TICKS = 100;
 

@@ -1,0 +1,290 @@
+package dev.wsgate.heartbeat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.config.HeartbeatMode;
+import dev.wsgate.config.HeartbeatSettings;
+import dev.wsgate.config.Leg;
+import dev.wsgate.config.TextHeartbeat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One leg's heartbeat in an embedded channel: Netty's IdleStateHandler before it, a recorder after it, and the
+ * channel's clock moved by hand.
+ */
+class HeartbeatHandlerTest {
+
+  private static final HeartbeatSettings FRAME_1S_2S = settings(1000, 2000, HeartbeatMode.FRAME, false);
+
+  private EmbeddedChannel channel;
+  private final List<Object> passedOn = new ArrayList<>();
+  private final List<Object> events = new ArrayList<>();
+
+  private static HeartbeatSettings settings(long intervalMs, long timeoutMs, HeartbeatMode mode, boolean answer) {
+    return new HeartbeatSettings(Duration.ofMillis(intervalMs), Duration.ofMillis(timeoutMs), mode,
+        new TextHeartbeat(TextHeartbeat.DEFAULT_PING, TextHeartbeat.DEFAULT_PONG, answer), 4408);
+  }
+
+  /** A leg with the given settings and no jitter: ticks of exactly timeout / n. */
+  private HeartbeatHandler leg(HeartbeatSettings s, boolean forwardPings) {
+    HeartbeatTiming timing = HeartbeatTiming.of(s, 0.0);
+    HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings);
+    channel = new EmbeddedChannel();
+    channel.freezeTime(); // time moves only by advance()
+    channel.pipeline().addLast("idle", HeartbeatHandler.idleStateHandler(timing));
+    channel.pipeline().addLast("heartbeat", handler);
+    channel.pipeline().addLast("recorder", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        passedOn.add(msg);
+      }
+
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        events.add(evt);
+      }
+    });
+    return handler;
+  }
+
+  @AfterEach
+  void tearDown() {
+    passedOn.forEach(ReferenceCountUtil::release);
+    if (channel != null) {
+      channel.finishAndReleaseAll();
+    }
+  }
+
+  /** Moves the clock in 1 ms steps, running what falls due at each, as time flows for a real event loop. */
+  private void advance(long millis) {
+    for (long i = 0; i < millis; i++) {
+      channel.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+      channel.runScheduledPendingTasks();
+    }
+  }
+
+  private Object outbound() {
+    return channel.readOutbound();
+  }
+
+  @Test
+  void pingsAfterTheIntervalOfSilence() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    assertThat(hb.timing()).isEqualTo(new HeartbeatTiming(1_000_000_000L, 1, 2));
+    advance(999);
+    assertThat(outbound()).isNull();
+    advance(1);
+    PingWebSocketFrame ping = (PingWebSocketFrame) outbound();
+    assertThat(ping.content().readableBytes()).isEqualTo(16);
+    assertThat(ping.content().getLong(0)).as("sequence").isEqualTo(1);
+    ping.release();
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.AWAITING_PONG);
+    assertThat(hb.pingsSent()).isEqualTo(1);
+  }
+
+  @Test
+  void defaultsPingAtTheFirstTickAfter25sAndEvictAt40s() {
+    HeartbeatHandler hb = leg(HeartbeatSettings.defaults(), false);
+    assertThat(hb.timing().tickNanos()).isEqualTo(13_333_333_333L);
+    // Ticks at 13.3 s and 26.7 s (to the millisecond the clock moves by): the ping at the second.
+    advance(26_660);
+    assertThat(outbound()).isNull();
+    advance(10);
+    PingWebSocketFrame ping = (PingWebSocketFrame) outbound();
+    assertThat(ping).isNotNull();
+    ping.release();
+    advance(39_995 - 26_670);
+    assertThat(outbound()).isNull();
+    advance(10);
+    CloseWebSocketFrame close = (CloseWebSocketFrame) outbound();
+    assertThat(close.statusCode()).isEqualTo(4408);
+    close.release();
+  }
+
+  @Test
+  void anyFrameResetsTheSilence() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    for (int i = 0; i < 10; i++) {
+      advance(900);
+      channel.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {(byte) i})));
+    }
+    assertThat(outbound()).as("a talking peer is never pinged").isNull();
+    assertThat(passedOn).hasSize(10).allMatch(f -> f instanceof BinaryWebSocketFrame);
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.ACTIVE);
+  }
+
+  @Test
+  void noReplyClosesWithTheConfiguredCodeAtTheTimeout() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    advance(1000);
+    ReferenceCountUtil.release(outbound()); // the ping
+    advance(999);
+    assertThat(outbound()).isNull();
+    assertThat(events).noneMatch(e -> e instanceof HeartbeatEvicted);
+    advance(1);
+    CloseWebSocketFrame close = (CloseWebSocketFrame) outbound();
+    assertThat(close.statusCode()).isEqualTo(4408);
+    assertThat(close.reasonText()).isEqualTo("heartbeat timeout");
+    close.release();
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.EVICTED);
+    assertThat(events).filteredOn(e -> e instanceof HeartbeatEvicted).singleElement()
+        .isEqualTo(new HeartbeatEvicted(Leg.CLIENT, 4408, 2_000_000_000L));
+    advance(10_000);
+    assertThat(outbound()).as("evicted once, no ping after").isNull();
+  }
+
+  @Test
+  void aPongProvesLifeAndGivesTheRoundTrip() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    advance(1000);
+    PingWebSocketFrame ping = (PingWebSocketFrame) outbound();
+    advance(37);
+    channel.writeInbound(new PongWebSocketFrame(ping.content()));
+    assertThat(hb.lastRttNanos()).isEqualTo(37_000_000L);
+    assertThat(hb.pongsReceived()).isEqualTo(1);
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.ACTIVE);
+    assertThat(passedOn).as("our own pong is not relayed").isEmpty();
+    // The pong reset the silence: the next ping is one interval after it, and no eviction.
+    advance(999);
+    assertThat(outbound()).isNull();
+    advance(1);
+    PingWebSocketFrame second = (PingWebSocketFrame) outbound();
+    assertThat(second.content().getLong(0)).isEqualTo(2);
+    second.release();
+  }
+
+  @Test
+  void aPongToAnOldPingIsLifeButNoRoundTrip() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    advance(1000);
+    ReferenceCountUtil.release(outbound());
+    ByteBuf stale = Unpooled.buffer(16).writeLong(99).writeLong(0);
+    channel.writeInbound(new PongWebSocketFrame(stale));
+    assertThat(hb.lastRttNanos()).isEqualTo(-1);
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.ACTIVE);
+    assertThat(passedOn).isEmpty();
+  }
+
+  @Test
+  void peerPingsAreAnsweredHereAndNotRelayed() {
+    leg(FRAME_1S_2S, false);
+    channel.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("x", StandardCharsets.UTF_8)));
+    PongWebSocketFrame pong = (PongWebSocketFrame) outbound();
+    assertThat(pong.content().toString(StandardCharsets.UTF_8)).isEqualTo("x");
+    pong.release();
+    assertThat(passedOn).isEmpty();
+  }
+
+  @Test
+  void forwardPingsRelaysPingsAndForeignPongsButKeepsItsOwn() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, true);
+    channel.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("x", StandardCharsets.UTF_8)));
+    assertThat(outbound()).as("not answered here").isNull();
+    assertThat(passedOn).singleElement().isInstanceOf(PingWebSocketFrame.class);
+    channel.writeInbound(new PongWebSocketFrame(Unpooled.copiedBuffer("y", StandardCharsets.UTF_8)));
+    assertThat(passedOn).hasSize(2).last().isInstanceOf(PongWebSocketFrame.class);
+    advance(1000);
+    PingWebSocketFrame ping = (PingWebSocketFrame) outbound();
+    channel.writeInbound(new PongWebSocketFrame(ping.content()));
+    assertThat(passedOn).as("the pong to wsgate's own ping stays here").hasSize(2);
+    assertThat(hb.pongsReceived()).isEqualTo(1);
+  }
+
+  @Test
+  void textModeSendsTheTextPingAndKeepsMatchingPongs() {
+    HeartbeatHandler hb = leg(settings(1000, 2000, HeartbeatMode.TEXT, false), false);
+    advance(1000);
+    TextWebSocketFrame ping = (TextWebSocketFrame) outbound();
+    assertThat(ping.text()).isEqualTo("{\"type\":\"ping\"}");
+    ping.release();
+    advance(5);
+    channel.writeInbound(new TextWebSocketFrame("{\"timestamp\": 12.5, \"type\": \"pong\"}"));
+    assertThat(hb.lastRttNanos()).isEqualTo(5_000_000L);
+    assertThat(passedOn).as("the pong is the heartbeat's").isEmpty();
+    channel.writeInbound(new TextWebSocketFrame("{\"type\":\"chat\",\"text\":\"pong\"}"));
+    channel.writeInbound(new TextWebSocketFrame("not json at all"));
+    assertThat(passedOn).as("application text goes on").hasSize(2);
+  }
+
+  @Test
+  void textModeEvictsAPeerThatNeverAnswers() {
+    leg(settings(1000, 2000, HeartbeatMode.TEXT, false), false);
+    advance(1000);
+    ReferenceCountUtil.release(outbound());
+    advance(1000);
+    CloseWebSocketFrame close = (CloseWebSocketFrame) outbound();
+    assertThat(close.statusCode()).isEqualTo(4408);
+    close.release();
+  }
+
+  @Test
+  void answersThePeersOwnTextPingEchoingItsFields() {
+    leg(settings(1000, 2000, HeartbeatMode.FRAME, true), false);
+    channel.writeInbound(new TextWebSocketFrame("{\"type\": \"ping\", \"timestamp\": 1234.5}"));
+    TextWebSocketFrame answer = (TextWebSocketFrame) outbound();
+    assertThat(answer.text()).isEqualTo("{\"type\":\"pong\",\"timestamp\":1234.5}");
+    answer.release();
+    assertThat(passedOn).as("answered, not relayed").isEmpty();
+    channel.writeInbound(new TextWebSocketFrame("{\"type\": \"pong\"}"));
+    assertThat(passedOn).as("only text mode keeps pongs").hasSize(1);
+  }
+
+  @Test
+  void withoutEvictionItPingsAtEveryTickOfSilence() {
+    HeartbeatHandler hb = leg(settings(1000, 0, HeartbeatMode.FRAME, false), false);
+    for (int i = 1; i <= 5; i++) {
+      advance(1000);
+      WebSocketFrame ping = (WebSocketFrame) outbound();
+      assertThat(ping).isInstanceOf(PingWebSocketFrame.class);
+      ping.release();
+    }
+    assertThat(hb.pingsSent()).isEqualTo(5);
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.AWAITING_PONG);
+  }
+
+  @Test
+  void aCloseFrameWrittenOnTheLegStopsTheHeartbeat() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    channel.writeOutbound(new CloseWebSocketFrame(1000, "bye"));
+    ReferenceCountUtil.release(outbound());
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.CLOSING);
+    advance(5000);
+    assertThat(outbound()).as("no ping, no eviction after a close frame").isNull();
+    channel.writeInbound(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
+    assertThat(outbound()).as("no pong after a close frame either").isNull();
+  }
+
+  @Test
+  void idleTicksGoOnToTheSession() {
+    leg(FRAME_1S_2S, false);
+    advance(1000);
+    ReferenceCountUtil.release(outbound());
+    assertThat(events).singleElement().isInstanceOf(io.netty.handler.timeout.IdleStateEvent.class);
+  }
+
+  @Test
+  void lastInboundIsTheLastReadBatch() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    advance(300);
+    channel.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[1])));
+    assertThat(hb.lastInboundNanos()).isEqualTo(channel.eventLoop().ticker().nanoTime());
+  }
+}
