@@ -1,0 +1,173 @@
+package dev.wsgate.bench;
+
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The CPU that wsgate's heartbeats cost: {@code --sessions} idle sessions through a wsgate process, pinged on both
+ * legs every {@code --interval-ms}, against the same sessions with the heartbeat off.
+ *
+ * <pre>
+ * mvn -q -pl gateway -am package -DskipTests
+ * mvn -q -pl gateway test-compile exec:exec@heartbeat-bench [-Dbench.args="--sessions 9000 --seconds 60"]
+ * </pre>
+ * wsgate runs as its own process ({@code target/wsgate.jar}), so its CPU time is read from {@code /proc/PID/stat};
+ * this JVM holds the clients and the upstream (Reactor Netty, which answer pings themselves), one socket each per
+ * session, under the per-process limit of open files. Clients send nothing: every frame on the wire is a heartbeat.
+ */
+public final class HeartbeatCpuBenchmark {
+
+  public static void main(String[] args) throws Exception {
+    Map<String, Integer> o = parse(args);
+    int sessions = o.get("--sessions");
+    int seconds = o.get("--seconds");
+    int intervalMs = o.get("--interval-ms");
+    LoopResources loops = LoopResources.create("bench", 1, 2, true);
+    DisposableServer upstream = HttpServer.create().runOn(loops).host("127.0.0.1").port(0)
+        .handle((req, res) -> res.sendWebsocket((in, out) -> in.receiveFrames().then()))
+        .bindNow();
+    System.out.printf(Locale.ROOT, "heartbeat CPU benchmark: %d idle sessions, %d s measured, %d cores, Java %s%n",
+        sessions, seconds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    List<String> lines = new ArrayList<>();
+    for (boolean heartbeat : new boolean[] {false, true}) {
+      lines.add(run(heartbeat, sessions, seconds, intervalMs, upstream, loops));
+    }
+    System.out.println("wsgate process CPU while holding the sessions (100% = one core):");
+    lines.forEach(System.out::println);
+    upstream.disposeNow();
+    loops.disposeLater().block(Duration.ofSeconds(5));
+  }
+
+  private static String run(boolean heartbeat, int sessions, int seconds, int intervalMs, DisposableServer upstream,
+      LoopResources loops) throws Exception {
+    int port = freePort();
+    int admin = freePort();
+    String hb = heartbeat
+        ? "heartbeat:\n  interval: " + intervalMs + "ms\n  timeout: " + (2 * intervalMs) + "ms\n"
+            + "intermediaries:\n  idle-timeout: " + (3 * intervalMs) + "ms\n"
+        : "heartbeat:\n  interval: 0\nintermediaries:\n  idle-timeout: 0\n";
+    Path config = Files.createTempFile("wsgate-bench", ".yaml");
+    Files.writeString(config, "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
+        + "  max-connections: " + (sessions + 100) + "\n" + hb + "routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:"
+        + ((InetSocketAddress) upstream.address()).getPort() + "\"]\n");
+    Process wsgate = new ProcessBuilder("java", "-Xms256m", "-Xmx1g", "-jar", jar().toString(), "--config",
+        config.toString()).redirectErrorStream(true).start();
+    try {
+      awaitLine(wsgate, "started", Duration.ofSeconds(60));
+      AtomicInteger open = new AtomicInteger();
+      AtomicInteger failed = new AtomicInteger();
+      CountDownLatch connected = new CountDownLatch(sessions);
+      HttpClient.WebsocketSender client = HttpClient.newConnection().runOn(loops)
+          .websocket().uri("ws://127.0.0.1:" + port + "/");
+      for (int i = 0; i < sessions; i++) {
+        client.handle((in, out) -> {
+          open.incrementAndGet();
+          connected.countDown();
+          return in.receiveFrames().map(WebSocketFrame::content).then(Mono.never());
+        }).subscribe(null, e -> {
+          failed.incrementAndGet();
+          connected.countDown();
+        });
+        if (i % 200 == 199) {
+          // Keep the handshake burst moderate; wsgate would take it, the kernel's accept queue might not.
+          TimeUnit.MILLISECONDS.sleep(50);
+        }
+      }
+      if (!connected.await(5, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("not all sessions connected: " + open.get());
+      }
+      TimeUnit.SECONDS.sleep(5); // let the handshake work leave the figures
+      long pid = wsgate.pid();
+      long cpu0 = cpuTicks(pid);
+      long t0 = System.nanoTime();
+      TimeUnit.SECONDS.sleep(seconds);
+      long cpu1 = cpuTicks(pid);
+      double wall = (System.nanoTime() - t0) / 1e9;
+      double percent = (cpu1 - cpu0) / 100.0 / wall * 100.0; // USER_HZ = 100
+      String what = heartbeat ? "heartbeat " + intervalMs + " ms / " + (2 * intervalMs) + " ms, both legs" : "heartbeat off";
+      return String.format(Locale.ROOT, "  %-36s %5d sessions (%d failed): %6.2f%% CPU, %s", what, open.get(),
+          failed.get(), percent, heartbeat ? String.format(Locale.ROOT, "about %d pings/s",
+              (long) (2L * open.get() * 1000 / intervalMs)) : "no pings");
+    } finally {
+      wsgate.destroy();
+      wsgate.waitFor(30, TimeUnit.SECONDS);
+      Files.deleteIfExists(config);
+    }
+  }
+
+  private static long cpuTicks(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, fields 14 and 15
+  }
+
+  private static void awaitLine(Process p, String text, Duration timeout) throws Exception {
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    CountDownLatch seen = new CountDownLatch(1);
+    Thread t = new Thread(() -> {
+      try {
+        for (String line; (line = r.readLine()) != null; ) {
+          if (line.contains(text)) {
+            seen.countDown();
+          }
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    if (!seen.await(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      throw new IllegalStateException("wsgate did not start within " + timeout);
+    }
+  }
+
+  private static Path jar() {
+    Path jar = Path.of("target", "wsgate.jar");
+    if (!Files.exists(jar)) {
+      jar = Path.of("gateway", "target", "wsgate.jar");
+    }
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException("no wsgate.jar: run mvn -pl gateway -am package -DskipTests first");
+    }
+    return jar.toAbsolutePath();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Map<String, Integer> parse(String[] args) {
+    Map<String, Integer> v = new HashMap<>(Map.of("--sessions", 9000, "--seconds", 60, "--interval-ms", 1000));
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!v.containsKey(args[i])) {
+        throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + v.keySet());
+      }
+      v.put(args[i], Integer.parseInt(args[i + 1]));
+    }
+    return v;
+  }
+}
