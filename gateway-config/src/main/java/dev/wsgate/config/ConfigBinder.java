@@ -26,7 +26,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 final class ConfigBinder {
 
   static final List<String> ROOT_KEYS = List.of("server", "upstream", "heartbeat", "intermediaries", "routes",
-      "shutdown");
+      "shutdown", "logging");
   static final List<String> SERVER_KEYS = List.of("listen", "admin", "max-connections", "max-frame-size",
       "handshake-timeout", "allowed-origins", "tls", "write-buffer-high-water-mark", "close-timeout");
   static final List<String> UPSTREAM_KEYS = List.of("connect-timeout", "ca-file", "failure-backoff");
@@ -35,7 +35,8 @@ final class ConfigBinder {
   static final List<String> ROUTE_KEYS = List.of("path", "host", "upstreams", "balance", "headers", "heartbeat",
       "max-idle", "forward-pings", "max-session-age", "max-session-age-jitter");
   static final List<String> HEADERS_KEYS = List.of("forward", "add");
-  static final List<String> SHUTDOWN_KEYS = List.of("drain-timeout");
+  static final List<String> SHUTDOWN_KEYS = List.of("drain-timeout", "drain-window");
+  static final List<String> LOGGING_KEYS = List.of("format");
 
   /**
    * Headers a route may neither forward nor add: hop-by-hop headers (RFC 9110, 7.6.1), the WebSocket handshake's
@@ -93,18 +94,22 @@ final class ConfigBinder {
     }
     IntermediariesConfig intermediaries = new IntermediariesConfig(idle);
     List<RouteConfig> routes = routes(top, global, intermediaries, idleAt);
-    ShutdownConfig shutdown = ShutdownConfig.defaults();
-    if (top.has("shutdown")) {
-      YamlMapping m = YamlMapping.read(top.get("shutdown"), SHUTDOWN_KEYS, problems);
-      if (m.has("drain-timeout")) {
-        shutdown = new ShutdownConfig(orDefault(values.duration(m.get("drain-timeout"),
-            Values.DurationRule.ZERO_OR_MORE), ShutdownConfig.DEFAULT_DRAIN_TIMEOUT));
+    ShutdownConfig shutdown = shutdown(top.get("shutdown"));
+    LoggingConfig logging = LoggingConfig.defaults();
+    if (top.has("logging")) {
+      YamlMapping m = YamlMapping.read(top.get("logging"), LOGGING_KEYS, problems);
+      if (m.has("format")) {
+        Map<String, LoggingConfig.LogFormat> formats = new LinkedHashMap<>();
+        for (LoggingConfig.LogFormat f : LoggingConfig.LogFormat.values()) {
+          formats.put(f.yamlName(), f);
+        }
+        logging = new LoggingConfig(orDefault(values.choice(m.get("format"), formats), logging.format()));
       }
     }
     if (server == null) {
       return null;
     }
-    return new GatewayConfig(server, upstream, global.effective(), intermediaries, routes, shutdown);
+    return new GatewayConfig(server, upstream, global.effective(), intermediaries, routes, shutdown, logging);
   }
 
   // ---------------------------------------------------------------------------------------------------- server
@@ -152,6 +157,33 @@ final class ConfigBinder {
     }
     return new ServerConfig(listen, admin, maxConnections, maxFrameSize, handshakeTimeout, origins, tls,
         highWaterMark, closeTimeout);
+  }
+
+  // -------------------------------------------------------------------------------------------------- shutdown
+
+  private ShutdownConfig shutdown(At at) {
+    ShutdownConfig d = ShutdownConfig.defaults();
+    if (at == null) {
+      return d;
+    }
+    YamlMapping m = YamlMapping.read(at, SHUTDOWN_KEYS, problems);
+    Duration timeout = d.drainTimeout();
+    if (m.has("drain-timeout")) {
+      timeout = orDefault(values.duration(m.get("drain-timeout"), Values.DurationRule.ZERO_OR_MORE), timeout);
+    }
+    // Without a window of its own, a drain timeout shorter than the default window spreads over all of it.
+    Duration window = d.drainWindow().compareTo(timeout) <= 0 ? d.drainWindow() : timeout;
+    if (m.has("drain-window")) {
+      At windowAt = m.get("drain-window");
+      Duration w = values.duration(windowAt, Values.DurationRule.ZERO_OR_MORE);
+      if (w != null && w.compareTo(timeout) > 0) {
+        problems.add(windowAt, Durations.format(w) + " (expected: at most shutdown.drain-timeout "
+            + Durations.format(timeout) + ")");
+      } else if (w != null) {
+        window = w;
+      }
+    }
+    return new ShutdownConfig(timeout, window);
   }
 
   // -------------------------------------------------------------------------------------------------- upstream

@@ -83,6 +83,9 @@ public final class ConfigSummary {
 
     out.append("shutdown:\n");
     line(out, 1, "drain-timeout", Durations.format(c.shutdown().drainTimeout()));
+    line(out, 1, "drain-window", Durations.format(c.shutdown().drainWindow()));
+    out.append("logging:\n");
+    line(out, 1, "format", c.logging().format().yamlName());
     return out.toString();
   }
 

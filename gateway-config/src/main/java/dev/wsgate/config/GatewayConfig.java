@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param intermediaries what sits between wsgate and its peers, and so bounds how long a leg may stay silent
  * @param routes         the routes, in the order of the file; matching is by longest path prefix, not by order
  * @param shutdown       how wsgate stops
+ * @param logging        how wsgate logs
  */
 public record GatewayConfig(
     ServerConfig server,
@@ -21,7 +22,8 @@ public record GatewayConfig(
     Heartbeats heartbeat,
     IntermediariesConfig intermediaries,
     List<RouteConfig> routes,
-    ShutdownConfig shutdown) {
+    ShutdownConfig shutdown,
+    LoggingConfig logging) {
 
   public GatewayConfig {
     Objects.requireNonNull(server, "server");
@@ -30,5 +32,6 @@ public record GatewayConfig(
     Objects.requireNonNull(intermediaries, "intermediaries");
     routes = List.copyOf(routes);
     Objects.requireNonNull(shutdown, "shutdown");
+    Objects.requireNonNull(logging, "logging");
   }
 }

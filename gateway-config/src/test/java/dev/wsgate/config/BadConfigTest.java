@@ -57,7 +57,16 @@ class BadConfigTest {
             just a string
             """,
             "1:1: just a string (expected: a mapping with server, upstream, heartbeat, intermediaries, routes, "
-                + "shutdown)"),
+                + "shutdown, logging)"),
+        bad("drain window longer than the drain timeout, and an unknown log format", """
+            shutdown:
+              drain-timeout: 20s
+              drain-window: 30s
+            logging:
+              format: xml
+            """ + ROUTE,
+            "3:17: shutdown.drain-window: 30s (expected: at most shutdown.drain-timeout 20s)",
+            "5:11: logging.format: xml (expected: text or json)"),
 
         // ----- durations
         bad("duration without unit", """

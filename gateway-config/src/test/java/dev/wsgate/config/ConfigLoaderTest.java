@@ -33,6 +33,7 @@ class ConfigLoaderTest {
     assertThat(c.upstream()).isEqualTo(UpstreamConfig.defaults());
     assertThat(c.intermediaries()).isEqualTo(IntermediariesConfig.defaults());
     assertThat(c.shutdown()).isEqualTo(ShutdownConfig.defaults());
+    assertThat(c.logging()).isEqualTo(LoggingConfig.defaults());
     assertThat(c.heartbeat()).isEqualTo(Heartbeats.defaults());
     RouteConfig r = c.routes().get(0);
     assertThat(r.path()).isEqualTo("/chat");
@@ -224,6 +225,17 @@ class ConfigLoaderTest {
     assertThat(c.server().admin()).isEqualTo(new ListenAddress("127.0.0.1", 9999));
     assertThat(c.routes().get(0).upstreams()).containsExactly(URI.create("ws://up:1"));
     assertThat(c.routes().get(0).headers().add()).containsEntry("X-Literal", "${NOT_A_VARIABLE}");
+  }
+
+  @Test
+  void shortDrainTimeoutTakesTheWholeWindow() throws Exception {
+    GatewayConfig c = parse("""
+        shutdown: {drain-timeout: 4s}
+        logging: {format: json}
+        routes: [{path: /, upstreams: [ws://a:1]}]
+        """);
+    assertThat(c.shutdown()).isEqualTo(new ShutdownConfig(Duration.ofSeconds(4), Duration.ofSeconds(4)));
+    assertThat(c.logging().format()).isEqualTo(LoggingConfig.LogFormat.JSON);
   }
 
   @Test

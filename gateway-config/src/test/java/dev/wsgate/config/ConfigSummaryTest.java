@@ -58,6 +58,8 @@ class ConfigSummaryTest {
           upstreams: [ws://c:3]
       shutdown:
         drain-timeout: 0
+      logging:
+        format: json
       """})
   void summaryLoadsBackToTheSameConfiguration(String yaml) throws Exception {
     ConfigLoader loader = ConfigLoader.withEnvironment(Map.of());

@@ -1,5 +1,6 @@
 package dev.wsgate.cli;
 
+import dev.wsgate.config.LoggingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,6 +36,10 @@ public final class Main implements Callable<Integer> {
       description = "The YAML configuration to run. Without it, the embedded demo configuration runs.")
   Path config;
 
+  @Option(names = "--log-format", paramLabel = "FORMAT", converter = LogFormatConverter.class,
+      description = "text or json (JSON lines); overrides logging.format of the configuration.")
+  LoggingConfig.LogFormat logFormat;
+
   @Option(names = "--debug", description = "Print stack traces with errors.")
   boolean debug;
 
@@ -67,7 +72,20 @@ public final class Main implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    return new RunCommand(config, spec.commandLine().getOut(), spec.commandLine().getErr()).call();
+    return new RunCommand(config, logFormat, spec.commandLine().getErr()).call();
+  }
+
+  /** {@code --log-format text|json}. */
+  static final class LogFormatConverter implements CommandLine.ITypeConverter<LoggingConfig.LogFormat> {
+    @Override
+    public LoggingConfig.LogFormat convert(String value) {
+      for (LoggingConfig.LogFormat f : LoggingConfig.LogFormat.values()) {
+        if (f.yamlName().equals(value)) {
+          return f;
+        }
+      }
+      throw new CommandLine.TypeConversionException("'" + value + "' (expected: text or json)");
+    }
   }
 
   static String describe(Throwable e) {

@@ -1,21 +1,27 @@
 package dev.wsgate.cli;
 
+import dev.wsgate.config.ConfigError;
 import dev.wsgate.config.ConfigException;
 import dev.wsgate.config.ConfigLoader;
 import dev.wsgate.config.GatewayConfig;
+import dev.wsgate.config.LoggingConfig;
 import dev.wsgate.demo.EchoUpstream;
 import dev.wsgate.server.Gateway;
 import dev.wsgate.server.GatewayStartException;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +29,14 @@ import reactor.netty.resources.LoopResources;
 
 /**
  * Runs wsgate with a configuration file, or, without one, the embedded demo: wsgate on port 8080 in front of a
- * built-in echo upstream. Runs until SIGINT or SIGTERM.
+ * built-in echo upstream.
+ *
+ * <ul>
+ *   <li>SIGTERM, SIGINT: drain (1001 to every session, spread over {@code shutdown.drain-window}, at most
+ *       {@code shutdown.drain-timeout}), then exit 0;</li>
+ *   <li>SIGHUP, or a change of the configuration file: reload; a bad file is refused, its errors logged, and the
+ *       running configuration kept.</li>
+ * </ul>
  */
 final class RunCommand implements Callable<Integer> {
 
@@ -31,10 +44,13 @@ final class RunCommand implements Callable<Integer> {
   static final String DEMO_CONFIG = "/dev/wsgate/demo.yaml";
 
   private final Path config;
+  private final LoggingConfig.LogFormat logFormat;
   private final PrintWriter err;
 
-  RunCommand(Path config, PrintWriter out, PrintWriter err) {
+  /** @param logFormat the format asked for on the command line, or null to take the configuration's */
+  RunCommand(Path config, LoggingConfig.LogFormat logFormat, PrintWriter err) {
     this.config = config;
+    this.logFormat = logFormat;
     this.err = err;
   }
 
@@ -47,8 +63,6 @@ final class RunCommand implements Callable<Integer> {
       if (config == null) {
         echo = EchoUpstream.start(loops);
         loaded = demoConfig(echo.port());
-        log.info("no --config given: running the demo, ws://localhost:{}/echo in front of a built-in echo upstream",
-            loaded.server().listen().port());
       } else {
         loaded = ConfigLoader.withSystemEnvironment().load(config);
       }
@@ -57,36 +71,90 @@ final class RunCommand implements Callable<Integer> {
       shutdown(null, echo, loops);
       return Main.EXIT_ERROR;
     }
+    LogFormats.apply(logFormat != null ? logFormat : loaded.logging().format());
+    if (config == null) {
+      log.info("no --config given: running the demo, ws://localhost:{}/echo in front of a built-in echo upstream",
+          loaded.server().listen().port());
+    }
     Gateway gateway;
     try {
-      gateway = Gateway.start(loaded, loops, false, new SimpleMeterRegistry());
+      gateway = Gateway.start(loaded, loops, false);
     } catch (GatewayStartException e) {
       err.println("wsgate: " + e.getMessage());
       err.flush();
       shutdown(null, echo, loops);
       return Main.EXIT_ERROR;
     }
-    StopSignals signals = new StopSignals();
-    List<String> stopOn = signals.install();
+
+    CountDownLatch stop = new CountDownLatch(1);
+    String[] stoppedBy = {"shutdown"};
+    List<String> stopOn = new ArrayList<>();
+    for (String signal : new String[] {"INT", "TERM"}) {
+      if (Signals.handle(signal, () -> {
+        stoppedBy[0] = "SIG" + signal;
+        stop.countDown();
+      })) {
+        stopOn.add("SIG" + signal);
+      }
+    }
+    // Reloads, from SIGHUP or the file watcher, one at a time.
+    ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "wsgate-reload");
+      t.setDaemon(true);
+      return t;
+    });
+    ConfigWatcher watcher = null;
+    if (config != null) {
+      Signals.handle("HUP", () -> reloads.execute(() -> reload(gateway, "SIGHUP")));
+      try {
+        watcher = new ConfigWatcher(config, () -> reloads.execute(() -> reload(gateway, "file change")));
+      } catch (IOException e) {
+        log.warn("cannot watch {} for changes ({}); reload with SIGHUP", config, e.getMessage());
+      }
+    }
     EchoUpstream demo = echo;
     AtomicBoolean stopped = new AtomicBoolean();
-    // Other ways out (System.exit elsewhere, a signal the handlers could not take) still stop in order.
+    // Other ways out (System.exit elsewhere, a signal the handlers could not take) still close in order.
     Thread hook = new Thread(() -> {
       if (stopped.compareAndSet(false, true)) {
         shutdown(gateway, demo, loops);
       }
     }, "wsgate-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    log.info("wsgate {} started; stop it with {}", Version.current(), stopOn.isEmpty() ? "SIGKILL"
-        : String.join(" or ", stopOn));
-    String signal = signals.await();
-    log.info("{} received: stopping", signal);
+    log.info("wsgate {} started; stop it with {}{}", Version.current(), stopOn.isEmpty() ? "SIGKILL"
+        : String.join(" or ", stopOn), config != null ? "; reload with SIGHUP or by editing " + config : "");
+
+    stop.await();
+    log.info("{} received: draining, then stopping", stoppedBy[0]);
+    if (watcher != null) {
+      watcher.close();
+    }
+    reloads.shutdownNow();
     if (stopped.compareAndSet(false, true)) {
+      gateway.drain();
       shutdown(gateway, demo, loops);
     }
     Runtime.getRuntime().removeShutdownHook(hook);
     log.info("stopped");
     return 0;
+  }
+
+  private void reload(Gateway gateway, String why) {
+    try {
+      GatewayConfig next = ConfigLoader.withSystemEnvironment().load(config);
+      gateway.reload(next);
+      LogFormats.apply(logFormat != null ? logFormat : next.logging().format());
+    } catch (ConfigException e) {
+      gateway.reloadRefused();
+      log.error("reload ({}) refused: {} has {} error(s); the running configuration stays", why, config,
+          e.errors().size());
+      for (ConfigError error : e.errors()) {
+        log.error("  {}", error);
+      }
+    } catch (RuntimeException e) {
+      gateway.reloadRefused();
+      log.error("reload ({}) failed; the running configuration stays", why, e);
+    }
   }
 
   private static void shutdown(Gateway gateway, EchoUpstream echo, LoopResources loops) {
@@ -96,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
     if (echo != null) {
       echo.close();
     }
-    loops.disposeLater().block(java.time.Duration.ofSeconds(10));
+    loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
   }
 
   /** The embedded demo configuration, with the echo upstream's port filled in. */

@@ -3,6 +3,7 @@ package dev.wsgate.heartbeat;
 import dev.wsgate.config.HeartbeatMode;
 import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
+import dev.wsgate.metrics.HeartbeatMeters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -61,6 +62,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private final TextTemplate textPong;
   private final boolean textMode;
   private final boolean answerTextPings;
+  private final HeartbeatMeters meters;
 
   private Ticker ticker = Ticker.systemTicker();
   private State state = State.ACTIVE;
@@ -76,9 +78,12 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   /**
    * @param timing the leg's timing, or null when it does not ping (the handler then only answers pings)
+   * @param meters where pings, pongs, round trips and evictions are counted
    */
-  public HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings) {
+  public HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings,
+      HeartbeatMeters meters) {
     this.leg = leg;
+    this.meters = meters;
     this.settings = settings;
     this.timing = timing;
     this.forwardPings = forwardPings;
@@ -176,9 +181,11 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   }
 
   private void roundTrip() {
-    lastRttNanos = ticker.nanoTime() - pingSentNanos;
+    long rtt = ticker.nanoTime() - pingSentNanos;
+    lastRttNanos = rtt;
     pingSentNanos = 0;
     pongsReceived++;
+    meters.pongReceived(rtt);
   }
 
   @Override
@@ -212,6 +219,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     sequence++;
     pingSentNanos = now;
     pingsSent++;
+    meters.pingSent();
     state = State.AWAITING_PONG;
     if (textMode) {
       ctx.writeAndFlush(new TextWebSocketFrame(textPing.text()), ctx.voidPromise());
@@ -229,6 +237,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     // The close frame marks this handler CLOSING on its way out; EVICTED is what it is.
     ctx.writeAndFlush(new CloseWebSocketFrame(settings.closeCode(), HeartbeatEvicted.REASON), ctx.voidPromise());
     state = State.EVICTED;
+    meters.evicted();
     ctx.fireUserEventTriggered(new HeartbeatEvicted(leg, settings.closeCode(), silence));
   }
 

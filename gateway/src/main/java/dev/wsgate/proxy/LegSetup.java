@@ -4,6 +4,7 @@ import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.RouteConfig;
 import dev.wsgate.heartbeat.HeartbeatTiming;
+import dev.wsgate.metrics.HeartbeatMeters;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -14,20 +15,23 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param heartbeat    the leg's effective heartbeat settings
  * @param timing       the leg's idle ticks, or null when the leg needs none (no heartbeat, no session limits)
  * @param forwardPings true when pings and pongs are relayed between the legs
+ * @param meters       where the leg's pings, pongs, round trips and evictions are counted
  */
-public record LegSetup(HeartbeatSettings heartbeat, HeartbeatTiming timing, boolean forwardPings) {
+public record LegSetup(HeartbeatSettings heartbeat, HeartbeatTiming timing, boolean forwardPings,
+    HeartbeatMeters meters) {
 
   public LegSetup {
     Objects.requireNonNull(heartbeat, "heartbeat");
+    Objects.requireNonNull(meters, "meters");
   }
 
   /** The setup of a leg of a new session on {@code route}, with a fresh jitter. */
-  public static LegSetup of(RouteConfig route, Leg leg, SessionLimits limits) {
+  public static LegSetup of(RouteConfig route, Leg leg, SessionLimits limits, HeartbeatMeters meters) {
     HeartbeatSettings heartbeat = route.heartbeat().of(leg);
     HeartbeatTiming timing = HeartbeatTiming.of(heartbeat, ThreadLocalRandom.current().nextDouble());
     if (timing == null && limits.any()) {
       timing = HeartbeatTiming.checksOnly(limits.smallest());
     }
-    return new LegSetup(heartbeat, timing, route.forwardPings());
+    return new LegSetup(heartbeat, timing, route.forwardPings(), meters);
   }
 }

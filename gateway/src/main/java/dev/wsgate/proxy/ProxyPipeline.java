@@ -54,7 +54,8 @@ public final class ProxyPipeline {
       addLast(p, IDLE, HeartbeatHandler.idleStateHandler(setup.timing()));
     }
     HeartbeatTiming pinging = setup.timing() != null && setup.timing().pings() ? setup.timing() : null;
-    addLast(p, HEARTBEAT, new HeartbeatHandler(leg, setup.heartbeat(), pinging, setup.forwardPings()));
+    addLast(p, HEARTBEAT, new HeartbeatHandler(leg, setup.heartbeat(), pinging, setup.forwardPings(),
+        setup.meters()));
     FrameRelayHandler relay = new FrameRelayHandler(leg);
     addLast(p, RELAY, relay);
     return relay;

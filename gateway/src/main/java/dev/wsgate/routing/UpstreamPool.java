@@ -89,17 +89,38 @@ public final class UpstreamPool {
   private final AtomicInteger next = new AtomicInteger();
 
   public UpstreamPool(String route, List<URI> uris, Balance balance, Duration failureBackoff) {
-    this(route, uris, balance, failureBackoff, System::nanoTime);
+    this(route, uris, balance, failureBackoff, System::nanoTime, null);
+  }
+
+  /**
+   * A pool that takes over, from the pool of the same route before a reload, the instances it keeps (their
+   * sessions, claims and health), so that balancing and passive health carry on across reloads.
+   */
+  public UpstreamPool(String route, List<URI> uris, Balance balance, Duration failureBackoff, UpstreamPool before) {
+    this(route, uris, balance, failureBackoff, System::nanoTime, before);
   }
 
   UpstreamPool(String route, List<URI> uris, Balance balance, Duration failureBackoff, LongSupplier nanoClock) {
+    this(route, uris, balance, failureBackoff, nanoClock, null);
+  }
+
+  private UpstreamPool(String route, List<URI> uris, Balance balance, Duration failureBackoff,
+      LongSupplier nanoClock, UpstreamPool before) {
     if (uris.isEmpty()) {
       throw new IllegalArgumentException("a route needs an upstream");
     }
     this.route = route;
     List<Instance> list = new ArrayList<>();
     for (URI uri : uris) {
-      list.add(new Instance(uri));
+      Instance kept = null;
+      if (before != null) {
+        for (Instance i : before.instances) {
+          if (i.uri.equals(uri)) {
+            kept = i;
+          }
+        }
+      }
+      list.add(kept != null ? kept : new Instance(uri));
     }
     this.instances = List.copyOf(list);
     this.balance = balance;

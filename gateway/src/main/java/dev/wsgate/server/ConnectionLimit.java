@@ -22,10 +22,15 @@ final class ConnectionLimit {
     }
   }
 
-  private final int max;
+  private volatile int max;
   private final AtomicInteger held = new AtomicInteger();
 
   ConnectionLimit(int max) {
+    this.max = max;
+  }
+
+  /** A new limit (reload): places held stay held; new ones obey it. */
+  void max(int max) {
     this.max = max;
   }
 
@@ -33,7 +38,8 @@ final class ConnectionLimit {
   Permit tryAcquire() {
     while (true) {
       int now = held.get();
-      if (max != 0 && now >= max) {
+      int limit = max;
+      if (limit != 0 && now >= limit) {
         return null;
       }
       if (held.compareAndSet(now, now + 1)) {

@@ -1,23 +1,36 @@
 package dev.wsgate.server;
 
+import dev.wsgate.admin.AdminServer;
+import dev.wsgate.admin.AdminView;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.ListenAddress;
 import dev.wsgate.config.RouteConfig;
+import dev.wsgate.config.ServerConfig;
 import dev.wsgate.metrics.GatewayMetrics;
+import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.UpstreamConnector;
 import dev.wsgate.routing.Route;
 import dev.wsgate.routing.Router;
 import dev.wsgate.routing.UpstreamPool;
+import dev.wsgate.session.Session;
 import dev.wsgate.session.SessionRegistry;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.ChannelBindException;
@@ -29,31 +42,42 @@ import reactor.netty.tcp.SslProvider;
 
 /**
  * A running wsgate: the client listener with its routes, upstream connector and session registry, on one set of
- * event loops (native epoll on Linux, NIO elsewhere) shared by both legs of every session.
+ * event loops (native epoll on Linux, NIO elsewhere) shared by both legs of every session; and the admin listener
+ * on a loop of its own.
+ *
+ * <p>A configuration can be {@linkplain #reload reloaded}: new sessions get it, live ones keep theirs. On
+ * {@linkplain #drain drain} wsgate stops taking sessions and closes the live ones with 1001, spread over a window.
  */
 public final class Gateway implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-  private final GatewayConfig config;
   private final LoopResources loops;
   private final boolean ownLoops;
+  private final LoopResources adminLoops;
   private final DisposableServer server;
-  private final Router router;
+  private final AdminServer admin;
   private final SessionRegistry sessions;
   private final GatewayMetrics metrics;
+  private final PrometheusMeterRegistry meters;
   private final ConnectionLimit limit;
+  private final HandshakeHandler handler;
+  private volatile boolean draining;
+  private volatile boolean closed;
 
-  private Gateway(GatewayConfig config, LoopResources loops, boolean ownLoops, DisposableServer server,
-      Router router, SessionRegistry sessions, GatewayMetrics metrics, ConnectionLimit limit) {
-    this.config = config;
+  private Gateway(LoopResources loops, boolean ownLoops, LoopResources adminLoops, DisposableServer server,
+      AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics, PrometheusMeterRegistry meters,
+      ConnectionLimit limit, HandshakeHandler handler) {
     this.loops = loops;
     this.ownLoops = ownLoops;
+    this.adminLoops = adminLoops;
     this.server = server;
-    this.router = router;
+    this.admin = admin;
     this.sessions = sessions;
     this.metrics = metrics;
+    this.meters = meters;
     this.limit = limit;
+    this.handler = handler;
   }
 
   /** Event loops for a gateway: one per core, daemon threads named {@code wsgate-...}. */
@@ -63,7 +87,7 @@ public final class Gateway implements AutoCloseable {
 
   /** Starts a gateway on event loops of its own. */
   public static Gateway start(GatewayConfig config) {
-    return start(config, newLoops(), true, new SimpleMeterRegistry());
+    return start(config, newLoops(), true);
   }
 
   /**
@@ -71,33 +95,32 @@ public final class Gateway implements AutoCloseable {
    *
    * @param loops    the event loops to run on
    * @param ownLoops true to dispose of the loops when the gateway closes
-   * @throws GatewayStartException when the listener cannot be bound
+   * @throws GatewayStartException when a listener cannot be bound
    */
-  public static Gateway start(GatewayConfig config, LoopResources loops, boolean ownLoops, MeterRegistry meters) {
+  public static Gateway start(GatewayConfig config, LoopResources loops, boolean ownLoops) {
     Objects.requireNonNull(config, "config");
+    PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     GatewayMetrics metrics = new GatewayMetrics(meters);
+    metrics.bindJvmAndNetty();
     SessionRegistry sessions = new SessionRegistry();
-    List<Route> routes = new ArrayList<>();
-    for (RouteConfig rc : config.routes()) {
-      routes.add(new Route(rc, new UpstreamPool(rc.id(), rc.upstreams(), rc.balance(),
-          config.upstream().failureBackoff())));
-    }
-    Router router = new Router(routes);
-    int highWaterMark = config.server().writeBufferHighWaterMark();
-    UpstreamConnector connector = new UpstreamConnector(loops, config.upstream(), config.server().maxFrameSize(),
-        highWaterMark);
     ConnectionLimit limit = new ConnectionLimit(config.server().maxConnections());
-    HandshakeHandler handler = new HandshakeHandler(config, router, connector, sessions, metrics, limit);
-    HandshakeTimeout handshakeTimeout = new HandshakeTimeout(config.server().handshakeTimeout(),
-        () -> metrics.handshakeRejected(408));
+    Gateway[] self = new Gateway[1];
+    HandshakeHandler handler = new HandshakeHandler(snapshot(config, loops, null), sessions, metrics, limit,
+        () -> self[0] != null && self[0].draining);
+    metrics.bindSessions(sessions, () -> self[0] != null && self[0].draining);
+    metrics.routes(routeIds(config), sessions);
+    HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
+        () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
     HttpServer http = HttpServer.create()
         .runOn(loops)
         .bindAddress(() -> new InetSocketAddress(listen.host(), listen.port()))
         .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWaterMark / 2,
-            highWaterMark))
-        .doOnChannelInit((observer, channel, remote) -> handshakeTimeout.arm(channel))
+        .doOnChannelInit((observer, channel, remote) -> {
+          int mark = handler.snapshot().config().server().writeBufferHighWaterMark();
+          channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(mark / 2, mark));
+          handshakeTimeout.arm(channel);
+        })
         .handle(handler);
     if (config.server().tls().isPresent()) {
       var tls = config.server().tls().get();
@@ -105,31 +128,181 @@ public final class Gateway implements AutoCloseable {
           tls.key().toFile());
       http = http.secure(spec -> spec.sslContext(ssl));
     }
+    LoopResources adminLoops = LoopResources.create("wsgate-admin", 1, 1, true);
     DisposableServer server;
     try {
       server = http.bindNow(Duration.ofSeconds(30));
     } catch (ChannelBindException e) {
+      dispose(adminLoops);
       if (ownLoops) {
-        loops.disposeLater().block(Duration.ofSeconds(5));
+        dispose(loops);
       }
       throw new GatewayStartException("cannot listen on " + listen + ": " + rootMessage(e), e);
     }
-    Gateway gateway = new Gateway(config, loops, ownLoops, server, router, sessions, metrics, limit);
-    log.info("wsgate listening on {}://{} ({} transport)", config.server().tls().isPresent() ? "wss" : "ws",
-        gateway.displayAddress(), LoopResources.hasNativeSupport() ? "epoll" : "nio");
-    for (Route r : router.routes()) {
-      log.info("route {} -> {} ({})", r.id(), r.config().upstreams(), r.config().balance());
+    AdminServer admin;
+    try {
+      admin = AdminServer.start(config.server().admin(), adminLoops, new AdminView() {
+        @Override
+        public String notReadyBecause() {
+          return self[0] == null ? "starting" : self[0].notReadyBecause();
+        }
+
+        @Override
+        public String scrape() {
+          return meters.scrape();
+        }
+
+        @Override
+        public List<Session> sessions() {
+          return sessions.snapshot();
+        }
+      });
+    } catch (IllegalStateException e) {
+      server.disposeNow();
+      dispose(adminLoops);
+      if (ownLoops) {
+        dispose(loops);
+      }
+      throw new GatewayStartException(e.getMessage(), e);
     }
+    Gateway gateway = new Gateway(loops, ownLoops, adminLoops, server, admin, sessions, metrics, meters, limit,
+        handler);
+    self[0] = gateway;
+    log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
+        ? "wss" : "ws", gateway.displayAddress(), LoopResources.hasNativeSupport() ? "epoll" : "nio",
+        display(config.server().admin().host(), admin.address().getPort()));
+    logRoutes(handler.snapshot().router());
     return gateway;
   }
+
+  // ----------------------------------------------------------------------------------------------- reload
+
+  /**
+   * Applies a new, valid configuration to new sessions, atomically; live sessions keep the one they started
+   * with. Upstream instances that stay keep their sessions count and health.
+   *
+   * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS)
+   */
+  public List<String> reload(GatewayConfig next) {
+    Objects.requireNonNull(next, "next");
+    GatewayConfig current = config();
+    List<String> notApplied = new ArrayList<>();
+    ServerConfig was = current.server();
+    ServerConfig is = next.server();
+    if (!was.listen().equals(is.listen())) {
+      notApplied.add("server.listen " + was.listen() + " -> " + is.listen());
+    }
+    if (!was.admin().equals(is.admin())) {
+      notApplied.add("server.admin " + was.admin() + " -> " + is.admin());
+    }
+    if (!was.tls().equals(is.tls())) {
+      notApplied.add("server.tls");
+    }
+    handler.update(snapshot(next, loops, handler.snapshot().router()));
+    limit.max(is.maxConnections());
+    metrics.routes(routeIds(next), sessions);
+    metrics.reload("applied");
+    log.info("configuration reloaded: {} routes; new sessions use it, live sessions keep theirs", next.routes()
+        .size());
+    logRoutes(handler.snapshot().router());
+    if (!notApplied.isEmpty()) {
+      log.warn("configuration changes that need a restart, not applied: {}", String.join(", ", notApplied));
+    }
+    return notApplied;
+  }
+
+  /** A reload was refused (its errors logged by the caller): counted. */
+  public void reloadRefused() {
+    metrics.reload("refused");
+  }
+
+  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Router previous) {
+    Map<String, UpstreamPool> before = previous == null ? Map.of() : previous.routes().stream()
+        .collect(Collectors.toMap(Route::id, Route::upstreams, (a, b) -> a));
+    List<Route> routes = new ArrayList<>();
+    for (RouteConfig rc : config.routes()) {
+      UpstreamPool pool = new UpstreamPool(rc.id(), rc.upstreams(), rc.balance(),
+          config.upstream().failureBackoff(), before.get(rc.id()));
+      routes.add(new Route(rc, pool));
+    }
+    UpstreamConnector connector = new UpstreamConnector(loops, config.upstream(), config.server().maxFrameSize(),
+        config.server().writeBufferHighWaterMark());
+    return new HandshakeHandler.Snapshot(config, new Router(routes), connector);
+  }
+
+  private static java.util.Set<String> routeIds(GatewayConfig config) {
+    return config.routes().stream().map(RouteConfig::id).collect(Collectors.toCollection(LinkedHashSet::new));
+  }
+
+  // ----------------------------------------------------------------------------------------------- drain
+
+  /**
+   * Drains, blocking the caller until done: {@code /readyz} fails at once and new handshakes get 503; every live
+   * session gets 1001 "going away" (after what was already relayed to it), at a random moment within
+   * {@code shutdown.drain-window}; after {@code shutdown.drain-timeout} whatever is left is closed. Never call it
+   * on an event loop.
+   *
+   * @return the sessions still live when the drain timeout ran out (they are closed by {@link #close()})
+   */
+  public int drain() throws InterruptedException {
+    Duration timeout = config().shutdown().drainTimeout();
+    Duration window = config().shutdown().drainWindow();
+    draining = true;
+    List<Session> live = sessions.snapshot();
+    log.info("draining {} sessions: 1001 going away, spread over {} ms, at most {} ms in all", live.size(),
+        window.toMillis(), timeout.toMillis());
+    ScheduledExecutorService spread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "wsgate-drain");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      long windowNanos = window.toNanos();
+      for (Session s : live) {
+        long at = windowNanos == 0 ? 0 : ThreadLocalRandom.current().nextLong(windowNanos);
+        spread.schedule(() -> s.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN), at,
+            TimeUnit.NANOSECONDS);
+      }
+      boolean empty = sessions.awaitEmpty(timeout);
+      int left = empty ? 0 : sessions.size();
+      if (left > 0) {
+        log.warn("drain timeout: {} sessions still open; closing them", left);
+      } else {
+        log.info("drained");
+      }
+      return left;
+    } finally {
+      spread.shutdownNow();
+    }
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
+  /** Null when ready for traffic, else why not. */
+  public String notReadyBecause() {
+    if (closed) {
+      return "stopped";
+    }
+    return draining ? "draining" : null;
+  }
+
+  // ----------------------------------------------------------------------------------------------- views
 
   /** The address the client listener is bound to (with the real port when port 0 was asked for). */
   public InetSocketAddress address() {
     return (InetSocketAddress) server.address();
   }
 
+  /** The address the admin listener is bound to. */
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  /** The configuration new sessions get. */
   public GatewayConfig config() {
-    return config;
+    return handler.snapshot().config();
   }
 
   public SessionRegistry sessions() {
@@ -140,8 +313,14 @@ public final class Gateway implements AutoCloseable {
     return metrics;
   }
 
+  /** The metrics in Prometheus' text format, as {@code /metrics} serves them. */
+  public String scrape() {
+    return meters.scrape();
+  }
+
+  /** The routes new sessions are matched against. */
   public Router router() {
-    return router;
+    return handler.snapshot().router();
   }
 
   /** Sessions and handshakes under way that hold a place of {@code server.max-connections}. */
@@ -149,19 +328,38 @@ public final class Gateway implements AutoCloseable {
     return limit.held();
   }
 
-  private String displayAddress() {
-    InetSocketAddress a = address();
-    String host = config.server().listen().host();
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
-  }
-
   /** Stops listening and closes every connection at once. */
   @Override
   public void close() {
+    closed = true;
     server.disposeNow(Duration.ofSeconds(10));
+    admin.close();
+    dispose(adminLoops);
     if (ownLoops) {
-      loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+      dispose(loops);
     }
+    meters.close();
+  }
+
+  // ----------------------------------------------------------------------------------------------- helpers
+
+  private String displayAddress() {
+    return display(config().server().listen().host(), address().getPort());
+  }
+
+  private static String display(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  private static void logRoutes(Router router) {
+    Function<Route, String> describe = r -> r.config().upstreams() + " (" + r.config().balance() + ")";
+    for (Route r : router.routes()) {
+      log.info("route {} -> {}", r.id(), describe.apply(r));
+    }
+  }
+
+  private static void dispose(LoopResources loops) {
+    loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
   }
 
   private static String rootMessage(Throwable e) {

@@ -3,6 +3,7 @@ package dev.wsgate.server;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.Leg;
 import dev.wsgate.metrics.GatewayMetrics;
+import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.LegSetup;
 import dev.wsgate.proxy.ProxySessions;
 import dev.wsgate.proxy.SessionLimits;
@@ -31,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +54,7 @@ import reactor.netty.http.server.WebsocketServerSpec;
  *   <tr><td>404</td><td>no route for the host and path</td></tr>
  *   <tr><td>426</td><td>a plain HTTP request on a route (no {@code Upgrade: websocket})</td></tr>
  *   <tr><td>502</td><td>upstream refused, unreachable, or answered the handshake badly</td></tr>
- *   <tr><td>503</td><td>{@code server.max-connections} reached</td></tr>
+ *   <tr><td>503</td><td>{@code server.max-connections} reached, or wsgate is draining</td></tr>
  *   <tr><td>504</td><td>upstream did not complete its handshake within {@code upstream.connect-timeout}</td></tr>
  *   <tr><td>4xx, 5xx</td><td>the upstream's own refusal of the handshake, passed on</td></tr>
  * </table>
@@ -62,25 +64,37 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
 
   private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
 
-  private final GatewayConfig config;
-  private final Router router;
-  private final UpstreamConnector connector;
+  /** What requests are handled with; replaced whole, atomically, on reload. */
+  record Snapshot(GatewayConfig config, Router router, UpstreamConnector connector, OriginPolicy origins) {
+    Snapshot(GatewayConfig config, Router router, UpstreamConnector connector) {
+      this(config, router, connector, new OriginPolicy(config.server().allowedOrigins()));
+    }
+  }
+
   private final SessionRegistry registry;
   private final GatewayMetrics metrics;
   private final ConnectionLimit limit;
-  private final OriginPolicy origins;
   private final boolean secure;
+  private final BooleanSupplier draining;
+  private volatile Snapshot snapshot;
 
-  HandshakeHandler(GatewayConfig config, Router router, UpstreamConnector connector, SessionRegistry registry,
-      GatewayMetrics metrics, ConnectionLimit limit) {
-    this.config = config;
-    this.router = router;
-    this.connector = connector;
+  HandshakeHandler(Snapshot snapshot, SessionRegistry registry, GatewayMetrics metrics, ConnectionLimit limit,
+      BooleanSupplier draining) {
+    this.snapshot = snapshot;
     this.registry = registry;
     this.metrics = metrics;
     this.limit = limit;
-    this.origins = new OriginPolicy(config.server().allowedOrigins());
-    this.secure = config.server().tls().isPresent();
+    this.secure = snapshot.config().server().tls().isPresent();
+    this.draining = draining;
+  }
+
+  /** New sessions are handled with {@code next}; sessions under way keep what they started with. */
+  void update(Snapshot next) {
+    this.snapshot = next;
+  }
+
+  Snapshot snapshot() {
+    return snapshot;
   }
 
   @Override
@@ -97,9 +111,14 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     Channel[] channel = new Channel[1];
     req.withConnection(c -> channel[0] = c.channel());
     HandshakeTimeout.disarm(channel[0]);
+    Snapshot s = snapshot;
     HttpHeaders headers = req.requestHeaders();
     String requestId = requestId(headers);
     res.header(UpstreamRequest.X_REQUEST_ID, requestId);
+    if (draining.getAsBoolean()) {
+      res.header(HttpHeaderNames.RETRY_AFTER, "1");
+      return reject(res, requestId, HttpResponseStatus.SERVICE_UNAVAILABLE, "wsgate is shutting down");
+    }
 
     String uri = req.uri();
     int q = uri.indexOf('?');
@@ -108,7 +127,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     if (!rawPath.startsWith("/") || hasDotSegment(rawPath)) {
       return reject(res, requestId, HttpResponseStatus.BAD_REQUEST, "bad request path: " + rawPath);
     }
-    Optional<Route> found = router.route(headers.get(HttpHeaderNames.HOST), rawPath);
+    Optional<Route> found = s.router().route(headers.get(HttpHeaderNames.HOST), rawPath);
     if (found.isEmpty()) {
       return reject(res, requestId, HttpResponseStatus.NOT_FOUND, "no route for " + rawPath);
     }
@@ -126,23 +145,24 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
       return reject(res, requestId, HttpResponseStatus.BAD_REQUEST, bad);
     }
     String origin = headers.get(HttpHeaderNames.ORIGIN);
-    if (!origins.allows(origin)) {
+    if (!s.origins().allows(origin)) {
       return reject(res, requestId, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed");
     }
     ConnectionLimit.Permit permit = limit.tryAcquire();
     if (permit == null) {
       res.header(HttpHeaderNames.RETRY_AFTER, "1");
       return reject(res, requestId, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "wsgate is at server.max-connections (" + config.server().maxConnections() + ")");
+          "wsgate is at server.max-connections (" + s.config().server().maxConnections() + ")");
     }
     String clientIp = ip(req.remoteAddress());
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), clientIp, secure,
         requestId);
     String subprotocols = UpstreamRequest.subprotocols(headers);
     SessionLimits limits = SessionLimits.of(route.config());
-    LegSetup upstreamSetup = LegSetup.of(route.config(), Leg.UPSTREAM, limits);
-    return connect(route, rawPath, rawQuery, upstreamHeaders, subprotocols, upstreamSetup)
-        .flatMap(connected -> upgrade(res, route, connected, permit, requestId, address(req.remoteAddress()),
+    LegSetup upstreamSetup = LegSetup.of(route.config(), Leg.UPSTREAM, limits,
+        metrics.heartbeat(route.id(), Leg.UPSTREAM));
+    return connect(s, route, rawPath, rawQuery, upstreamHeaders, subprotocols, upstreamSetup)
+        .flatMap(connected -> upgrade(s, res, route, connected, permit, requestId, address(req.remoteAddress()),
             limits))
         .onErrorResume(UpstreamFailure.class, f -> {
           permit.release();
@@ -160,11 +180,11 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
   }
 
   /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
-  private Mono<Connected> connect(Route route, String rawPath, String rawQuery, HttpHeaders headers,
+  private Mono<Connected> connect(Snapshot s, Route route, String rawPath, String rawQuery, HttpHeaders headers,
       String subprotocols, LegSetup setup) {
     UpstreamPool pool = route.upstreams();
     UpstreamPool.Instance first = pool.pick(null);
-    return attempt(route, first, rawPath, rawQuery, headers, subprotocols, setup)
+    return attempt(s, route, first, rawPath, rawQuery, headers, subprotocols, setup)
         .onErrorResume(UpstreamFailure.class, f -> {
       if (!f.retryable()) {
         return Mono.error(f);
@@ -174,18 +194,21 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         return Mono.error(f);
       }
       log.debug("{}; trying {}", f.getMessage(), second);
-      return attempt(route, second, rawPath, rawQuery, headers, subprotocols, setup);
+      return attempt(s, route, second, rawPath, rawQuery, headers, subprotocols, setup);
     });
   }
 
-  private Mono<Connected> attempt(Route route, UpstreamPool.Instance instance, String rawPath, String rawQuery,
-      HttpHeaders headers, String subprotocols, LegSetup setup) {
+  private Mono<Connected> attempt(Snapshot s, Route route, UpstreamPool.Instance instance, String rawPath,
+      String rawQuery, HttpHeaders headers, String subprotocols, LegSetup setup) {
     URI target = UpstreamRequest.target(instance.uri(), route.config().path(), rawPath, rawQuery);
     return Mono.defer(() -> {
       UpstreamPool.Claim claim = instance.claim();
-      return connector.connect(target, headers, subprotocols, setup)
+      long start = System.nanoTime();
+      return s.connector().connect(target, headers, subprotocols, setup)
           .map(leg -> new Connected(leg, claim))
+          .doOnNext(c -> metrics.upstreamConnect(route.id(), instance.uri(), "success", System.nanoTime() - start))
           .doOnError(UpstreamFailure.class, f -> {
+            metrics.upstreamConnect(route.id(), instance.uri(), outcome(f), System.nanoTime() - start);
             if (f.kind() != UpstreamFailure.Kind.REJECTED) {
               route.upstreams().failed(instance, f.getCause() != null ? String.valueOf(f.getCause().getMessage())
                   : f.getMessage());
@@ -196,12 +219,20 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     });
   }
 
-  private Mono<Void> upgrade(HttpServerResponse res, Route route, Connected connected,
+  private static String outcome(UpstreamFailure f) {
+    return switch (f.kind()) {
+      case CONNECT -> "refused";
+      case REJECTED -> "rejected";
+      case TIMEOUT -> "timeout";
+    };
+  }
+
+  private Mono<Void> upgrade(Snapshot s, HttpServerResponse res, Route route, Connected connected,
       ConnectionLimit.Permit permit, String requestId, String clientAddress, SessionLimits limits) {
     UpstreamLeg leg = connected.leg();
     route.upstreams().succeeded(connected.instance());
     WebsocketServerSpec.Builder builder = WebsocketServerSpec.builder()
-        .maxFramePayloadLength(config.server().maxFrameSize())
+        .maxFramePayloadLength(s.config().server().maxFrameSize())
         .handlePing(true);
     if (leg.subprotocol() != null) {
       builder.protocols(leg.subprotocol());
@@ -216,8 +247,14 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
       Session session = new Session(registry.nextId(), requestId, route.id(), connected.instance().uri(),
           clientAddress, leg.subprotocol());
       registry.add(session);
-      ProxySessions.start(session, client, LegSetup.of(route.config(), Leg.CLIENT, limits), leg,
-          config.server().closeTimeout(), limits, listener(connected.claim(), permit));
+      metrics.sessionOpened(route.id());
+      ProxySessions.start(session, client, LegSetup.of(route.config(), Leg.CLIENT, limits,
+          metrics.heartbeat(route.id(), Leg.CLIENT)), leg, s.config().server().closeTimeout(), limits,
+          listener(connected.claim(), permit));
+      if (draining.getAsBoolean()) {
+        // Its handshake was under way when the drain began: it goes away with the others.
+        session.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN);
+      }
       return client.onDispose();
     }, spec)
         .then(Mono.fromRunnable(() -> {
@@ -264,9 +301,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         claim.release();
         permit.release();
         registry.remove(session);
-        if (session.endCause() != null) {
-          metrics.sessionEnded(session.endCause());
-        }
+        metrics.sessionEnded(session);
         AccessLog.log(session);
       }
     };

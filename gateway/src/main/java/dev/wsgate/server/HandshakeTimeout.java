@@ -5,6 +5,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +19,11 @@ final class HandshakeTimeout {
   private static final Logger log = LoggerFactory.getLogger(HandshakeTimeout.class);
   private static final AttributeKey<ScheduledFuture<?>> TIMER = AttributeKey.valueOf("wsgate.handshakeTimer");
 
-  private final Duration timeout;
+  private final Supplier<Duration> timeout;
   private final Runnable onTimeout;
 
-  HandshakeTimeout(Duration timeout, Runnable onTimeout) {
+  /** @param timeout read for each new connection, so that a reload applies to the next one */
+  HandshakeTimeout(Supplier<Duration> timeout, Runnable onTimeout) {
     this.timeout = timeout;
     this.onTimeout = onTimeout;
   }
@@ -33,7 +35,7 @@ final class HandshakeTimeout {
         onTimeout.run();
         channel.close();
       }
-    }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }, timeout.get().toNanos(), TimeUnit.NANOSECONDS);
     channel.attr(TIMER).set(timer);
     channel.closeFuture().addListener(f -> timer.cancel(false));
   }

@@ -4,13 +4,22 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /** Every live session of this process, in one place. Removal is idempotent. */
 public final class SessionRegistry {
 
   private final ConcurrentHashMap<Long, Session> live = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> perRoute = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  private final Object emptied = new Object();
+  // Totals of finished sessions; live ones are summed when asked.
+  private final LongAdder finishedFramesFromClient = new LongAdder();
+  private final LongAdder finishedBytesFromClient = new LongAdder();
+  private final LongAdder finishedFramesFromUpstream = new LongAdder();
+  private final LongAdder finishedBytesFromUpstream = new LongAdder();
 
   /** A fresh session id, unique in this process. */
   public long nextId() {
@@ -21,6 +30,7 @@ public final class SessionRegistry {
     if (live.putIfAbsent(session.id(), session) != null) {
       throw new IllegalStateException("session " + session.id() + " is registered already");
     }
+    perRoute.computeIfAbsent(session.route(), r -> new AtomicInteger()).incrementAndGet();
   }
 
   /**
@@ -29,7 +39,78 @@ public final class SessionRegistry {
    * @return true when it was live, false when it was removed before
    */
   public boolean remove(Session session) {
-    return live.remove(session.id(), session);
+    if (!live.remove(session.id(), session)) {
+      return false;
+    }
+    perRoute.get(session.route()).decrementAndGet();
+    if (live.isEmpty()) {
+      synchronized (emptied) {
+        emptied.notifyAll();
+      }
+    }
+    finishedFramesFromClient.add(session.framesFromClient());
+    finishedBytesFromClient.add(session.bytesFromClient());
+    finishedFramesFromUpstream.add(session.framesFromUpstream());
+    finishedBytesFromUpstream.add(session.bytesFromUpstream());
+    return true;
+  }
+
+  /**
+   * Waits until no session is live, at most {@code timeout}; never on an event loop.
+   *
+   * @return true when the registry emptied in time
+   */
+  public boolean awaitEmpty(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (emptied) {
+      while (!live.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        emptied.wait(Math.max(1, left / 1_000_000), 0);
+      }
+      return true;
+    }
+  }
+
+  /** Live sessions on a route. */
+  public int liveOnRoute(String route) {
+    AtomicInteger n = perRoute.get(route);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Data frames relayed from clients, by every session so far. */
+  public long framesFromClient() {
+    long n = finishedFramesFromClient.sum();
+    for (Session s : live.values()) {
+      n += s.framesFromClient();
+    }
+    return n;
+  }
+
+  public long bytesFromClient() {
+    long n = finishedBytesFromClient.sum();
+    for (Session s : live.values()) {
+      n += s.bytesFromClient();
+    }
+    return n;
+  }
+
+  public long framesFromUpstream() {
+    long n = finishedFramesFromUpstream.sum();
+    for (Session s : live.values()) {
+      n += s.framesFromUpstream();
+    }
+    return n;
+  }
+
+  public long bytesFromUpstream() {
+    long n = finishedBytesFromUpstream.sum();
+    for (Session s : live.values()) {
+      n += s.bytesFromUpstream();
+    }
+    return n;
   }
 
   public int size() {

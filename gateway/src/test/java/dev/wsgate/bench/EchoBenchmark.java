@@ -4,7 +4,6 @@ import dev.wsgate.config.ConfigLoader;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.demo.EchoUpstream;
 import dev.wsgate.server.Gateway;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -74,7 +73,7 @@ public final class EchoBenchmark {
           - path: /
             upstreams: ["ws://127.0.0.1:${ECHO}"]
         """, "bench.yaml", Path.of("").toAbsolutePath());
-    Gateway gateway = Gateway.start(config, gatewayLoops, true, new SimpleMeterRegistry());
+    Gateway gateway = Gateway.start(config, gatewayLoops, true);
     URI direct = URI.create("ws://127.0.0.1:" + echo.port() + "/");
     URI through = URI.create("ws://127.0.0.1:" + gateway.address().getPort() + "/");
     try {

@@ -6,6 +6,7 @@ import dev.wsgate.config.HeartbeatMode;
 import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.TextHeartbeat;
+import dev.wsgate.metrics.HeartbeatMeters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -46,7 +47,7 @@ class HeartbeatHandlerTest {
   /** A leg with the given settings and no jitter: ticks of exactly timeout / n. */
   private HeartbeatHandler leg(HeartbeatSettings s, boolean forwardPings) {
     HeartbeatTiming timing = HeartbeatTiming.of(s, 0.0);
-    HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings);
+    HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings, HeartbeatMeters.NONE);
     channel = new EmbeddedChannel();
     channel.freezeTime(); // time moves only by advance()
     channel.pipeline().addLast("idle", HeartbeatHandler.idleStateHandler(timing));

@@ -6,6 +6,7 @@ import dev.wsgate.config.HeartbeatMode;
 import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.TextHeartbeat;
+import dev.wsgate.metrics.HeartbeatMeters;
 import dev.wsgate.session.Session;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -33,7 +34,7 @@ class ProxySessionTest {
 
   /** The heartbeat has tests of its own; here it only answers pings. */
   static final LegSetup NO_HEARTBEAT = new LegSetup(new HeartbeatSettings(Duration.ZERO, Duration.ZERO,
-      HeartbeatMode.FRAME, TextHeartbeat.defaults(), 4408), null, false);
+      HeartbeatMode.FRAME, TextHeartbeat.defaults(), 4408), null, false, HeartbeatMeters.NONE);
 
   private EmbeddedChannel client;
   private EmbeddedChannel upstream;
@@ -44,6 +45,8 @@ class ProxySessionTest {
   void setUp() {
     client = new EmbeddedChannel();
     upstream = new EmbeddedChannel();
+    client.freezeTime(); // time moves only by advanceTimeBy
+    upstream.freezeTime();
     FrameRelayHandler upstreamRelay = ProxyPipeline.install(upstream, Leg.UPSTREAM, NO_HEARTBEAT);
     // Whatever the upstream sends before the client's upgrade is held, in order.
     upstream.writeInbound(new TextWebSocketFrame("early"));

@@ -1,0 +1,152 @@
+package dev.wsgate.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wsgate.config.Leg;
+import dev.wsgate.config.ListenAddress;
+import dev.wsgate.session.Session;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Mono;
+import reactor.netty.ChannelBindException;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
+
+/**
+ * The admin listener ({@code server.admin}), apart from traffic, on an event loop of its own so that it answers
+ * while the traffic loops are busy:
+ * <ul>
+ *   <li>{@code GET /healthz}: 200 while the process serves (liveness);</li>
+ *   <li>{@code GET /readyz}: 200 when listening, configured and not draining, else 503 with the reason;</li>
+ *   <li>{@code GET /metrics}: Prometheus text format;</li>
+ *   <li>{@code GET /sessions?limit=N&offset=M&route=R}: the live sessions as JSON, oldest first, at most
+ *       {@value #MAX_PAGE} per page (default {@value #DEFAULT_PAGE}).</li>
+ * </ul>
+ */
+public final class AdminServer implements AutoCloseable {
+
+  public static final int DEFAULT_PAGE = 100;
+  public static final int MAX_PAGE = 1000;
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final DisposableServer server;
+
+  private AdminServer(DisposableServer server) {
+    this.server = server;
+  }
+
+  public static AdminServer start(ListenAddress address, LoopResources loops, AdminView view) {
+    AdminServer[] self = new AdminServer[1];
+    try {
+      DisposableServer server = HttpServer.create()
+          .runOn(loops)
+          .bindAddress(() -> new InetSocketAddress(address.host(), address.port()))
+          .route(r -> r
+              .get("/healthz", (req, res) -> text(res, HttpResponseStatus.OK, "ok\n"))
+              .get("/readyz", (req, res) -> {
+                String why = view.notReadyBecause();
+                return why == null ? text(res, HttpResponseStatus.OK, "ready\n")
+                    : text(res, HttpResponseStatus.SERVICE_UNAVAILABLE, "not ready: " + why + "\n");
+              })
+              .get("/metrics", (req, res) -> res.status(HttpResponseStatus.OK)
+                  .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                  .sendString(Mono.fromCallable(view::scrape)))
+              .get("/sessions", (req, res) -> sessions(req, res, view))
+              .route(req -> true, (req, res) -> text(res, HttpResponseStatus.NOT_FOUND,
+                  "not found; try /healthz, /readyz, /metrics or /sessions\n")))
+          .bindNow(Duration.ofSeconds(30));
+      self[0] = new AdminServer(server);
+      return self[0];
+    } catch (ChannelBindException e) {
+      throw new IllegalStateException("cannot listen on the admin address " + address + ": "
+          + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+    }
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) server.address();
+  }
+
+  private static Publisher<Void> text(HttpServerResponse res, HttpResponseStatus status, String body) {
+    return res.status(status).header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .sendString(Mono.just(body));
+  }
+
+  private static Publisher<Void> sessions(HttpServerRequest req, HttpServerResponse res, AdminView view) {
+    Map<String, List<String>> q = new QueryStringDecoder(req.uri()).parameters();
+    int limit;
+    int offset;
+    try {
+      limit = Math.min(MAX_PAGE, Math.max(0, Integer.parseInt(first(q, "limit", "" + DEFAULT_PAGE))));
+      offset = Math.max(0, Integer.parseInt(first(q, "offset", "0")));
+    } catch (NumberFormatException e) {
+      return text(res, HttpResponseStatus.BAD_REQUEST, "limit and offset are whole numbers\n");
+    }
+    String route = first(q, "route", null);
+    List<Session> all = view.sessions().stream()
+        .filter(s -> route == null || s.route().equals(route))
+        .sorted(Comparator.comparingLong(Session::id))
+        .toList();
+    long now = System.nanoTime();
+    ObjectNode page = JSON.createObjectNode();
+    page.put("total", all.size());
+    page.put("offset", offset);
+    page.put("limit", limit);
+    ArrayNode items = page.putArray("sessions");
+    for (Session s : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
+      items.add(session(s, now));
+    }
+    return res.status(HttpResponseStatus.OK)
+        .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+        .sendString(Mono.just(page.toString()));
+  }
+
+  private static ObjectNode session(Session s, long now) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("id", s.id());
+    o.put("request_id", s.requestId());
+    o.put("route", s.route());
+    o.put("upstream", s.upstream().toString());
+    o.put("client", s.clientAddress());
+    o.put("subprotocol", s.subprotocol());
+    o.put("opened_at", s.openedAt().toString());
+    o.put("age_ms", (now - s.openedAtNanos()) / 1_000_000);
+    o.put("frames_from_client", s.framesFromClient());
+    o.put("bytes_from_client", s.bytesFromClient());
+    o.put("frames_from_upstream", s.framesFromUpstream());
+    o.put("bytes_from_upstream", s.bytesFromUpstream());
+    ObjectNode legs = o.putObject("legs");
+    for (Leg leg : Leg.values()) {
+      Session.LegStatus l = s.leg(leg);
+      ObjectNode n = legs.putObject(leg.yamlName());
+      n.put("last_inbound_ms_ago", l.lastInboundNanos() == 0 ? -1 : (now - l.lastInboundNanos()) / 1_000_000);
+      n.put("rtt_ms", l.lastRttNanos() < 0 ? -1 : l.lastRttNanos() / 1e6);
+      n.put("pings_sent", l.pingsSent());
+      n.put("pongs_received", l.pongsReceived());
+      n.put("queued_bytes", l.queuedBytes());
+    }
+    return o;
+  }
+
+  private static String first(Map<String, List<String>> q, String name, String fallback) {
+    List<String> v = q.get(name);
+    return v == null || v.isEmpty() ? fallback : v.get(0);
+  }
+
+  @Override
+  public void close() {
+    server.disposeNow(Duration.ofSeconds(5));
+  }
+}
