@@ -2,7 +2,10 @@ package dev.wsgate.heartbeat;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,7 +22,11 @@ final class TextTemplate {
   /** Heartbeat messages are small; longer text is application data and is not even looked at. */
   static final int MAX_LENGTH = 4096;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Numbers stay as written: an echoed timestamp comes back digit for digit, not through a double. */
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .build();
 
   private final String text;
   private final ObjectNode object;

@@ -102,10 +102,16 @@ public final class JarProcess implements AutoCloseable {
 
   /** Sends SIGINT, as Ctrl-C in a terminal does. */
   public void sigint() throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).redirectErrorStream(true).start();
+    signal("INT");
+  }
+
+  /** Sends a signal by name: {@code INT}, {@code TERM}, {@code HUP}. */
+  public void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true)
+        .start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
       kill.destroyForcibly();
-      throw new AssertionError("kill -INT " + process.pid() + " failed: "
+      throw new AssertionError("kill -" + name + " " + process.pid() + " failed: "
           + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
   }

@@ -1,0 +1,36 @@
+package dev.wsgate.testing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Requests to a test gateway's admin listener, and reading Prometheus samples. */
+public final class AdminClient {
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private AdminClient() {
+  }
+
+  public static HttpResponse<String> get(TestGateway gw, String path) throws Exception {
+    return get(gw.gateway().adminAddress().getPort(), path);
+  }
+
+  public static HttpResponse<String> get(int adminPort, String path) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + adminPort + path);
+    return HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The value of one sample line, such as {@code wsgate_frames_total{direction="client_to_upstream"}}. */
+  public static double sample(String scrape, String nameAndLabels) {
+    for (String line : scrape.lines().toList()) {
+      if (line.startsWith(nameAndLabels + " ")) {
+        return Double.parseDouble(line.substring(nameAndLabels.length() + 1).strip());
+      }
+    }
+    throw new AssertionError("no sample " + nameAndLabels + " in:\n" + scrape);
+  }
+}
