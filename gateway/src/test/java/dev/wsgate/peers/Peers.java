@@ -119,6 +119,18 @@ public final class Peers {
     return found;
   }
 
+  /**
+   * Skips (or, in CI, fails) unless nginx is there ({@code /usr/sbin/nginx}, else on PATH); returns its executable.
+   * Call it before each test.
+   */
+  public static Path requireNginx() {
+    Path found = Files.isExecutable(Path.of("/usr/sbin/nginx")) ? Path.of("/usr/sbin/nginx") : onPath("nginx");
+    if (found == null) {
+      missing("no /usr/sbin/nginx, nor nginx on PATH (" + System.getenv("PATH") + ")", "nginx");
+    }
+    return found;
+  }
+
   private static Path onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {
