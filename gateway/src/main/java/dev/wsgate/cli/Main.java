@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         "pings both legs, evicts dead peers and closes sessions before any proxy's idle timeout cuts them.",
         "",
         "Without --config it starts a demo: ws://localhost:8080/echo in front of a built-in echo upstream."},
-    subcommands = {CheckConfigCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {CheckConfigCommand.class, HealthCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:configuration or start-up error", "2:usage error"})
 public final class Main implements Callable<Integer> {

@@ -87,6 +87,23 @@ class CliTest {
   }
 
   @Test
+  void healthAsksTheAdminListener() throws Exception {
+    try (dev.wsgate.testing.RawUpstream up = dev.wsgate.testing.RawUpstream.echo();
+         dev.wsgate.testing.TestGateway gw = dev.wsgate.testing.TestGateway.proxying(up.uri())) {
+      String admin = "127.0.0.1:" + gw.gateway().adminAddress().getPort();
+      CliRun alive = CliRun.of("health", "--admin", admin);
+      assertThat(alive.exitCode()).isZero();
+      assertThat(alive.out()).isEqualTo("ok\n");
+      CliRun ready = CliRun.of("health", "--ready", "--admin", admin);
+      assertThat(ready.exitCode()).isZero();
+      assertThat(ready.out()).isEqualTo("ready\n");
+    }
+    CliRun nobody = CliRun.of("health", "--admin", "127.0.0.1:1", "--timeout", "2");
+    assertThat(nobody.exitCode()).isEqualTo(1);
+    assertThat(nobody.err()).startsWith("http://127.0.0.1:1/healthz: ");
+  }
+
+  @Test
   void usageErrorsExitTwo() {
     CliRun run = CliRun.of("--no-such-option");
     assertThat(run.exitCode()).isEqualTo(2);
