@@ -144,6 +144,7 @@ final class RunCommand implements Callable<Integer> {
       GatewayConfig next = ConfigLoader.withSystemEnvironment().load(config);
       gateway.reload(next);
       LogFormats.apply(logFormat != null ? logFormat : next.logging().format());
+      log.info("reloaded {} on {}", config, why);
     } catch (ConfigException e) {
       gateway.reloadRefused();
       log.error("reload ({}) refused: {} has {} error(s); the running configuration stays", why, config,
