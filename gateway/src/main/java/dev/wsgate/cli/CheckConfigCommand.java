@@ -16,9 +16,9 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "check-config",
     mixinStandardHelpOptions = true,
-    description = {
-        "Checks a configuration file without starting anything. Prints the effective configuration (every default",
-        "applied) and exits 0, or prints every error, each with its line, YAML path, value and rule, and exits 1."})
+    description = "Checks a configuration file without starting anything. Prints the effective configuration (every "
+        + "default applied) and exits 0, or prints every error, each with its line, YAML path, value and rule, and "
+        + "exits 1.")
 final class CheckConfigCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "FILE", description = "The YAML configuration file to check.")

@@ -18,9 +18,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "health",
     mixinStandardHelpOptions = true,
-    description = {
-        "Asks a running wsgate whether it is alive (/healthz) or ready (--ready, /readyz); exits 0 when it answers",
-        "200 within the timeout, else 1. For container health checks."})
+    description = "Asks a running wsgate whether it is alive (/healthz) or ready (--ready, /readyz); exits 0 when it "
+        + "answers 200 within the timeout, else 1. For container health checks.")
 final class HealthCommand implements Callable<Integer> {
 
   @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "${env:WSGATE_ADMIN:-127.0.0.1:9090}",

@@ -20,10 +20,11 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     usageHelpAutoWidth = true,
     description = {
-        "A WebSocket gateway that keeps every hop alive: it proxies WebSocket sessions to upstreams chosen by route,",
-        "pings both legs, evicts dead peers and closes sessions before any proxy's idle timeout cuts them.",
+        "A WebSocket gateway that keeps every hop alive: it proxies WebSocket sessions to upstreams chosen by route, "
+            + "pings both legs, evicts dead peers and closes sessions before any proxy's idle timeout cuts them.",
         "",
-        "Without --config it starts a demo: ws://localhost:8080/echo in front of a built-in echo upstream."},
+        "Without --config it starts a demo: ws://localhost:8080/echo in front of a built-in echo upstream. SIGTERM "
+            + "or SIGINT drains (1001 to every session) and exits 0; SIGHUP, or a change of the file, reloads it."},
     subcommands = {CheckConfigCommand.class, HealthCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:configuration or start-up error", "2:usage error"})
