@@ -391,15 +391,24 @@ public final class BlackholeRelay implements Closeable {
     }
 
     /** Passes on what was held while blackholed; false when this direction is over. */
-    private boolean flushHeld(OutputStream out) throws IOException {
+    private boolean flushHeld(OutputStream out) {
       gate.lock();
       try {
         if (link.dark()) {
           return true;
         }
         if (held.size() > 0) {
-          held.writeTo(out);
-          out.flush();
+          try {
+            held.writeTo(out);
+            out.flush();
+          } catch (IOException e) {
+            // The destination reset: so does the relay toward the source (under the gate, as every pass-on).
+            if (!closed) {
+              reset(from);
+              link.closeBoth();
+            }
+            return false;
+          }
           held.reset();
         }
         if (heldReset) {
@@ -416,10 +425,14 @@ public final class BlackholeRelay implements Closeable {
       }
     }
 
-    private void endOfStream() throws IOException {
+    private void endOfStream() {
       ended = true;
-      if (!to.isClosed()) {
-        to.shutdownOutput();
+      try {
+        if (!to.isClosed()) {
+          to.shutdownOutput();
+        }
+      } catch (IOException e) {
+        // the destination is gone already
       }
       link.pumpEnded();
     }
