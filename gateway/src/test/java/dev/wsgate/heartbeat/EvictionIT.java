@@ -89,6 +89,7 @@ class EvictionIT {
       client.sendText("last words");
       assertThat(up.readData().text()).isEqualTo("last words");
       eviction.lastFrameArrived();
+      client.socket().setSoTimeout(30_000); // bounded, but longer than the test: a timeout would look like an end
       LivePeer dying = LivePeer.of(client); // it would answer wsgate's pings: only the path's death silences it
       relay.blackhole();
 
@@ -117,6 +118,7 @@ class EvictionIT {
       // Plug the cable back in: what wsgate sent the dead client was held in the path: its ping, the eviction's
       // close frame (heartbeat.close-code), and wsgate's FIN, never a reset.
       assertThat(dying.queued()).as("nothing reached the client through the dead path").isZero();
+      assertThat(dying.reading()).as("no FIN or RST reached the client through the dead path").isTrue();
       dying.stopAnswering();
       relay.heal();
       assertHeldForTheDead(dying);
@@ -140,6 +142,7 @@ class EvictionIT {
       up.sendText("last words");
       assertThat(client.readData().text()).isEqualTo("last words");
       eviction.lastFrameArrived();
+      up.socket().setSoTimeout(30_000); // bounded, but longer than the test: a timeout would look like an end
       LivePeer dying = LivePeer.of(up); // it would answer wsgate's pings: only the path's death silences it
       relay.blackhole();
 
@@ -165,6 +168,7 @@ class EvictionIT {
       assertThat(gw.gateway().metrics().sessionsEnded(Session.EndCause.UPSTREAM_HEARTBEAT)).isEqualTo(1.0);
 
       assertThat(dying.queued()).as("nothing reached the upstream through the dead path").isZero();
+      assertThat(dying.reading()).as("no FIN or RST reached the upstream through the dead path").isTrue();
       dying.stopAnswering();
       relay.heal();
       assertHeldForTheDead(dying);
@@ -273,6 +277,8 @@ class EvictionIT {
             assertThat(client.readData().text()).isEqualTo(last);
           }
           eviction.lastFrameArrived();
+          // Reads stay bounded, but outlast the whole test: a read timeout would look like a connection that ended.
+          (dying == Leg.CLIENT ? client.socket() : up.socket()).setSoTimeout(60_000);
           dyingPeers.add(dying == Leg.CLIENT ? LivePeer.of(client) : LivePeer.of(up));
           link.blackhole();
           // The live peer answers pings until its close frame comes, then answers it.
@@ -307,6 +313,7 @@ class EvictionIT {
         }
         for (LivePeer p : dyingPeers) {
           assertThat(p.queued()).as("frames through a dead path").isZero();
+          assertThat(p.reading()).as("no FIN or RST through a dead path").isTrue();
         }
         gw.awaitIdle(CLOSE_TIMEOUT.plusSeconds(5));
         Session.EndCause cause = dying == Leg.CLIENT ? Session.EndCause.CLIENT_HEARTBEAT

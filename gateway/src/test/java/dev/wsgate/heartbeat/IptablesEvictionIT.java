@@ -118,6 +118,7 @@ class IptablesEvictionIT {
             .contains("close_code=4408", "closed_by=gateway", "end=client-heartbeat");
         assertThat(gw.gateway().metrics().sessionsEnded(Session.EndCause.CLIENT_HEARTBEAT)).isEqualTo(1.0);
         assertThat(dying.queued()).as("nothing reached the client through the dropped path").isZero();
+        assertThat(dying.reading()).as("no FIN or RST reached the client through the dropped path").isTrue();
         dying.stopAnswering();
       }
       // The path is back: TCP retransmits what wsgate sent the dead client: the ping, the close frame, the FIN.
@@ -159,6 +160,7 @@ class IptablesEvictionIT {
             .contains("close_code=4408", "closed_by=gateway", "end=upstream-heartbeat");
         assertThat(gw.gateway().metrics().sessionsEnded(Session.EndCause.UPSTREAM_HEARTBEAT)).isEqualTo(1.0);
         assertThat(dying.queued()).as("nothing reached the upstream through the dropped path").isZero();
+        assertThat(dying.reading()).as("no FIN or RST reached the upstream through the dropped path").isTrue();
         dying.stopAnswering();
       }
       EvictionIT.assertHeldForTheDead(dying);

@@ -162,6 +162,11 @@ public final class LivePeer implements AutoCloseable {
     return takeData(timeout).frame();
   }
 
+  /** True while reading has not ended (no end of stream, no reset, no read timeout yet). */
+  public boolean reading() {
+    return ended.getCount() > 0;
+  }
+
   /** The exception that ended reading, waiting at most {@code timeout} for it. */
   public Throwable awaitEnd(Duration timeout) throws InterruptedException {
     if (!ended.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
