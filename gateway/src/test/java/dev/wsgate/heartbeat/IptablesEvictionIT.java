@@ -1,0 +1,274 @@
+package dev.wsgate.heartbeat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.config.Leg;
+import dev.wsgate.session.Session;
+import dev.wsgate.testing.LivePeer;
+import dev.wsgate.testing.RawUpstream;
+import dev.wsgate.testing.RawWebSocket;
+import dev.wsgate.testing.RecordingAppender;
+import dev.wsgate.testing.TestGateway;
+import dev.wsgate.testing.WsFrame;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Silent death as the kernel sees it: {@code iptables} DROP rules on the loopback interface swallow every packet of one
+ * TCP connection, both ways, so nothing is acknowledged, the senders retransmit into the void, and neither end gets a
+ * FIN or a RST. wsgate must evict the dead peer by its heartbeat within {@code [timeout, timeout + 1 s]}, exactly as
+ * with {@link dev.wsgate.testing.BlackholeRelay}; this is the truer model of a dead path (see the relay's comment).
+ *
+ * <p>The rules match one connection by its port on the side that is not a listener (a rule on wsgate's listen port
+ * would also drop new connections): the client's ephemeral port for the client leg, wsgate's ephemeral port toward
+ * the upstream for the upstream leg, as {@code --sport} (one direction) and {@code --dport} (the other). They are
+ * always deleted, in {@code finally} and by a shutdown hook should the JVM be stopped.
+ *
+ * <p>Needs root and {@code iptables}; skipped with a message without them, except under {@code CI=true}, where it
+ * fails.
+ */
+class IptablesEvictionIT {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration INTERVAL = Duration.ofSeconds(1);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
+  private static final String COMMENT = "wsgate-eviction-it";
+
+  /** Why this machine cannot run the test (null: it can), found out once. */
+  private static String unavailable;
+  private static boolean checked;
+
+  @BeforeEach
+  void requireIptables() {
+    synchronized (IptablesEvictionIT.class) {
+      if (!checked) {
+        unavailable = whyUnavailable();
+        checked = true;
+      }
+    }
+    if (unavailable == null) {
+      return;
+    }
+    String message = "IptablesEvictionIT needs root and a working iptables (Debian package iptables): " + unavailable;
+    if ("true".equals(System.getenv("CI"))) {
+      Assertions.fail("CI=true, which must run it: " + message);
+    }
+    System.out.println("SKIPPED: " + message);
+    Assumptions.abort("skipped: " + message + " (with CI=true this fails instead of skipping)");
+  }
+
+  private static String whyUnavailable() {
+    try {
+      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      if (!Integer.valueOf(0).equals(uid)) {
+        return "not root (uid " + uid + ")";
+      }
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return "cannot tell the user id (" + e + ")";
+    }
+    try {
+      Result r = iptables("-S", "INPUT");
+      return r.exit() == 0 ? null : "'iptables -S INPUT' failed with " + r.exit() + ": " + r.output();
+    } catch (IOException e) {
+      return "no iptables (" + e.getMessage() + ")";
+    }
+  }
+
+  @Test
+  void clientDroppedByIptablesIsEvictedAndTheUpstreamGets1001() throws Exception {
+    String requestId = "iptables-client";
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), EvictionIT.bothLegs());
+         RawWebSocket client = RawWebSocket.connect(gw.address(), "/", Map.of("X-Request-Id", requestId))) {
+      RawUpstream.Conn up = upstream.take();
+      EvictionIT.Eviction eviction = new EvictionIT.Eviction(Leg.CLIENT, EvictionIT.session(gw, requestId));
+
+      eviction.lastFrameSent();
+      client.sendText("last words");
+      assertThat(up.readData().text()).isEqualTo("last words");
+      eviction.lastFrameArrived();
+      client.socket().setSoTimeout(30_000); // TCP's retransmission backoff may take a while once the path is back
+      LivePeer dying = LivePeer.of(client); // it would answer wsgate's pings: only the dropped packets silence it
+      try (Drop drop = Drop.connectionOn(client.socket().getLocalPort())) {
+        assertThat(Duration.ofNanos(drop.inPlaceAt() - eviction.tRecv)).as("the rules were in place before the first"
+            + " ping could go out").isLessThan(INTERVAL);
+
+        WsFrame close = up.readClose(); // answers wsgate's pings on the upstream leg meanwhile
+        eviction.closeArrived(System.nanoTime());
+        assertThat(close.closeCode()).isEqualTo(1001);
+        assertThat(close.closeReason()).isEqualTo("client heartbeat timeout");
+        eviction.assertInWindow(TIMEOUT);
+        System.out.println("EVICTION BY IPTABLES (client leg, timeout 2 s): " + eviction);
+
+        up.sendClose(1001, "");
+        up.close();
+        gw.awaitIdle(CLOSE_TIMEOUT.plusSeconds(2));
+        assertThat(RecordingAppender.await(l -> l.contains("request_id=" + requestId), Duration.ofSeconds(5)))
+            .contains("close_code=4408", "closed_by=gateway", "end=client-heartbeat");
+        assertThat(gw.gateway().metrics().sessionsEnded(Session.EndCause.CLIENT_HEARTBEAT)).isEqualTo(1.0);
+        assertThat(dying.queued()).as("nothing reached the client through the dropped path").isZero();
+        assertThat(dying.reading()).as("no FIN or RST reached the client through the dropped path").isTrue();
+        dying.stopAnswering();
+      }
+      // The path is back: TCP retransmits what wsgate sent the dead client: the ping, the close frame, the FIN.
+      EvictionIT.assertHeldForTheDead(dying);
+    }
+  }
+
+  @Test
+  void upstreamDroppedByIptablesIsEvictedAndTheClientGets1014() throws Exception {
+    String requestId = "iptables-upstream";
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), EvictionIT.bothLegs());
+         RawWebSocket client = RawWebSocket.connect(gw.address(), "/", Map.of("X-Request-Id", requestId))) {
+      RawUpstream.Conn up = upstream.take();
+      EvictionIT.Eviction eviction = new EvictionIT.Eviction(Leg.UPSTREAM, EvictionIT.session(gw, requestId));
+
+      eviction.lastFrameSent();
+      up.sendText("last words");
+      assertThat(client.readData().text()).isEqualTo("last words");
+      eviction.lastFrameArrived();
+      up.socket().setSoTimeout(30_000); // TCP's retransmission backoff may take a while once the path is back
+      LivePeer dying = LivePeer.of(up); // it would answer wsgate's pings: only the dropped packets silence it
+      // wsgate's end of the upstream connection: its ephemeral port, as the upstream sees it.
+      try (Drop drop = Drop.connectionOn(up.socket().getPort())) {
+        assertThat(Duration.ofNanos(drop.inPlaceAt() - eviction.tRecv)).as("the rules were in place before the first"
+            + " ping could go out").isLessThan(INTERVAL);
+
+        WsFrame close = client.readClose(); // answers wsgate's pings on the client leg meanwhile
+        eviction.closeArrived(System.nanoTime());
+        assertThat(close.closeCode()).isEqualTo(1014);
+        assertThat(close.closeReason()).isEqualTo("upstream heartbeat timeout");
+        eviction.assertInWindow(TIMEOUT);
+        System.out.println("EVICTION BY IPTABLES (upstream leg, timeout 2 s): " + eviction);
+
+        client.sendClose(1014, "");
+        assertThat(client.awaitEof(Duration.ofSeconds(5))).isTrue();
+        gw.awaitIdle(CLOSE_TIMEOUT.plusSeconds(2));
+        assertThat(RecordingAppender.await(l -> l.contains("request_id=" + requestId), Duration.ofSeconds(5)))
+            .contains("close_code=4408", "closed_by=gateway", "end=upstream-heartbeat");
+        assertThat(gw.gateway().metrics().sessionsEnded(Session.EndCause.UPSTREAM_HEARTBEAT)).isEqualTo(1.0);
+        assertThat(dying.queued()).as("nothing reached the upstream through the dropped path").isZero();
+        assertThat(dying.reading()).as("no FIN or RST reached the upstream through the dropped path").isTrue();
+        dying.stopAnswering();
+      }
+      EvictionIT.assertHeldForTheDead(dying);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ iptables
+
+  /** DROP rules for every packet on {@code lo} from or to one TCP port; closing deletes them. */
+  static final class Drop implements AutoCloseable {
+    private final List<List<String>> rules = new ArrayList<>();
+    private final Thread cleanup = new Thread(this::deleteQuietly, "iptables-cleanup");
+    private final long inPlaceAt;
+
+    private Drop(int port) throws IOException {
+      Runtime.getRuntime().addShutdownHook(cleanup);
+      try {
+        for (String direction : List.of("--sport", "--dport")) {
+          List<String> rule = List.of("INPUT", "-s", "127.0.0.1", "-d", "127.0.0.1", "-i", "lo", "-p", "tcp",
+              direction, Integer.toString(port), "-m", "comment", "--comment", COMMENT, "-j", "DROP");
+          Result r = iptables(concat("-I", rule));
+          if (r.exit() != 0) {
+            throw new IOException("iptables -I " + String.join(" ", rule) + " failed: " + r.output());
+          }
+          rules.add(rule);
+        }
+      } catch (IOException | RuntimeException e) {
+        close();
+        throw e;
+      }
+      inPlaceAt = System.nanoTime();
+    }
+
+    static Drop connectionOn(int port) throws IOException {
+      return new Drop(port);
+    }
+
+    /** {@link System#nanoTime()} when both rules were in place. */
+    long inPlaceAt() {
+      return inPlaceAt;
+    }
+
+    @Override
+    public void close() throws IOException {
+      List<String> failed = delete();
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs anyway
+      }
+      if (!failed.isEmpty()) {
+        throw new IOException("could not delete iptables rules (delete them by hand): " + failed);
+      }
+    }
+
+    private synchronized List<String> delete() {
+      List<String> failed = new ArrayList<>();
+      for (List<String> rule : rules) {
+        try {
+          Result r = iptables(concat("-D", rule));
+          if (r.exit() != 0) {
+            failed.add("iptables -D " + String.join(" ", rule) + ": " + r.output());
+          }
+        } catch (IOException e) {
+          failed.add("iptables -D " + String.join(" ", rule) + ": " + e);
+        }
+      }
+      rules.clear();
+      return failed;
+    }
+
+    private void deleteQuietly() {
+      List<String> failed = delete();
+      if (!failed.isEmpty()) {
+        System.err.println("IptablesEvictionIT: could not delete iptables rules: " + failed);
+      }
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+      List<String> all = new ArrayList<>();
+      all.add(first);
+      all.addAll(rest);
+      return all;
+    }
+  }
+
+  record Result(int exit, String output) {
+  }
+
+  /** Runs iptables (waiting at most 5 s for its lock, and 15 s in all). */
+  static Result iptables(String... args) throws IOException {
+    return iptables(List.of(args));
+  }
+
+  static Result iptables(List<String> args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("iptables", "-w", "5"));
+    command.addAll(args);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      if (!p.waitFor(15, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", command) + " did not finish within 15 s");
+      }
+      return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while running " + String.join(" ", command), e);
+    }
+  }
+}
