@@ -131,7 +131,7 @@ public final class AdminServer implements AutoCloseable {
     for (Leg leg : Leg.values()) {
       Session.LegStatus l = s.leg(leg);
       ObjectNode n = legs.putObject(leg.yamlName());
-      n.put("last_inbound_ms_ago", l.lastInboundNanos() == 0 ? -1 : (now - l.lastInboundNanos()) / 1_000_000);
+      n.put("last_inbound_ms_ago", l.silenceNanos() < 0 ? -1 : l.silenceNanos() / 1_000_000);
       n.put("rtt_ms", l.lastRttNanos() < 0 ? -1 : l.lastRttNanos() / 1e6);
       n.put("pings_sent", l.pingsSent());
       n.put("pongs_received", l.pongsReceived());

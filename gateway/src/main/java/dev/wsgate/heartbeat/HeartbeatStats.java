@@ -3,7 +3,10 @@ package dev.wsgate.heartbeat;
 /** What the heartbeat of one leg knows about its peer, readable from any thread. */
 public interface HeartbeatStats {
 
-  /** Ticker time of the last inbound frame (read batch), from the leg's event loop ticker. */
+  /**
+   * When the last inbound frame (read batch) arrived, in the time of the leg's event loop {@code Ticker} (not
+   * {@link System#nanoTime()}: compare it with that ticker's {@code nanoTime()} only).
+   */
   long lastInboundNanos();
 
   /** The last measured ping round-trip time, or -1 before the first pong. */

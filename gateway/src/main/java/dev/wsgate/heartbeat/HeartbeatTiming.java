@@ -39,16 +39,27 @@ public record HeartbeatTiming(long tickNanos, int pingAfterTicks, int evictAfter
    * @return the timing, or null when the heartbeat is off
    */
   public static HeartbeatTiming of(HeartbeatSettings s, double jitterFraction) {
+    return of(s, jitterFraction, Long.MAX_VALUE);
+  }
+
+  /**
+   * The timing of a leg whose ticks must also be about {@code maxTickNanos} apart at most (the session's own limits
+   * are checked on them): more, shorter ticks, the same ping and eviction rule. A tick exceeds the maximum by this
+   * session's share of the jitter at most: {@code min(800 ms, T / 10) / n}.
+   */
+  public static HeartbeatTiming of(HeartbeatSettings s, double jitterFraction, long maxTickNanos) {
     if (!s.enabled()) {
       return null;
     }
     long interval = s.interval().toNanos();
     if (!s.evicts()) {
       long jitter = (long) (Math.min(MAX_JITTER.toNanos(), interval / 10) * jitterFraction);
-      return new HeartbeatTiming(Math.max(1, interval - jitter), 1, 0);
+      long tick = Math.max(1, interval - jitter);
+      int every = (int) Math.min(MAX_TICKS, Math.max(1, (tick + maxTickNanos - 1) / maxTickNanos));
+      return new HeartbeatTiming(Math.max(1, tick / every), every, 0);
     }
     long timeout = s.timeout().toNanos();
-    long gap = Math.min(interval, timeout - interval);
+    long gap = Math.min(Math.min(interval, timeout - interval), maxTickNanos);
     int n = (int) Math.min(MAX_TICKS, Math.max(2, (timeout + gap - 1) / gap));
     long jitter = (long) (Math.min(MAX_JITTER.toNanos(), timeout / 10) * jitterFraction);
     long tick = Math.max(1, (timeout + jitter) / n);

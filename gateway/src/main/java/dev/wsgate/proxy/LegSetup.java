@@ -28,7 +28,10 @@ public record LegSetup(HeartbeatSettings heartbeat, HeartbeatTiming timing, bool
   /** The setup of a leg of a new session on {@code route}, with a fresh jitter. */
   public static LegSetup of(RouteConfig route, Leg leg, SessionLimits limits, HeartbeatMeters meters) {
     HeartbeatSettings heartbeat = route.heartbeat().of(leg);
-    HeartbeatTiming timing = HeartbeatTiming.of(heartbeat, ThreadLocalRandom.current().nextDouble());
+    // The session's limits are checked on the idle ticks: with limits, ticks come at least every tenth of the
+    // smallest, so that a limit is kept to within a tenth of it.
+    long maxTick = limits.any() ? HeartbeatTiming.checksOnly(limits.smallest()).tickNanos() : Long.MAX_VALUE;
+    HeartbeatTiming timing = HeartbeatTiming.of(heartbeat, ThreadLocalRandom.current().nextDouble(), maxTick);
     if (timing == null && limits.any()) {
       timing = HeartbeatTiming.checksOnly(limits.smallest());
     }

@@ -446,6 +446,7 @@ final class ProxySession {
   /** A leg's status for the registry: its queue, and its heartbeat's view of the peer. */
   private static Session.LegStatus status(LegState l) {
     HeartbeatStats hb = l.channel.pipeline().get(HeartbeatHandler.class);
+    Ticker ticker = l.channel.eventLoop().ticker();
     return new Session.LegStatus() {
       @Override
       public long queuedBytes() {
@@ -453,8 +454,8 @@ final class ProxySession {
       }
 
       @Override
-      public long lastInboundNanos() {
-        return hb == null ? 0 : hb.lastInboundNanos();
+      public long silenceNanos() {
+        return hb == null ? -1 : ticker.nanoTime() - hb.lastInboundNanos();
       }
 
       @Override

@@ -297,12 +297,12 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
 
       @Override
       public void finished(Session session) {
-        // Places first: once a session is gone from the registry, nothing of it is held.
+        // Places, counts and the access log first: once a session is gone from the registry, it is all accounted.
         claim.release();
         permit.release();
-        registry.remove(session);
         metrics.sessionEnded(session);
         AccessLog.log(session);
+        registry.remove(session);
       }
     };
   }

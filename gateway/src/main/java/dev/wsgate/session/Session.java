@@ -74,8 +74,8 @@ public final class Session {
     /** Bytes wsgate holds for this leg's peer (its outbound buffer, as Netty counts it against the mark). */
     long queuedBytes();
 
-    /** {@link System#nanoTime()} of the last inbound frame. */
-    long lastInboundNanos();
+    /** How long, now, since the last inbound frame (read) on this leg; -1 when unknown. */
+    long silenceNanos();
 
     /** The last heartbeat round trip, or -1 before the first. */
     long lastRttNanos();
@@ -91,8 +91,8 @@ public final class Session {
       }
 
       @Override
-      public long lastInboundNanos() {
-        return 0;
+      public long silenceNanos() {
+        return -1;
       }
 
       @Override

@@ -35,6 +35,8 @@ import reactor.netty.resources.LoopResources;
  * wsgate runs as its own process ({@code target/wsgate.jar}), so its CPU time is read from {@code /proc/PID/stat};
  * this JVM holds the clients and the upstream (Reactor Netty, which answer pings themselves), one socket each per
  * session, under the per-process limit of open files. Clients send nothing: every frame on the wire is a heartbeat.
+ * {@code -Dwsgate.jvmArgs="..."} adds JVM options to the wsgate process ({@code {mode}} becomes on or off), for
+ * example a JFR recording to profile it.
  */
 public final class HeartbeatCpuBenchmark {
 
@@ -47,11 +49,12 @@ public final class HeartbeatCpuBenchmark {
     DisposableServer upstream = HttpServer.create().runOn(loops).host("127.0.0.1").port(0)
         .handle((req, res) -> res.sendWebsocket((in, out) -> in.receiveFrames().then()))
         .bindNow();
-    System.out.printf(Locale.ROOT, "heartbeat CPU benchmark: %d idle sessions, %d s measured, %d cores, Java %s%n",
-        sessions, seconds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+    System.out.printf(Locale.ROOT, "heartbeat CPU benchmark: %d idle sessions, %d s warm-up, %d s measured, %d cores,"
+        + " Java %s%n", sessions, o.get("--warmup"), seconds, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"));
     List<String> lines = new ArrayList<>();
     for (boolean heartbeat : new boolean[] {false, true}) {
-      lines.add(run(heartbeat, sessions, seconds, intervalMs, upstream, loops));
+      lines.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops));
     }
     System.out.println("wsgate process CPU while holding the sessions (100% = one core):");
     lines.forEach(System.out::println);
@@ -59,8 +62,8 @@ public final class HeartbeatCpuBenchmark {
     loops.disposeLater().block(Duration.ofSeconds(5));
   }
 
-  private static String run(boolean heartbeat, int sessions, int seconds, int intervalMs, DisposableServer upstream,
-      LoopResources loops) throws Exception {
+  private static String run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
+      DisposableServer upstream, LoopResources loops) throws Exception {
     int port = freePort();
     int admin = freePort();
     String hb = heartbeat
@@ -71,8 +74,13 @@ public final class HeartbeatCpuBenchmark {
     Files.writeString(config, "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
         + "  max-connections: " + (sessions + 100) + "\n" + hb + "routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:"
         + ((InetSocketAddress) upstream.address()).getPort() + "\"]\n");
-    Process wsgate = new ProcessBuilder("java", "-Xms256m", "-Xmx1g", "-jar", jar().toString(), "--config",
-        config.toString()).redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>(List.of("java", "-Xms256m", "-Xmx1g"));
+    String extra = System.getProperty("wsgate.jvmArgs", "").strip(); // e.g. a JFR recording, for profiling
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.replace("{mode}", heartbeat ? "on" : "off").split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jar().toString(), "--config", config.toString()));
+    Process wsgate = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       awaitLine(wsgate, "started", Duration.ofSeconds(60));
       AtomicInteger open = new AtomicInteger();
@@ -97,18 +105,21 @@ public final class HeartbeatCpuBenchmark {
       if (!connected.await(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException("not all sessions connected: " + open.get());
       }
-      TimeUnit.SECONDS.sleep(5); // let the handshake work leave the figures
+      TimeUnit.SECONDS.sleep(warmup); // the handshakes' work, and the JIT compiler's, out of the figures
       long pid = wsgate.pid();
-      long cpu0 = cpuTicks(pid);
+      long[] cpu0 = cpuTicks(pid);
       long t0 = System.nanoTime();
       TimeUnit.SECONDS.sleep(seconds);
-      long cpu1 = cpuTicks(pid);
+      long[] cpu1 = cpuTicks(pid);
       double wall = (System.nanoTime() - t0) / 1e9;
-      double percent = (cpu1 - cpu0) / 100.0 / wall * 100.0; // USER_HZ = 100
-      String what = heartbeat ? "heartbeat " + intervalMs + " ms / " + (2 * intervalMs) + " ms, both legs" : "heartbeat off";
-      return String.format(Locale.ROOT, "  %-36s %5d sessions (%d failed): %6.2f%% CPU, %s", what, open.get(),
-          failed.get(), percent, heartbeat ? String.format(Locale.ROOT, "about %d pings/s",
-              (long) (2L * open.get() * 1000 / intervalMs)) : "no pings");
+      double user = (cpu1[0] - cpu0[0]) / wall; // USER_HZ = 100: ticks per second are percent of one core
+      double system = (cpu1[1] - cpu0[1]) / wall;
+      String what = heartbeat ? "heartbeat " + intervalMs + " ms / " + (2 * intervalMs) + " ms, both legs"
+          : "heartbeat off";
+      return String.format(Locale.ROOT, "  %-38s %5d sessions (%d failed): %6.2f%% CPU (user %.2f%%, system %.2f%%)"
+          + ", %s", what, open.get(), failed.get(), user + system, user, system, heartbeat
+          ? String.format(Locale.ROOT, "about %d pings/s", (long) (2L * open.get() * 1000 / intervalMs))
+          : "no pings");
     } finally {
       wsgate.destroy();
       wsgate.waitFor(30, TimeUnit.SECONDS);
@@ -116,10 +127,11 @@ public final class HeartbeatCpuBenchmark {
     }
   }
 
-  private static long cpuTicks(long pid) throws IOException {
+  /** User and system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+  private static long[] cpuTicks(long pid) throws IOException {
     String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-    return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, fields 14 and 15
+    return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
   }
 
   private static void awaitLine(Process p, String text, Duration timeout) throws Exception {
@@ -161,7 +173,8 @@ public final class HeartbeatCpuBenchmark {
   }
 
   private static Map<String, Integer> parse(String[] args) {
-    Map<String, Integer> v = new HashMap<>(Map.of("--sessions", 9000, "--seconds", 60, "--interval-ms", 1000));
+    Map<String, Integer> v = new HashMap<>(Map.of("--sessions", 9000, "--seconds", 60, "--interval-ms", 1000,
+        "--warmup", 20));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!v.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + v.keySet());

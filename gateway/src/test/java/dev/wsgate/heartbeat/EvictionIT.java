@@ -12,7 +12,6 @@ import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsFrame;
-import io.netty.util.concurrent.Ticker;
 import java.io.EOFException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -338,7 +337,6 @@ class EvictionIT {
   }
 
   /** The origin of Netty's system ticker: ticker time plus this is {@link System#nanoTime()}. */
-  private static final long TICKER_ORIGIN = Ticker.systemTicker().initialNanoTime();
 
   /**
    * One eviction's times, by the test's clock and by wsgate's own records, all as {@link System#nanoTime()}:
@@ -365,8 +363,9 @@ class EvictionIT {
 
     void lastFrameArrived() {
       tRecv = System.nanoTime();
-      // Ticker time (HeartbeatStats); Session.LegStatus says System.nanoTime(), which it is not: see the report.
-      wsgateRead = session.leg(leg).lastInboundNanos() + TICKER_ORIGIN;
+      // When wsgate last read the leg, on this JVM's System.nanoTime(): now less the silence it reports.
+      long silence = session.leg(leg).silenceNanos();
+      wsgateRead = System.nanoTime() - silence;
       assertThat(wsgateRead).as("wsgate read the last frame of the %s leg between its sending and its arrival", leg)
           .isBetween(tSend, tRecv);
     }

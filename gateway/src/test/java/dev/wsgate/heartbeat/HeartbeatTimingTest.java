@@ -52,6 +52,24 @@ class HeartbeatTimingTest {
         Duration.ofMillis(intervalMs).toNanos());
   }
 
+  @ParameterizedTest
+  @CsvSource({"25000,40000,3000", "25000,0,3000", "1000,2000,100"})
+  void aMaximumTickMakesMoreTicksWithTheSameRule(long intervalMs, long timeoutMs, long maxTickMs) {
+    HeartbeatTiming t = HeartbeatTiming.of(s(intervalMs, timeoutMs), 0.3, Duration.ofMillis(maxTickMs).toNanos());
+    long jitterShare = timeoutMs == 0 ? 0 : Math.min(800_000_000L, Duration.ofMillis(timeoutMs).toNanos() / 10)
+        / t.evictAfterTicks();
+    assertThat(t.tickNanos()).isLessThanOrEqualTo(Duration.ofMillis(maxTickMs).toNanos() + jitterShare);
+    long ping = t.tickNanos() * t.pingAfterTicks();
+    assertThat(ping).isBetween(Duration.ofMillis(intervalMs).toNanos() * 9 / 10,
+        Duration.ofMillis(intervalMs).toNanos() + t.tickNanos());
+    if (timeoutMs > 0) {
+      long evict = t.tickNanos() * t.evictAfterTicks();
+      assertThat(evict).isBetween(Duration.ofMillis(timeoutMs).toNanos() - t.evictAfterTicks(),
+          Duration.ofMillis(timeoutMs).toNanos() + 800_000_000L);
+      assertThat(t.pingAfterTicks()).isLessThan(t.evictAfterTicks());
+    }
+  }
+
   @org.junit.jupiter.api.Test
   void offIsNull() {
     assertThat(HeartbeatTiming.of(s(0, 0), 0)).isNull();
