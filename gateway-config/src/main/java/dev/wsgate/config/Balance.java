@@ -1,7 +1,7 @@
 package dev.wsgate.config;
 
 /** How a route picks one of its upstreams for a new session. */
-public enum Balance {
+public enum Balance implements YamlEnum {
   /** Each upstream in turn. */
   ROUND_ROBIN("round-robin"),
   /** The upstream with the fewest live sessions through this wsgate; ties go in turn. */
@@ -13,7 +13,7 @@ public enum Balance {
     this.yamlName = yamlName;
   }
 
-  /** The spelling in YAML. */
+  @Override
   public String yamlName() {
     return yamlName;
   }

@@ -47,14 +47,6 @@ final class ConfigBinder {
       "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept", "x-forwarded-for",
       "x-forwarded-proto", "x-forwarded-host");
 
-  private static final Map<String, Balance> BALANCES = new LinkedHashMap<>();
-
-  static {
-    for (Balance balance : Balance.values()) {
-      BALANCES.put(balance.yamlName(), balance);
-    }
-  }
-
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern HOST_NAME = Pattern.compile(
       "(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
@@ -99,11 +91,8 @@ final class ConfigBinder {
     if (top.has("logging")) {
       YamlMapping m = YamlMapping.read(top.get("logging"), LOGGING_KEYS, problems);
       if (m.has("format")) {
-        Map<String, LoggingConfig.LogFormat> formats = new LinkedHashMap<>();
-        for (LoggingConfig.LogFormat f : LoggingConfig.LogFormat.values()) {
-          formats.put(f.yamlName(), f);
-        }
-        logging = new LoggingConfig(orDefault(values.choice(m.get("format"), formats), logging.format()));
+        logging = new LoggingConfig(orDefault(values.choice(m.get("format"), LoggingConfig.LogFormat.values()),
+            logging.format()));
       }
     }
     if (server == null) {
@@ -435,7 +424,7 @@ final class ConfigBinder {
     List<URI> upstreams = upstreams(m, at);
     Balance balance = RouteConfig.DEFAULT_BALANCE;
     if (m.has("balance")) {
-      balance = orDefault(values.choice(m.get("balance"), BALANCES), balance);
+      balance = orDefault(values.choice(m.get("balance"), Balance.values()), balance);
     }
     HeaderRules headers = m.has("headers") ? headers(m.get("headers")) : HeaderRules.none();
     Scope scope = scope(m.get("heartbeat"), global.client(), global.upstream());

@@ -1,9 +1,7 @@
 package dev.wsgate.config;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The heartbeat keys set at one place of the file ({@code heartbeat}, {@code heartbeat.client},
@@ -42,14 +40,6 @@ record HeartbeatLayer(
       "upstream");
   static final List<String> TEXT_KEYS = List.of("ping", "pong", "answer-pings");
 
-  private static final Map<String, HeartbeatMode> MODES = new LinkedHashMap<>();
-
-  static {
-    for (HeartbeatMode mode : HeartbeatMode.values()) {
-      MODES.put(mode.yamlName(), mode);
-    }
-  }
-
   static final HeartbeatLayer EMPTY = new HeartbeatLayer(null, null, null, null, null, null, null);
 
   /** The built-in defaults, as a layer below every other. */
@@ -76,7 +66,7 @@ record HeartbeatLayer(
       timeout = located(values.duration(m.get("timeout"), Values.DurationRule.ZERO_OR_MORE), m.get("timeout"));
     }
     if (m.has("mode")) {
-      mode = located(values.choice(m.get("mode"), MODES), m.get("mode"));
+      mode = located(values.choice(m.get("mode"), HeartbeatMode.values()), m.get("mode"));
     }
     if (m.has("text")) {
       YamlMapping text = YamlMapping.read(m.get("text"), TEXT_KEYS, values.problems());

@@ -1,7 +1,7 @@
 package dev.wsgate.config;
 
 /** How a heartbeat is carried on one leg. */
-public enum HeartbeatMode {
+public enum HeartbeatMode implements YamlEnum {
   /** RFC 6455 ping and pong control frames; every conforming peer answers them (browsers included). */
   FRAME("frame"),
   /**
@@ -16,7 +16,7 @@ public enum HeartbeatMode {
     this.yamlName = yamlName;
   }
 
-  /** The spelling in YAML. */
+  @Override
   public String yamlName() {
     return yamlName;
   }

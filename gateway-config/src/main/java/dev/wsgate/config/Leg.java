@@ -1,7 +1,7 @@
 package dev.wsgate.config;
 
 /** One of the two connections of a proxied session. */
-public enum Leg {
+public enum Leg implements YamlEnum {
   /** Between the client and wsgate. */
   CLIENT("client"),
   /** Between wsgate and the upstream. */
@@ -13,7 +13,7 @@ public enum Leg {
     this.yamlName = yamlName;
   }
 
-  /** The spelling in YAML, and in logs and metrics. */
+  @Override
   public String yamlName() {
     return yamlName;
   }

@@ -10,7 +10,7 @@ import java.util.Objects;
 public record LoggingConfig(LogFormat format) {
 
   /** The two log formats. */
-  public enum LogFormat {
+  public enum LogFormat implements YamlEnum {
     /** Human-readable lines on the console. */
     TEXT("text"),
     /** One JSON object per line (Logback's JSON encoder). */
@@ -22,6 +22,7 @@ public record LoggingConfig(LogFormat format) {
       this.yamlName = yamlName;
     }
 
+    @Override
     public String yamlName() {
       return yamlName;
     }

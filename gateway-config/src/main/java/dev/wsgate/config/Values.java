@@ -174,7 +174,16 @@ final class Values {
     }
   }
 
-  /** One of a closed set of words, such as {@code round-robin}. */
+  /** One of the constants of an enum, by their YAML names, such as {@code round-robin}. */
+  <E extends Enum<E> & YamlEnum> E choice(At at, E[] constants) {
+    Map<String, E> choices = new java.util.LinkedHashMap<>();
+    for (E e : constants) {
+      choices.put(e.yamlName(), e);
+    }
+    return choice(at, choices);
+  }
+
+  /** One of a closed set of words. */
   <E> E choice(At at, Map<String, E> choices) {
     String expected = String.join(" or ", choices.keySet());
     String t = text(at, expected);

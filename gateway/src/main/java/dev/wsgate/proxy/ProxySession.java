@@ -73,7 +73,6 @@ final class ProxySession {
   private final String logId;
   private ScheduledFuture<?> closeTimer;
   private boolean protocolErrorReported;
-  private boolean closing;
   private boolean finished;
   private boolean dataInBatch;
   private long lastDataNanos;
@@ -221,8 +220,8 @@ final class ProxySession {
   }
 
   private void checkLimits(long now) {
-    if (closing) {
-      return;
+    if (session.endCause() != null) {
+      return; // closing already
     }
     if (maxIdleNanos != 0 && now - lastDataNanos >= maxIdleNanos) {
       close(Session.EndCause.MAX_IDLE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.IDLE),
@@ -245,7 +244,6 @@ final class ProxySession {
     LegState dead = state(leg);
     dead.closeSent = true;
     dead.flushPending = false;
-    closing = true;
     session.recordEnd(leg == Leg.CLIENT ? Session.EndCause.CLIENT_HEARTBEAT : Session.EndCause.UPSTREAM_HEARTBEAT,
         code, leg.yamlName() + " heartbeat timeout");
     LegState other = other(dead);
@@ -279,7 +277,6 @@ final class ProxySession {
     from.closeReceived = true;
     from.receivedCode = code < 0 ? CloseCodes.NO_STATUS : code;
     from.receivedReason = reason;
-    closing = true;
     session.recordEnd(from.leg == Leg.CLIENT ? Session.EndCause.CLIENT_CLOSE : Session.EndCause.UPSTREAM_CLOSE,
         from.receivedCode, reason);
     LegState to = other(from);
@@ -350,7 +347,6 @@ final class ProxySession {
 
   /** Records and reports a protocol failure of {@code at}, and closes the other leg with the matching code. */
   private void failed(LegState at, int code, String reason) {
-    closing = true;
     session.recordEnd(Session.EndCause.ERROR, code, at.leg.yamlName() + ": " + reason);
     if (!protocolErrorReported) {
       protocolErrorReported = true;
@@ -375,7 +371,6 @@ final class ProxySession {
     if (finished) {
       return;
     }
-    closing = true;
     session.recordEnd(cause, toClient.code(), toClient.reason());
     if (!client.closeSent && !client.inactive) {
       sendClose(client, toClient);

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /** Every live session of this process, in one place. Removal is idempotent. */
 public final class SessionRegistry {
@@ -82,33 +83,26 @@ public final class SessionRegistry {
 
   /** Data frames relayed from clients, by every session so far. */
   public long framesFromClient() {
-    long n = finishedFramesFromClient.sum();
-    for (Session s : live.values()) {
-      n += s.framesFromClient();
-    }
-    return n;
+    return total(finishedFramesFromClient, Session::framesFromClient);
   }
 
   public long bytesFromClient() {
-    long n = finishedBytesFromClient.sum();
-    for (Session s : live.values()) {
-      n += s.bytesFromClient();
-    }
-    return n;
+    return total(finishedBytesFromClient, Session::bytesFromClient);
   }
 
   public long framesFromUpstream() {
-    long n = finishedFramesFromUpstream.sum();
-    for (Session s : live.values()) {
-      n += s.framesFromUpstream();
-    }
-    return n;
+    return total(finishedFramesFromUpstream, Session::framesFromUpstream);
   }
 
   public long bytesFromUpstream() {
-    long n = finishedBytesFromUpstream.sum();
-    for (Session s : live.values()) {
-      n += s.bytesFromUpstream();
+    return total(finishedBytesFromUpstream, Session::bytesFromUpstream);
+  }
+
+  /** What finished sessions counted, and what the live ones count now. */
+  private long total(LongAdder finished, ToLongFunction<Session> live) {
+    long n = finished.sum();
+    for (Session s : this.live.values()) {
+      n += live.applyAsLong(s);
     }
     return n;
   }

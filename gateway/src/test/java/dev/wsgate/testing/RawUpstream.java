@@ -172,15 +172,12 @@ public final class RawUpstream implements Closeable {
   }
 
   /** One upstream connection, after its handshake answer. */
-  public static final class Conn implements Closeable {
-    private final Socket socket;
-    private final InputStream in;
+  public static final class Conn extends WsEndpoint {
     private final OutputStream out;
     private final WsWire.Head request;
 
     Conn(Socket socket, InputStream in, OutputStream out, WsWire.Head request) {
-      this.socket = socket;
-      this.in = in;
+      super(socket, in);
       this.out = out;
       this.request = request;
     }
@@ -190,84 +187,26 @@ public final class RawUpstream implements Closeable {
       return request;
     }
 
-    public Socket socket() {
-      return socket;
+    @Override
+    boolean masks() {
+      return false;
     }
 
-    /** Reads a frame; client frames must be masked, so an unmasked one fails the read. */
-    public WsFrame read() throws IOException {
-      return WsWire.readFrame(in);
-    }
-
-    /** The next frame that is not a ping or pong (pings are answered). */
-    public WsFrame readData() throws IOException {
-      while (true) {
-        WsFrame f = read();
-        if (f.opcode() == WsFrame.PING) {
-          send(true, WsFrame.PONG, f.payload());
-        } else if (f.opcode() != WsFrame.PONG) {
-          return f;
-        }
-      }
-    }
-
-    public WsFrame readClose() throws IOException {
-      while (true) {
-        WsFrame f = readData();
-        if (f.opcode() == WsFrame.CLOSE) {
-          return f;
-        }
-      }
-    }
-
-    public void send(boolean fin, int opcode, byte[] payload) throws IOException {
-      synchronized (out) {
-        WsWire.writeFrame(out, fin, 0, opcode, payload, false);
-      }
-    }
-
+    @Override
     public void sendRaw(boolean fin, int rsv, int opcode, byte[] payload, boolean mask) throws IOException {
       synchronized (out) {
         WsWire.writeFrame(out, fin, rsv, opcode, payload, mask);
       }
     }
 
-    public void sendText(String text) throws IOException {
-      send(true, WsFrame.TEXT, text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    public void sendClose(int code, String reason) throws IOException {
-      send(true, WsFrame.CLOSE, WsWire.closePayload(code, reason));
-    }
-
-    /** True when wsgate closes this connection within {@code timeout}. */
-    public boolean awaitEof(Duration timeout) throws IOException {
-      socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
-      try {
-        while (true) {
-          WsWire.readFrame(in);
-        }
-      } catch (EOFException | SocketException e) {
-        return true;
-      } catch (SocketTimeoutException e) {
-        return false;
-      }
-    }
-
-    /** Closes TCP with a reset. */
-    public void reset() throws IOException {
-      socket.setSoLinger(true, 0);
-      socket.close();
-    }
-
     void echoLoop() throws IOException {
-      socket.setSoTimeout(0); // an echo waits as long as its client; closing the upstream ends it
+      socket().setSoTimeout(0); // an echo waits as long as its client; closing the upstream ends it
       while (true) {
         WsFrame f;
         try {
           f = read();
         } catch (EOFException | SocketException gone) {
-          socket.close();
+          socket().close();
           return;
         }
         switch (f.opcode()) {
@@ -275,17 +214,12 @@ public final class RawUpstream implements Closeable {
           case WsFrame.PONG -> { }
           case WsFrame.CLOSE -> {
             send(true, WsFrame.CLOSE, f.payload());
-            socket.close();
+            socket().close();
             return;
           }
           default -> send(f.fin(), f.opcode(), f.payload());
         }
       }
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
     }
   }
 }

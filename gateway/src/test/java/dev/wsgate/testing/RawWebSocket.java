@@ -19,19 +19,16 @@ import java.util.Map;
  * A WebSocket client over a plain socket, byte by byte: any frame, masked or not, any opcode, and every read
  * bounded by a timeout. The one client for tests about the protocol itself.
  */
-public final class RawWebSocket implements Closeable {
+public final class RawWebSocket extends WsEndpoint {
 
   /** Every read waits at most this long unless a test says otherwise. */
   public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
-  private final Socket socket;
-  private final InputStream in;
   private final OutputStream out;
   private final WsWire.Head response;
 
   private RawWebSocket(Socket socket, WsWire.Head response) throws IOException {
-    this.socket = socket;
-    this.in = new java.io.BufferedInputStream(socket.getInputStream(), 65_536);
+    super(socket, new java.io.BufferedInputStream(socket.getInputStream(), 65_536));
     this.out = socket.getOutputStream();
     this.response = response;
   }
@@ -122,22 +119,10 @@ public final class RawWebSocket implements Closeable {
     return response;
   }
 
-  public Socket socket() {
-    return socket;
-  }
-
   // ----------------------------------------------------------------------------------------------- sending
-
-  public void sendText(String text) throws IOException {
-    send(true, WsFrame.TEXT, text.getBytes(StandardCharsets.UTF_8));
-  }
 
   public void sendBinary(byte[] data) throws IOException {
     send(true, WsFrame.BINARY, data);
-  }
-
-  public void sendClose(int code, String reason) throws IOException {
-    send(true, WsFrame.CLOSE, WsWire.closePayload(code, reason));
   }
 
   /** A close frame without a code. */
@@ -149,72 +134,16 @@ public final class RawWebSocket implements Closeable {
     send(true, WsFrame.PING, payload);
   }
 
-  /** A masked frame, as a client sends. */
-  public void send(boolean fin, int opcode, byte[] payload) throws IOException {
-    WsWire.writeFrame(out, fin, 0, opcode, payload, true);
+  @Override
+  boolean masks() {
+    return true;
   }
 
   /** Any frame: unmasked, reserved bits, reserved opcodes. */
+  @Override
   public void sendRaw(boolean fin, int rsv, int opcode, byte[] payload, boolean mask) throws IOException {
     WsWire.writeFrame(out, fin, rsv, opcode, payload, mask);
   }
 
   // ----------------------------------------------------------------------------------------------- reading
-
-  /** The next frame, waiting at most {@link #READ_TIMEOUT}. */
-  public WsFrame read() throws IOException {
-    return WsWire.readFrame(in);
-  }
-
-  /** The next frame that is not a ping or pong (pings are answered, as a client must). */
-  public WsFrame readData() throws IOException {
-    while (true) {
-      WsFrame f = read();
-      if (f.opcode() == WsFrame.PING) {
-        send(true, WsFrame.PONG, f.payload());
-      } else if (f.opcode() != WsFrame.PONG) {
-        return f;
-      }
-    }
-  }
-
-  /** Reads until a close frame (answering pings), and returns it. */
-  public WsFrame readClose() throws IOException {
-    while (true) {
-      WsFrame f = readData();
-      if (f.opcode() == WsFrame.CLOSE) {
-        return f;
-      }
-    }
-  }
-
-  /** True when the server closes the TCP connection within {@code timeout} (nothing more is read but frames). */
-  public boolean awaitEof(Duration timeout) throws IOException {
-    int previous = socket.getSoTimeout();
-    socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
-    try {
-      while (true) {
-        WsWire.readFrame(in);
-      }
-    } catch (EOFException | SocketException e) {
-      return true;
-    } catch (SocketTimeoutException e) {
-      return false;
-    } finally {
-      if (!socket.isClosed()) {
-        socket.setSoTimeout(previous);
-      }
-    }
-  }
-
-  /** Closes TCP with a reset instead of a FIN. */
-  public void reset() throws IOException {
-    socket.setSoLinger(true, 0);
-    socket.close();
-  }
-
-  @Override
-  public void close() throws IOException {
-    socket.close();
-  }
 }
