@@ -40,7 +40,9 @@ final class HealthCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    String host = admin.startsWith(":") ? "127.0.0.1" + admin : admin.replace("0.0.0.0:", "127.0.0.1:");
+    // A wildcard listener is asked on loopback, IPv4 or IPv6 as it was written.
+    String host = admin.startsWith(":") ? "127.0.0.1" + admin
+        : admin.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "[::1]:");
     URI uri = URI.create("http://" + host + (ready ? "/readyz" : "/healthz"));
     try {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(timeoutSeconds)).build();
