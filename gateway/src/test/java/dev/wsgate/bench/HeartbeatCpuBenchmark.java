@@ -85,6 +85,7 @@ public final class HeartbeatCpuBenchmark {
       awaitLine(wsgate, "started", Duration.ofSeconds(60));
       AtomicInteger open = new AtomicInteger();
       AtomicInteger failed = new AtomicInteger();
+      Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
       CountDownLatch connected = new CountDownLatch(sessions);
       HttpClient.WebsocketSender client = HttpClient.newConnection().runOn(loops)
           .websocket().uri("ws://127.0.0.1:" + port + "/");
@@ -95,6 +96,7 @@ public final class HeartbeatCpuBenchmark {
           return in.receiveFrames().map(WebSocketFrame::content).then(Mono.never());
         }).subscribe(null, e -> {
           failed.incrementAndGet();
+          failures.merge(String.valueOf(e), 1, Integer::sum);
           connected.countDown();
         });
         if (i % 200 == 199) {
@@ -117,9 +119,9 @@ public final class HeartbeatCpuBenchmark {
       String what = heartbeat ? "heartbeat " + intervalMs + " ms / " + (2 * intervalMs) + " ms, both legs"
           : "heartbeat off";
       return String.format(Locale.ROOT, "  %-38s %5d sessions (%d failed): %6.2f%% CPU (user %.2f%%, system %.2f%%)"
-          + ", %s", what, open.get(), failed.get(), user + system, user, system, heartbeat
+          + ", %s%s", what, open.get(), failed.get(), user + system, user, system, heartbeat
           ? String.format(Locale.ROOT, "about %d pings/s", (long) (2L * open.get() * 1000 / intervalMs))
-          : "no pings");
+          : "no pings", failures.isEmpty() ? "" : "; failures: " + failures);
     } finally {
       wsgate.destroy();
       wsgate.waitFor(30, TimeUnit.SECONDS);
