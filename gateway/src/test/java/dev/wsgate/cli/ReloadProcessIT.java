@@ -98,16 +98,56 @@ class ReloadProcessIT {
           up.close();
         }
 
-        // 4. SIGTERM: the live session gets 1001, then the process exits 0.
+        // 4. SIGTERM while the upstream streams numbered frames to the live client: the client gets every frame, in
+        //    order, then 1001; the upstream stops at the close it gets, answers it; the process exits 0.
+        java.util.concurrent.atomic.AtomicBoolean upstreamClosing = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread stream = new Thread(() -> {
+          try {
+            for (long k = 0; !upstreamClosing.get(); k++) {
+              liveUp.send(true, WsFrame.BINARY, java.nio.ByteBuffer.allocate(512).putLong(k).array());
+            }
+          } catch (Exception closed) {
+            // the leg is gone
+          }
+        });
+        stream.setDaemon(true);
+        stream.start();
+        Thread answer = new Thread(() -> {
+          try {
+            WsFrame upClose = liveUp.readClose();
+            upstreamClosing.set(true);
+            liveUp.sendClose(upClose.closeCode(), "");
+            liveUp.close();
+          } catch (Exception gone) {
+            // closed meanwhile
+          }
+        });
+        answer.setDaemon(true);
+        answer.start();
+        long expected = 0;
+        while (expected < 1000) { // streaming for real before the signal
+          WsFrame f = live.readData();
+          assertThat(java.nio.ByteBuffer.wrap(f.payload()).getLong()).isEqualTo(expected++);
+        }
         wsgate.signal("TERM");
-        WsFrame close = live.readClose();
+        WsFrame close;
+        while (true) {
+          WsFrame f = live.readData();
+          if (f.opcode() == WsFrame.CLOSE) {
+            close = f;
+            break;
+          }
+          long got = java.nio.ByteBuffer.wrap(f.payload()).getLong();
+          if (got != expected) {
+            throw new AssertionError("frame " + got + " where " + expected + " was due: a frame was lost");
+          }
+          expected++;
+        }
         assertThat(close.closeCode()).isEqualTo(1001);
         assertThat(close.closeReason()).isEqualTo("going away");
         live.sendClose(1001, "");
-        WsFrame upClose = liveUp.readClose();
-        assertThat(upClose.closeCode()).isEqualTo(1001);
-        liveUp.sendClose(1001, "");
-        liveUp.close();
+        answer.join(10_000);
+        stream.join(10_000);
         assertThat(wsgate.awaitExit(WAIT)).as("exit code\n%s", wsgate.describe()).isZero();
         assertThat(wsgate.stdoutLines()).anyMatch(l -> l.contains("SIGTERM received: draining, then stopping"))
             .anyMatch(l -> l.contains("drained")).anyMatch(l -> l.contains("stopped"));
