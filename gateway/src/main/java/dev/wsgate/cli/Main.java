@@ -1,9 +1,11 @@
 package dev.wsgate.cli;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.wsgate.config.LoggingConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,7 +50,12 @@ public final class Main implements Callable<Integer> {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    int code = execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    // Logging is asynchronous: let the queued lines out before the process ends.
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext) {
+      ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
+    }
+    System.exit(code);
   }
 
   /** Runs the command line with the given output streams and returns the exit code (for tests). */
