@@ -141,6 +141,61 @@ class FrameRelayIT {
     }
   }
 
+  @Test
+  void pingsAreAnsweredHopByHopByDefault() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri());
+         RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
+      RawUpstream.Conn up = upstream.take();
+      client.sendPing("from the client".getBytes(StandardCharsets.UTF_8));
+      WsFrame pong = client.read();
+      assertThat(pong.opcode()).isEqualTo(WsFrame.PONG);
+      assertThat(pong.text()).isEqualTo("from the client");
+      up.send(true, WsFrame.PING, "from the upstream".getBytes(StandardCharsets.UTF_8));
+      WsFrame upPong = up.read();
+      assertThat(upPong.opcode()).isEqualTo(WsFrame.PONG);
+      assertThat(upPong.text()).isEqualTo("from the upstream");
+      // Neither ping crossed: the next thing each side sees is the other's data.
+      client.sendText("after");
+      assertThat(up.read()).isEqualTo(frameOf(true, WsFrame.TEXT, "after"));
+      up.sendText("after too");
+      assertThat(client.read()).isEqualTo(frameOf(true, WsFrame.TEXT, "after too"));
+      client.sendClose(1000, "");
+      up.readClose();
+      up.sendClose(1000, "");
+      up.close();
+      client.readClose();
+    }
+  }
+
+  @Test
+  void forwardPingsRelaysPingsAndPongsEndToEnd() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.start("routes:\n  - path: /\n    forward-pings: true\n    upstreams: [\""
+             + upstream.uri() + "\"]\n");
+         RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
+      RawUpstream.Conn up = upstream.take();
+      client.sendPing("p1".getBytes(StandardCharsets.UTF_8));
+      WsFrame atUpstream = up.read();
+      assertThat(atUpstream.opcode()).isEqualTo(WsFrame.PING);
+      assertThat(atUpstream.text()).isEqualTo("p1");
+      up.send(true, WsFrame.PONG, atUpstream.payload());
+      WsFrame atClient = client.read();
+      assertThat(atClient.opcode()).isEqualTo(WsFrame.PONG);
+      assertThat(atClient.text()).isEqualTo("p1");
+      up.send(true, WsFrame.PING, "p2".getBytes(StandardCharsets.UTF_8));
+      WsFrame relayed = client.read();
+      assertThat(relayed.opcode()).isEqualTo(WsFrame.PING);
+      client.send(true, WsFrame.PONG, relayed.payload());
+      assertThat(up.read().opcode()).isEqualTo(WsFrame.PONG);
+      client.sendClose(1000, "");
+      up.readClose();
+      up.sendClose(1000, "");
+      up.close();
+      client.readClose();
+    }
+  }
+
   private static WsFrame frameOf(boolean fin, int opcode, String text) {
     return new WsFrame(fin, 0, opcode, text.getBytes(StandardCharsets.UTF_8));
   }
