@@ -6,6 +6,7 @@ import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.TestGateway;
+import dev.wsgate.testing.WsEndpoint;
 import dev.wsgate.testing.WsFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -160,11 +161,7 @@ class FrameRelayIT {
       assertThat(up.read()).isEqualTo(frameOf(true, WsFrame.TEXT, "after"));
       up.sendText("after too");
       assertThat(client.read()).isEqualTo(frameOf(true, WsFrame.TEXT, "after too"));
-      client.sendClose(1000, "");
-      up.readClose();
-      up.sendClose(1000, "");
-      up.close();
-      client.readClose();
+      WsEndpoint.closeCleanly(client, up);
     }
   }
 
@@ -188,11 +185,7 @@ class FrameRelayIT {
       assertThat(relayed.opcode()).isEqualTo(WsFrame.PING);
       client.send(true, WsFrame.PONG, relayed.payload());
       assertThat(up.read().opcode()).isEqualTo(WsFrame.PONG);
-      client.sendClose(1000, "");
-      up.readClose();
-      up.sendClose(1000, "");
-      up.close();
-      client.readClose();
+      WsEndpoint.closeCleanly(client, up);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.TestGateway;
+import dev.wsgate.testing.WsEndpoint;
 import dev.wsgate.testing.WsWire;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -147,7 +148,7 @@ class HandshakeIT {
       try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/chat", headers)) {
         RawUpstream.Conn up = chat.take();
         assertThat(up.request().header("origin")).as("passed on as sent, never invented").isEqualTo(origin);
-        closeCleanly(client, up);
+        WsEndpoint.closeCleanly(client, up);
       }
     }
     assertThat(handshake("/chat", Map.of("Origin", "https://trusted.example")).status()).as("apex of a wildcard")
@@ -161,19 +162,19 @@ class HandshakeIT {
     try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/chat/vip/room?x=1")) {
       RawUpstream.Conn up = vip.take();
       assertThat(up.request().startLine()).isEqualTo("GET /chat/vip/room?x=1 HTTP/1.1");
-      closeCleanly(client, up);
+      WsEndpoint.closeCleanly(client, up);
     }
     try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/chat/room?x=1&y=%20")) {
       RawUpstream.Conn up = chat.take();
       // Upstream ws://host/ws: the route prefix /chat is replaced by /ws, the query travels as sent.
       assertThat(up.request().startLine()).isEqualTo("GET /ws/room?x=1&y=%20 HTTP/1.1");
-      closeCleanly(client, up);
+      WsEndpoint.closeCleanly(client, up);
     }
     try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/chat",
         Map.of("Host", "Other.Example.com:8443"))) {
       RawUpstream.Conn up = other.take();
       assertThat(up.request().startLine()).isEqualTo("GET /chat HTTP/1.1");
-      closeCleanly(client, up);
+      WsEndpoint.closeCleanly(client, up);
     }
   }
 
@@ -210,7 +211,7 @@ class HandshakeIT {
       String requestId = req.header("x-request-id");
       assertThat(requestId).matches("[0-9a-f]{32}");
       assertThat(client.response().header("x-request-id")).isEqualTo(requestId);
-      closeCleanly(client, up);
+      WsEndpoint.closeCleanly(client, up);
     }
     try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/chat",
         Map.of("X-Request-Id", "given-id-42", "X-Tenant", "acme"))) {
@@ -218,7 +219,7 @@ class HandshakeIT {
       assertThat(up.request().header("x-request-id")).isEqualTo("given-id-42");
       assertThat(up.request().header("x-tenant")).isEqualTo("acme");
       assertThat(client.response().header("x-request-id")).isEqualTo("given-id-42");
-      closeCleanly(client, up);
+      WsEndpoint.closeCleanly(client, up);
     }
   }
 
@@ -269,20 +270,12 @@ class HandshakeIT {
       assertThat(refused.head().header("retry-after")).isEqualTo("1");
       assertThat(refused.body()).isEqualTo("503 Service Unavailable: wsgate is at server.max-connections (1)\n");
       assertThat(up.poll(Duration.ofMillis(200))).as("no upstream connection for a refused client").isNull();
-      closeCleanly(first, firstUp);
+      WsEndpoint.closeCleanly(first, firstUp);
       first.close();
       limited.awaitIdle(Duration.ofSeconds(5));
       try (RawWebSocket again = RawWebSocket.connect(address, "/")) {
-        closeCleanly(again, up.take());
+        WsEndpoint.closeCleanly(again, up.take());
       }
     }
-  }
-
-  private static void closeCleanly(RawWebSocket client, RawUpstream.Conn up) throws Exception {
-    client.sendClose(1000, "");
-    up.readClose();
-    up.sendClose(1000, "");
-    up.close();
-    client.readClose();
   }
 }

@@ -92,6 +92,18 @@ public abstract class WsEndpoint implements Closeable {
     }
   }
 
+  /**
+   * The whole close of a session from the client's side, as conforming peers do it: the client's close, the
+   * upstream's answer, the upstream (the server on its leg) closing TCP, the answer reaching the client.
+   */
+  public static void closeCleanly(RawWebSocket client, RawUpstream.Conn upstream) throws IOException {
+    client.sendClose(1000, "");
+    upstream.readClose();
+    upstream.sendClose(1000, "");
+    upstream.close();
+    client.readClose();
+  }
+
   /** Closes TCP with a reset instead of a FIN. */
   public void reset() throws IOException {
     socket.setSoLinger(true, 0);
