@@ -122,28 +122,14 @@ final class ConfigBinder {
       maxConnections = orDefault(values.integer(m.get("max-connections"), 0, ServerConfig.MAX_CONNECTIONS_LIMIT,
           "a whole number from 0 to " + ServerConfig.MAX_CONNECTIONS_LIMIT + ", 0 for no limit"), maxConnections);
     }
-    int maxFrameSize = d.maxFrameSize();
-    if (m.has("max-frame-size")) {
-      Long size = values.size(m.get("max-frame-size"), ServerConfig.MIN_FRAME_SIZE, ServerConfig.MAX_FRAME_SIZE_LIMIT);
-      maxFrameSize = size == null ? maxFrameSize : size.intValue();
-    }
-    Duration handshakeTimeout = d.handshakeTimeout();
-    if (m.has("handshake-timeout")) {
-      handshakeTimeout = orDefault(values.duration(m.get("handshake-timeout"), Values.DurationRule.POSITIVE),
-          handshakeTimeout);
-    }
+    int maxFrameSize = size(m, "max-frame-size", ServerConfig.MIN_FRAME_SIZE, ServerConfig.MAX_FRAME_SIZE_LIMIT,
+        d.maxFrameSize());
+    Duration handshakeTimeout = duration(m, "handshake-timeout", Values.DurationRule.POSITIVE, d.handshakeTimeout());
     List<String> origins = m.has("allowed-origins") ? origins(m.get("allowed-origins")) : List.of();
     Optional<TlsConfig> tls = m.has("tls") && !m.get("tls").isNull() ? tls(m.get("tls")) : Optional.empty();
-    int highWaterMark = d.writeBufferHighWaterMark();
-    if (m.has("write-buffer-high-water-mark")) {
-      Long size = values.size(m.get("write-buffer-high-water-mark"), ServerConfig.MIN_WRITE_BUFFER_HIGH_WATER_MARK,
-          ServerConfig.MAX_WRITE_BUFFER_HIGH_WATER_MARK);
-      highWaterMark = size == null ? highWaterMark : size.intValue();
-    }
-    Duration closeTimeout = d.closeTimeout();
-    if (m.has("close-timeout")) {
-      closeTimeout = orDefault(values.duration(m.get("close-timeout"), Values.DurationRule.POSITIVE), closeTimeout);
-    }
+    int highWaterMark = size(m, "write-buffer-high-water-mark", ServerConfig.MIN_WRITE_BUFFER_HIGH_WATER_MARK,
+        ServerConfig.MAX_WRITE_BUFFER_HIGH_WATER_MARK, d.writeBufferHighWaterMark());
+    Duration closeTimeout = duration(m, "close-timeout", Values.DurationRule.POSITIVE, d.closeTimeout());
     return new ServerConfig(listen, admin, maxConnections, maxFrameSize, handshakeTimeout, origins, tls,
         highWaterMark, closeTimeout);
   }
@@ -156,10 +142,7 @@ final class ConfigBinder {
       return d;
     }
     YamlMapping m = YamlMapping.read(at, SHUTDOWN_KEYS, problems);
-    Duration timeout = d.drainTimeout();
-    if (m.has("drain-timeout")) {
-      timeout = orDefault(values.duration(m.get("drain-timeout"), Values.DurationRule.ZERO_OR_MORE), timeout);
-    }
+    Duration timeout = duration(m, "drain-timeout", Values.DurationRule.ZERO_OR_MORE, d.drainTimeout());
     // Without a window of its own, a drain timeout shorter than the default window spreads over all of it.
     Duration window = d.drainWindow().compareTo(timeout) <= 0 ? d.drainWindow() : timeout;
     if (m.has("drain-window")) {
@@ -183,11 +166,7 @@ final class ConfigBinder {
       return d;
     }
     YamlMapping m = YamlMapping.read(at, UPSTREAM_KEYS, problems);
-    Duration connectTimeout = d.connectTimeout();
-    if (m.has("connect-timeout")) {
-      connectTimeout = orDefault(values.duration(m.get("connect-timeout"), Values.DurationRule.POSITIVE),
-          connectTimeout);
-    }
+    Duration connectTimeout = duration(m, "connect-timeout", Values.DurationRule.POSITIVE, d.connectTimeout());
     Optional<Path> caFile = Optional.empty();
     if (m.has("ca-file")) {
       Path ca = file(m.get("ca-file"));
@@ -200,10 +179,7 @@ final class ConfigBinder {
         }
       }
     }
-    Duration backoff = d.failureBackoff();
-    if (m.has("failure-backoff")) {
-      backoff = orDefault(values.duration(m.get("failure-backoff"), Values.DurationRule.ZERO_OR_MORE), backoff);
-    }
+    Duration backoff = duration(m, "failure-backoff", Values.DurationRule.ZERO_OR_MORE, d.failureBackoff());
     return new UpstreamConfig(connectTimeout, caFile, backoff);
   }
 
@@ -431,18 +407,13 @@ final class ConfigBinder {
     for (Leg leg : Leg.values()) {
       checkHeartbeat(scope.leg(leg), intermediaries, idleAt);
     }
-    Duration maxIdle = RouteConfig.DEFAULT_MAX_IDLE;
-    if (m.has("max-idle")) {
-      maxIdle = orDefault(values.duration(m.get("max-idle"), Values.DurationRule.ZERO_OR_MORE), maxIdle);
-    }
+    Duration maxIdle = duration(m, "max-idle", Values.DurationRule.ZERO_OR_MORE, RouteConfig.DEFAULT_MAX_IDLE);
     boolean forwardPings = RouteConfig.DEFAULT_FORWARD_PINGS;
     if (m.has("forward-pings")) {
       forwardPings = orDefault(values.bool(m.get("forward-pings")), forwardPings);
     }
-    Duration maxAge = RouteConfig.DEFAULT_MAX_SESSION_AGE;
-    if (m.has("max-session-age")) {
-      maxAge = orDefault(values.duration(m.get("max-session-age"), Values.DurationRule.ZERO_OR_MORE), maxAge);
-    }
+    Duration maxAge = duration(m, "max-session-age", Values.DurationRule.ZERO_OR_MORE,
+        RouteConfig.DEFAULT_MAX_SESSION_AGE);
     Duration jitter = RouteConfig.DEFAULT_MAX_SESSION_AGE_JITTER;
     if (m.has("max-session-age-jitter")) {
       At jitterAt = m.get("max-session-age-jitter");
@@ -582,6 +553,17 @@ final class ConfigBinder {
 
   private static String keyText(Node key) {
     return key instanceof ScalarNode ? ((ScalarNode) key).getValue() : "?";
+  }
+
+  /** The duration at {@code key}, or {@code fallback} when the key is absent or its value wrong (and reported). */
+  private Duration duration(YamlMapping m, String key, Values.DurationRule rule, Duration fallback) {
+    return m.has(key) ? orDefault(values.duration(m.get(key), rule), fallback) : fallback;
+  }
+
+  /** The size in bytes at {@code key}, or {@code fallback} when the key is absent or its value wrong (and reported). */
+  private int size(YamlMapping m, String key, long min, long max, int fallback) {
+    Long size = m.has(key) ? values.size(m.get(key), min, max) : null;
+    return size == null ? fallback : size.intValue();
   }
 
   private static <T> T orDefault(T value, T fallback) {

@@ -108,12 +108,8 @@ final class YamlDocument {
         throw single(source, "file is empty (expected: a YAML mapping with at least routes:)");
       }
       return first;
-    } catch (MarkedYAMLException e) {
-      throw syntaxError(source, e);
-    } catch (ReaderException e) {
-      throw readerError(source, text, e);
     } catch (YAMLException e) {
-      throw single(source, "YAML error: " + e.getMessage());
+      throw parseError(source, text, e);
     }
   }
 
@@ -149,12 +145,8 @@ final class YamlDocument {
           }
         }
       }
-    } catch (MarkedYAMLException e) {
-      throw syntaxError(source, e);
-    } catch (ReaderException e) {
-      throw readerError(source, text, e);
     } catch (YAMLException e) {
-      throw single(source, "YAML error: " + e.getMessage());
+      throw parseError(source, text, e);
     }
   }
 
@@ -168,6 +160,17 @@ final class YamlDocument {
     options.setAllowDuplicateKeys(true);
     options.setProcessComments(false);
     return options;
+  }
+
+  /** What the parser refused, as one message located in the file where the parser says where. */
+  private static ConfigException parseError(String source, String text, YAMLException e) {
+    if (e instanceof MarkedYAMLException marked) {
+      return syntaxError(source, marked);
+    }
+    if (e instanceof ReaderException reader) {
+      return readerError(source, text, reader);
+    }
+    return single(source, "YAML error: " + e.getMessage());
   }
 
   private static ConfigException syntaxError(String source, MarkedYAMLException e) {
