@@ -16,11 +16,10 @@ public final class SessionRegistry {
   private final ConcurrentHashMap<String, AtomicInteger> perRoute = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final Object emptied = new Object();
-  // Totals of finished sessions; live ones are summed when asked.
-  private final LongAdder finishedFramesFromClient = new LongAdder();
-  private final LongAdder finishedBytesFromClient = new LongAdder();
-  private final LongAdder finishedFramesFromUpstream = new LongAdder();
-  private final LongAdder finishedBytesFromUpstream = new LongAdder();
+  private final Total framesFromClient = new Total(Session::framesFromClient);
+  private final Total bytesFromClient = new Total(Session::bytesFromClient);
+  private final Total framesFromUpstream = new Total(Session::framesFromUpstream);
+  private final Total bytesFromUpstream = new Total(Session::bytesFromUpstream);
 
   /** A fresh session id, unique in this process. */
   public long nextId() {
@@ -49,10 +48,10 @@ public final class SessionRegistry {
         emptied.notifyAll();
       }
     }
-    finishedFramesFromClient.add(session.framesFromClient());
-    finishedBytesFromClient.add(session.bytesFromClient());
-    finishedFramesFromUpstream.add(session.framesFromUpstream());
-    finishedBytesFromUpstream.add(session.bytesFromUpstream());
+    framesFromClient.finished(session);
+    bytesFromClient.finished(session);
+    framesFromUpstream.finished(session);
+    bytesFromUpstream.finished(session);
     return true;
   }
 
@@ -81,30 +80,21 @@ public final class SessionRegistry {
     return n == null ? 0 : n.get();
   }
 
-  /** Data frames relayed from clients, by every session so far. */
+  /** Data frames relayed from clients, by every session so far; never goes down. */
   public long framesFromClient() {
-    return total(finishedFramesFromClient, Session::framesFromClient);
+    return framesFromClient.read();
   }
 
   public long bytesFromClient() {
-    return total(finishedBytesFromClient, Session::bytesFromClient);
+    return bytesFromClient.read();
   }
 
   public long framesFromUpstream() {
-    return total(finishedFramesFromUpstream, Session::framesFromUpstream);
+    return framesFromUpstream.read();
   }
 
   public long bytesFromUpstream() {
-    return total(finishedBytesFromUpstream, Session::bytesFromUpstream);
-  }
-
-  /** What finished sessions counted, and what the live ones count now. */
-  private long total(LongAdder finished, ToLongFunction<Session> live) {
-    long n = finished.sum();
-    for (Session s : this.live.values()) {
-      n += live.applyAsLong(s);
-    }
-    return n;
+    return bytesFromUpstream.read();
   }
 
   public int size() {
@@ -123,5 +113,35 @@ public final class SessionRegistry {
   /** The live sessions, as a view that changes as sessions come and go. */
   public Collection<Session> view() {
     return java.util.Collections.unmodifiableCollection(live.values());
+  }
+
+  /**
+   * A count over every session so far, kept without any work per frame: what finished sessions counted, plus what
+   * the live ones count when asked. It backs a Prometheus counter, which must never go down (a drop reads as a
+   * restart). A session leaves {@code live} before its count joins {@code finished}, so a read in between misses
+   * it, and never counts it twice; each read is therefore held at the highest value read before, and lags for that
+   * moment instead of going down.
+   */
+  private final class Total {
+    private final ToLongFunction<Session> count;
+    private final LongAdder finished = new LongAdder();
+    private final AtomicLong highest = new AtomicLong();
+
+    Total(ToLongFunction<Session> count) {
+      this.count = count;
+    }
+
+    /** Called once per session, after it left {@code live}. */
+    void finished(Session session) {
+      finished.add(count.applyAsLong(session));
+    }
+
+    long read() {
+      long n = finished.sum();
+      for (Session s : live.values()) {
+        n += count.applyAsLong(s);
+      }
+      return highest.accumulateAndGet(n, Math::max);
+    }
   }
 }
