@@ -9,7 +9,7 @@ import java.time.Duration;
  * those events.
  *
  * <p>With interval {@code I} and timeout {@code T}: {@code n = ceil(T / min(I, T - I))} ticks of {@code (T + j) / n}
- * each, {@code j} a per-session jitter in {@code [0, min(1s, T/10))}. The ping goes out at the first tick at or after
+ * each, {@code j} a per-session jitter in {@code [0, min(800 ms, T/10))}. The ping goes out at the first tick at or after
  * {@code I} (at most one tick late, and always at least one tick before the timeout, so the peer has time to
  * answer), and eviction falls on tick {@code n}, at {@code T + j}: within {@code [T, T + 800 ms)}, which leaves room
  * for timer latency inside wsgate's promise of {@code [T, T + 1 s]}. The jitter spreads the
@@ -79,15 +79,5 @@ public record HeartbeatTiming(long tickNanos, int pingAfterTicks, int evictAfter
 
   public boolean evicts() {
     return evictAfterTicks > 0;
-  }
-
-  /** When, after the last inbound frame, this leg pings. */
-  public Duration pingAfter() {
-    return Duration.ofNanos(tickNanos * pingAfterTicks);
-  }
-
-  /** When, after the last inbound frame, this leg evicts its peer (zero when it never does). */
-  public Duration evictAfter() {
-    return Duration.ofNanos(tickNanos * evictAfterTicks);
   }
 }
