@@ -22,8 +22,6 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -253,14 +251,5 @@ public final class GatewayMetrics {
       return "4xxx";
     }
     return "other";
-  }
-
-  /** Counts by label, for tests and the note. */
-  static Map<String, Double> counts(Collection<Counter> counters) {
-    Map<String, Double> out = new HashMap<>();
-    for (Counter c : counters) {
-      out.put(c.getId().toString(), c.count());
-    }
-    return out;
   }
 }

@@ -437,7 +437,6 @@ final class ProxySession {
 
   // ------------------------------------------------------------------------------------------------ helpers
 
-  /** What a channel's outbound buffer holds, read from any thread (a volatile counter); 0 once it is closed. */
   /** A leg's status for the registry: its queue, and its heartbeat's view of the peer. */
   private static Session.LegStatus status(LegState l) {
     HeartbeatStats hb = l.channel.pipeline().get(HeartbeatHandler.class);
@@ -470,6 +469,7 @@ final class ProxySession {
     };
   }
 
+  /** What a channel's outbound buffer holds, read from any thread (a volatile counter); 0 once it is closed. */
   private static long pendingWriteBytes(Channel channel) {
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
     return buffer == null ? 0 : buffer.totalPendingWriteBytes();

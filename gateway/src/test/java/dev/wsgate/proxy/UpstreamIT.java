@@ -7,7 +7,6 @@ import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.TestGateway;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
