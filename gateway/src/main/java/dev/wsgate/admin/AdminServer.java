@@ -48,7 +48,6 @@ public final class AdminServer implements AutoCloseable {
   }
 
   public static AdminServer start(ListenAddress address, LoopResources loops, AdminView view) {
-    AdminServer[] self = new AdminServer[1];
     try {
       DisposableServer server = HttpServer.create()
           .runOn(loops)
@@ -67,8 +66,7 @@ public final class AdminServer implements AutoCloseable {
               .route(req -> true, (req, res) -> text(res, HttpResponseStatus.NOT_FOUND,
                   "not found; try /healthz, /readyz, /metrics or /sessions\n")))
           .bindNow(Duration.ofSeconds(30));
-      self[0] = new AdminServer(server);
-      return self[0];
+      return new AdminServer(server);
     } catch (ChannelBindException e) {
       throw new IllegalStateException("cannot listen on the admin address " + address + ": "
           + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
@@ -84,15 +82,24 @@ public final class AdminServer implements AutoCloseable {
         .sendString(Mono.just(body));
   }
 
+  /**
+   * A page of the live sessions. Bad parameters get 400 with the reason; an offset past the end, an empty page.
+   */
   private static Publisher<Void> sessions(HttpServerRequest req, HttpServerResponse res, AdminView view) {
-    Map<String, List<String>> q = new QueryStringDecoder(req.uri()).parameters();
+    Map<String, List<String>> q;
+    try {
+      q = new QueryStringDecoder(req.uri()).parameters();
+    } catch (IllegalArgumentException e) {
+      return text(res, HttpResponseStatus.BAD_REQUEST, "malformed query string: " + e.getMessage() + "\n");
+    }
     int limit;
     int offset;
     try {
       limit = Math.min(MAX_PAGE, Math.max(0, Integer.parseInt(first(q, "limit", "" + DEFAULT_PAGE))));
       offset = Math.max(0, Integer.parseInt(first(q, "offset", "0")));
     } catch (NumberFormatException e) {
-      return text(res, HttpResponseStatus.BAD_REQUEST, "limit and offset are whole numbers\n");
+      return text(res, HttpResponseStatus.BAD_REQUEST, "limit and offset are whole numbers from 0 to "
+          + Integer.MAX_VALUE + "\n");
     }
     String route = first(q, "route", null);
     List<Session> all = view.sessions().stream()
@@ -105,7 +112,9 @@ public final class AdminServer implements AutoCloseable {
     page.put("offset", offset);
     page.put("limit", limit);
     ArrayNode items = page.putArray("sessions");
-    for (Session s : all.subList(Math.min(offset, all.size()), Math.min(all.size(), offset + limit))) {
+    int from = Math.min(offset, all.size());
+    int to = (int) Math.min(all.size(), (long) from + limit);
+    for (Session s : all.subList(from, to)) {
       items.add(session(s, now));
     }
     return res.status(HttpResponseStatus.OK)

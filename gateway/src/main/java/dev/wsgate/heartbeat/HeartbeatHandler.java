@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   ACTIVE --(idle ticks reach pingAfterTicks: ping)--&gt; AWAITING_PONG
  *   AWAITING_PONG --(any inbound frame; a matching pong also gives the RTT)--&gt; ACTIVE
- *   ACTIVE | AWAITING_PONG --(idle ticks reach evictAfterTicks: close frame, HeartbeatEvicted)--&gt; EVICTED
+ *   ACTIVE | AWAITING_PONG --(idle ticks reach evictAfterTicks: HeartbeatEvicted)--&gt; EVICTED
  *   ACTIVE | AWAITING_PONG --(a close frame written on the leg)--&gt; CLOSING
  *   any --(connection closed or handler removed)--&gt; CLOSED
  * </pre>
@@ -230,12 +230,14 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     }
   }
 
+  /**
+   * Only signals the eviction: the session writes the close frame (through its one method for close frames), closes
+   * the connection of the peer presumed dead, and closes the other leg.
+   */
   private void evict(ChannelHandlerContext ctx) {
     long silence = ticker.nanoTime() - lastInboundNanos;
     log.debug("[{}] {} silent for {} ms: evicting it with {}", ctx.channel().id().asShortText(), leg,
         silence / 1_000_000, settings.closeCode());
-    // The close frame marks this handler CLOSING on its way out; EVICTED is what it is.
-    ctx.writeAndFlush(new CloseWebSocketFrame(settings.closeCode(), HeartbeatEvicted.REASON), ctx.voidPromise());
     state = State.EVICTED;
     meters.evicted();
     ctx.fireUserEventTriggered(new HeartbeatEvicted(leg, settings.closeCode(), silence));

@@ -66,6 +66,8 @@ public final class CloseCodes {
 
   /** The reason sent to the client when the upstream connection ended without a close frame. */
   public static final String UPSTREAM_GONE = "upstream closed the connection without a close frame";
+  /** The reason sent to the upstream when the client left, or was refused, after the upstream's handshake. */
+  public static final String CLIENT_LEFT_HANDSHAKE = "client went away during its handshake";
   /** The reason sent to the upstream when the client connection ended without a close frame. */
   public static final String CLIENT_GONE = "client closed the connection without a close frame";
 

@@ -14,8 +14,9 @@ import java.util.ArrayDeque;
  * {@link ProxySession}, which relays it to the other leg. No frame goes further (to Reactor Netty's bridge).
  *
  * <p>The upstream leg is up before the client leg (wsgate completes the upstream handshake first), so until the
- * session is attached the handler holds what arrives, in order, and replays it on {@link #attach}. Reading is off
- * until then (Reactor Netty turned auto-read off), so at most one read's worth is held.
+ * session is attached (the client upgraded, or gone) the handler holds what arrives, in order, and replays it on
+ * {@link #attach}. Reading is off until then (Reactor Netty turned auto-read off), so at most one read's worth is
+ * held. What is still held when the handler leaves the pipeline is released.
  */
 final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
 
@@ -25,7 +26,6 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   private final Leg leg;
   private ProxySession session;
   private ArrayDeque<Object> held = new ArrayDeque<>(4);
-  private boolean abandoned;
 
   FrameRelayHandler(Leg leg) {
     this.leg = leg;
@@ -62,12 +62,6 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     session.onReadComplete(leg);
   }
 
-  /** The session will never start (the client went away during its handshake): drop what is held. */
-  void abandon() {
-    abandoned = true;
-    releaseHeld();
-  }
-
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (!(msg instanceof WebSocketFrame)) {
@@ -76,7 +70,7 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     }
     if (session != null) {
       session.onFrame(leg, (WebSocketFrame) msg);
-    } else if (held != null && !abandoned) {
+    } else if (held != null) {
       held.add(msg);
     } else {
       ReferenceCountUtil.release(msg);
@@ -103,7 +97,7 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (session != null) {
       session.onInactive(leg);
-    } else if (held != null && !abandoned) {
+    } else if (held != null) {
       held.add(INACTIVE);
     }
     ctx.fireChannelInactive();
@@ -118,7 +112,7 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     } else if (evt instanceof HeartbeatEvicted) {
       if (session != null) {
         session.onEvicted(leg, ((HeartbeatEvicted) evt).code());
-      } else if (held != null && !abandoned) {
+      } else if (held != null) {
         held.add(evt);
       }
     } else {
@@ -131,7 +125,7 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     // Never passed on: Reactor Netty would log it and close the channel with a code of its own.
     if (session != null) {
       session.onError(leg, cause);
-    } else if (held != null && !abandoned) {
+    } else if (held != null) {
       held.add(cause);
     }
   }

@@ -14,7 +14,15 @@ import reactor.netty.NettyPipeline;
 
 /**
  * The names and order of wsgate's handlers in each leg's pipeline, in one place (as Reactor Netty's
- * {@link NettyPipeline}). After the upgrade both legs, client and upstream, hold, from the network inwards:
+ * {@link NettyPipeline}). A client connection, from accept until its upgrade, holds:
+ *
+ * <pre>
+ *   [ssl]
+ *   wsgate.earlyBytes    holds every byte after the request head (frames sent with the handshake, a pipelined
+ *                        request, a body) until the session starts; then hands them to the ws decoder and leaves
+ *   reactor.left.httpCodec, ...                 (Reactor Netty's HTTP/1.1 server)
+ * </pre>
+ * After the upgrade both legs, client and upstream, hold, from the network inwards:
  *
  * <pre>
  *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
@@ -30,6 +38,8 @@ import reactor.netty.NettyPipeline;
  */
 public final class ProxyPipeline {
 
+  /** {@code EarlyBytesHandler}, on a client connection until its upgrade, on the network side of the HTTP codec. */
+  public static final String EARLY_BYTES = "wsgate.earlyBytes";
   /** Netty's {@code Utf8FrameValidator}. */
   public static final String UTF8_VALIDATOR = "wsgate.utf8";
   /** Netty's {@code IdleStateHandler}, reader-idle only. */

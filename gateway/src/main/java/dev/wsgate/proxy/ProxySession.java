@@ -1,6 +1,7 @@
 package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
+import dev.wsgate.heartbeat.HeartbeatEvicted;
 import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.heartbeat.HeartbeatStats;
 import dev.wsgate.session.Session;
@@ -16,34 +17,52 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
-import java.time.Duration;
+import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One proxied session: relays frames between its two legs with backpressure, and relays closes faithfully.
+ * One proxied session, live: relays frames between its two legs with backpressure, and relays closes faithfully.
+ * It exists from the moment the upstream leg is connected; it relays once the client is upgraded
+ * ({@link #start}). What it takes (permit, claim, registry entry) belongs to its {@link SessionLifecycle}.
  *
  * <p>Everything runs on one event loop, the client channel's (the upstream channel normally shares it, since
- * wsgate connects upstream from that loop); events from another loop hop onto it.
+ * wsgate connects upstream from that loop); events from another loop hop onto it. The fields are confined to that
+ * loop, except those {@link #leg} reads from any thread, which say so.
  *
  * <h2>Backpressure</h2>
  * A frame is written to the other leg without a copy (its buffer changes hands) and flushed at the end of the read
- * batch. When the other leg's outbound buffer passes the write-buffer high-water mark, this leg stops reading; it
- * reads again when that buffer drains below the low-water mark. The bytes held for a peer that does not read are
- * so bounded by the mark plus one frame, whatever the other peer sends.
+ * batch. Once the other leg's outbound buffer passes the write-buffer high-water mark, this leg stops reading, and
+ * the rest of the read batch (the frames already decoded from the read under way) waits here, in order, instead of
+ * going into that buffer; when the buffer drains below the low-water mark the waiting frames go first, then reading
+ * resumes. So the outbound buffer holds at most the mark plus one frame, as Netty counts it (payload, frame header
+ * and its per-message overhead), whatever the frame size; what waits here is at most one read.
  *
  * <h2>Closing</h2>
- * Each leg has a close handshake of its own. A close frame from one leg is relayed to the other (codes mapped by
+ * Each leg has a close handshake of its own. Every close frame wsgate writes goes through {@link #sendClose}, after
+ * the frames that wait for that leg. A close frame from one leg is relayed to the other (codes mapped by
  * {@link CloseCodes}); that leg's answer is relayed back as the answer. A leg that ends without a close frame gets
  * the other leg a close of {@link CloseCodes#peerGone}. Once a close frame has gone both ways on the client leg,
  * wsgate (the server there) closes TCP; on the upstream leg it lets the upstream close first, as RFC 6455 asks, so
- * that TIME_WAIT stays off wsgate's ephemeral ports. {@code close-timeout} after the first close, every connection
- * still open is closed. Both connections closed: the session is finished, once.
+ * that TIME_WAIT stays off wsgate's ephemeral ports. A peer its heartbeat evicted is presumed dead: its close frame
+ * is flushed and its connection closed at once. {@code close-timeout} after the first close, every connection still
+ * open is closed.
  */
-final class ProxySession {
+public final class ProxySession extends Session {
 
   private static final Logger log = LoggerFactory.getLogger(ProxySession.class);
+
+  /** What becomes of a leg's connection once its close frame is written. */
+  private enum Then {
+    /** The close handshake goes on: wait for the answer (bounded by the close timer). */
+    AWAIT_ANSWER,
+    /** The peer broke the protocol: close TCP once the frame is flushed. */
+    CLOSE_WHEN_FLUSHED,
+    /** The peer is presumed dead: close TCP right away. */
+    CLOSE_NOW
+  }
 
   private static final class LegState {
     final Leg leg;
@@ -54,62 +73,66 @@ final class ProxySession {
     boolean flushPending;
     int receivedCode;
     String receivedReason = "";
+    /** Frames from the other leg waiting until this leg's outbound buffer drains; null until the first waits. */
+    ArrayDeque<WebSocketFrame> waiting;
+    /** Payload bytes of the waiting frames. Written on the loop, read by {@link #leg} from any thread. */
+    volatile long waitingBytes;
+    /** The leg's heartbeat, once the leg is set up. Written once, read by {@link #leg} from any thread. */
+    volatile HeartbeatStats heartbeat;
 
     LegState(Leg leg, Channel channel) {
       this.leg = leg;
       this.channel = channel;
     }
+
+    boolean nothingWaits() {
+      return waiting == null || waiting.isEmpty();
+    }
   }
 
-  private final Session session;
+  private final SessionLifecycle lifecycle;
   private final LegState client;
   private final LegState upstream;
+  private final FrameRelayHandler upstreamRelay;
+  private final LegSetup clientSetup;
   private final EventLoop loop;
   private final Ticker ticker;
   private final long closeTimeoutNanos;
   private final long maxIdleNanos;
   private final long ageDeadlineNanos;
-  private final SessionListener listener;
   private final String logId;
   private ScheduledFuture<?> closeTimer;
+  private boolean started;
   private boolean protocolErrorReported;
   private boolean finished;
   private boolean dataInBatch;
   private long lastDataNanos;
 
   /**
-   * @param limits the route's session limits, the age one already drawn for this session
+   * A session whose upstream leg is connected (its pipeline set up, its relay holding what arrives) and whose client
+   * is not upgraded yet.
+   *
+   * @param upstreamUri the upstream instance
+   * @param subprotocol the subprotocol the upstream chose, or null
    */
-  ProxySession(Session session, Channel client, Channel upstream, Duration closeTimeout, SessionLimits limits,
-      SessionListener listener) {
-    this.session = session;
+  ProxySession(SessionLifecycle lifecycle, long id, SessionPlan plan, URI upstreamUri, String subprotocol,
+      Channel client, Channel upstream, FrameRelayHandler upstreamRelay) {
+    super(id, plan.requestId(), plan.route(), upstreamUri, plan.clientAddress(), subprotocol);
+    this.lifecycle = lifecycle;
     this.client = new LegState(Leg.CLIENT, client);
     this.upstream = new LegState(Leg.UPSTREAM, upstream);
+    this.upstream.heartbeat = upstream.pipeline().get(HeartbeatHandler.class);
+    this.upstreamRelay = upstreamRelay;
+    this.clientSetup = plan.clientSetup();
     this.loop = client.eventLoop();
     this.ticker = loop.ticker();
-    this.closeTimeoutNanos = closeTimeout.toNanos();
-    this.maxIdleNanos = limits.maxIdle().toNanos();
+    this.closeTimeoutNanos = plan.closeTimeout().toNanos();
+    this.maxIdleNanos = plan.limits().maxIdle().toNanos();
     long now = ticker.nanoTime();
     this.lastDataNanos = now;
-    this.ageDeadlineNanos = limits.maxAge().isZero() ? 0 : now + limits.maxAge().toNanos();
-    this.listener = listener;
-    this.logId = "session " + session.id() + " [request " + session.requestId() + ", client "
-        + client.id().asShortText() + ", upstream " + upstream.id().asShortText() + "]";
-    session.bind(new Session.Control() {
-      @Override
-      public Session.LegStatus leg(Leg leg) {
-        return status(state(leg));
-      }
-
-      @Override
-      public void close(Session.EndCause cause, int code, String reason) {
-        ProxySession.this.close(cause, new CloseCodes.Close(code, reason), new CloseCodes.Close(code, reason));
-      }
-    });
-  }
-
-  Session session() {
-    return session;
+    this.ageDeadlineNanos = plan.limits().maxAge().isZero() ? 0 : now + plan.limits().maxAge().toNanos();
+    this.logId = "session " + id + " [request " + plan.requestId() + ", client " + client.id().asShortText()
+        + ", upstream " + upstream.id().asShortText() + "]";
   }
 
   /** True when both legs run on one event loop, as they should: no frame then crosses threads. */
@@ -117,24 +140,51 @@ final class ProxySession {
     return upstream.channel.eventLoop() == loop;
   }
 
-  /** Starts relaying: both legs attached, reading on. Runs on the session's loop. */
-  void start(FrameRelayHandler clientRelay, FrameRelayHandler upstreamRelay) {
-    if (!loop.inEventLoop()) {
-      loop.execute(() -> start(clientRelay, upstreamRelay));
-      return;
-    }
+  /**
+   * The client is upgraded: its pipeline is set up, and relaying starts, with what the upstream sent meanwhile
+   * first. Runs on the session's loop (the client's), right after the upgrade, before the client is read again.
+   */
+  void start() {
     if (!colocated()) {
       log.debug("{}: legs on different event loops ({} and {})", logId, loop, upstream.channel.eventLoop());
     }
+    FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup);
+    started = true;
+    client.heartbeat = client.channel.pipeline().get(HeartbeatHandler.class);
     client.channel.config().setAutoRead(upstream.channel.isWritable());
     upstream.channel.config().setAutoRead(client.channel.isWritable());
+    attachUpstreamRelay();
+    clientRelay.attach(this);
+    log.debug("{}: started, route {} upstream {}", logId, route(), upstream());
+  }
+
+  /**
+   * The client connection closed before its upgrade (it left, or its handshake was refused after the upstream
+   * connected): the upstream gets 1001, and the session ends once the upstream has closed.
+   */
+  void clientGoneBeforeStart() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::clientGoneBeforeStart);
+      return;
+    }
+    if (started || client.inactive) {
+      return;
+    }
+    client.inactive = true;
+    recordEnd(EndCause.CLIENT_LOST, CloseCodes.ABNORMAL, CloseCodes.CLIENT_LEFT_HANDSHAKE);
+    sendClose(upstream, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.CLIENT_LEFT_HANDSHAKE),
+        Then.AWAIT_ANSWER);
+    upstream.channel.config().setAutoRead(true);
+    armCloseTimer();
+    attachUpstreamRelay(); // what the upstream sent meanwhile, its answer and its end reach this session now
+  }
+
+  private void attachUpstreamRelay() {
     if (upstream.channel.eventLoop().inEventLoop()) {
       upstreamRelay.attach(this);
     } else {
       upstream.channel.eventLoop().execute(() -> upstreamRelay.attach(this));
     }
-    clientRelay.attach(this);
-    log.debug("{}: started, route {} upstream {}", logId, session.route(), session.upstream());
   }
 
   // ------------------------------------------------------------------------------------------------ frames
@@ -169,16 +219,12 @@ final class ProxySession {
     }
     int bytes = frame.content().readableBytes();
     if (from.leg == Leg.CLIENT) {
-      session.countFromClient(bytes);
+      countFromClient(bytes);
     } else {
-      session.countFromUpstream(bytes);
+      countFromUpstream(bytes);
     }
-    to.channel.write(frame, to.channel.voidPromise());
-    to.flushPending = true;
     dataInBatch = true;
-    if (!to.channel.isWritable()) {
-      from.channel.config().setAutoRead(false);
-    }
+    pass(from, to, frame);
   }
 
   private void relayControl(LegState from, WebSocketFrame frame) {
@@ -187,8 +233,51 @@ final class ProxySession {
       frame.release();
       return;
     }
+    pass(from, to, frame);
+  }
+
+  /**
+   * Writes a frame to {@code to}; or, when {@code to}'s outbound buffer is past the mark (or frames wait for it
+   * already), keeps it waiting, in order, and stops reading {@code from}.
+   */
+  private void pass(LegState from, LegState to, WebSocketFrame frame) {
+    if (!to.nothingWaits() || !to.channel.isWritable()) {
+      if (to.waiting == null) {
+        to.waiting = new ArrayDeque<>();
+      }
+      to.waiting.add(frame);
+      to.waitingBytes += frame.content().readableBytes();
+      from.channel.config().setAutoRead(false);
+      return;
+    }
     to.channel.write(frame, to.channel.voidPromise());
     to.flushPending = true;
+    if (!to.channel.isWritable()) {
+      from.channel.config().setAutoRead(false);
+    }
+  }
+
+  /** Writes what waits for {@code to}: while it is writable, or all of it (before a close frame). */
+  private void writeWaiting(LegState to, boolean all) {
+    if (to.nothingWaits()) {
+      return;
+    }
+    WebSocketFrame f;
+    while ((all || to.channel.isWritable()) && (f = to.waiting.poll()) != null) {
+      to.waitingBytes -= f.content().readableBytes();
+      to.channel.write(f, to.channel.voidPromise());
+      to.flushPending = true;
+    }
+  }
+
+  /** Drops what waits for a leg that will never read it. */
+  private static void discardWaiting(LegState l) {
+    if (l.waiting != null) {
+      for (WebSocketFrame f; (f = l.waiting.poll()) != null; ) {
+        f.release();
+      }
+      l.waitingBytes = 0;
+    }
   }
 
   void onReadComplete(Leg leg) {
@@ -197,16 +286,20 @@ final class ProxySession {
       return;
     }
     LegState to = other(state(leg));
-    if (to.flushPending) {
-      to.flushPending = false;
-      to.channel.flush();
-    }
+    flushIfPending(to);
     if (dataInBatch) {
       dataInBatch = false;
       lastDataNanos = ticker.nanoTime();
       if (ageDeadlineNanos != 0) {
         checkLimits(lastDataNanos); // a busy session has no idle ticks: its reads check its age
       }
+    }
+  }
+
+  private static void flushIfPending(LegState to) {
+    if (to.flushPending) {
+      to.flushPending = false;
+      to.channel.flush();
     }
   }
 
@@ -220,21 +313,21 @@ final class ProxySession {
   }
 
   private void checkLimits(long now) {
-    if (session.endCause() != null) {
+    if (endCause() != null) {
       return; // closing already
     }
     if (maxIdleNanos != 0 && now - lastDataNanos >= maxIdleNanos) {
-      close(Session.EndCause.MAX_IDLE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.IDLE),
+      close(EndCause.MAX_IDLE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.IDLE),
           new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.IDLE));
     } else if (ageDeadlineNanos != 0 && now - ageDeadlineNanos >= 0) {
-      close(Session.EndCause.MAX_AGE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.MAX_AGE),
+      close(EndCause.MAX_AGE, new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.MAX_AGE),
           new CloseCodes.Close(CloseCodes.GOING_AWAY, CloseCodes.MAX_AGE));
     }
   }
 
   /**
-   * The leg's heartbeat evicted its silent peer and wrote it a close frame: the other leg gets 1001 (the client
-   * died) or 1014 (the upstream died), and the evicted connection is closed after the close timeout at the latest.
+   * The leg's heartbeat evicted its silent peer: the peer, presumed dead, gets its close frame and its connection
+   * is closed at once; the other leg gets 1001 (the client died) or 1014 (the upstream died).
    */
   void onEvicted(Leg leg, int code) {
     if (!loop.inEventLoop()) {
@@ -242,14 +335,10 @@ final class ProxySession {
       return;
     }
     LegState dead = state(leg);
-    dead.closeSent = true;
-    dead.flushPending = false;
-    session.recordEnd(leg == Leg.CLIENT ? Session.EndCause.CLIENT_HEARTBEAT : Session.EndCause.UPSTREAM_HEARTBEAT,
-        code, leg.yamlName() + " heartbeat timeout");
-    LegState other = other(dead);
-    if (!other.closeSent && !other.inactive) {
-      sendClose(other, CloseCodes.heartbeatTimeout(leg));
-    }
+    recordEnd(leg == Leg.CLIENT ? EndCause.CLIENT_HEARTBEAT : EndCause.UPSTREAM_HEARTBEAT, code,
+        leg.yamlName() + " heartbeat timeout");
+    sendClose(dead, new CloseCodes.Close(code, HeartbeatEvicted.REASON), Then.CLOSE_NOW);
+    sendClose(other(dead), CloseCodes.heartbeatTimeout(leg), Then.AWAIT_ANSWER);
     armCloseTimer();
   }
 
@@ -260,8 +349,13 @@ final class ProxySession {
     }
     LegState changed = state(leg);
     LegState reader = other(changed);
-    if (!reader.inactive) {
-      reader.channel.config().setAutoRead(changed.inactive || changed.channel.isWritable());
+    if (!changed.inactive && !changed.closeSent && changed.channel.isWritable()) {
+      writeWaiting(changed, false);
+      flushIfPending(changed);
+    }
+    if (!reader.inactive && (reader != client || started)) {
+      reader.channel.config().setAutoRead(changed.inactive
+          || changed.channel.isWritable() && changed.nothingWaits());
     }
   }
 
@@ -275,14 +369,20 @@ final class ProxySession {
       return;
     }
     from.closeReceived = true;
+    if (code >= 0 && !CloseCodes.sendable(code)) {
+      // Netty drops the connection of a peer whose close code may not be sent (1004-1006, 1015, below 3000 and
+      // unassigned); it lets codes from 5000 up through, and wsgate treats them alike: no answer, since the peer
+      // has sent its close already, and TCP closed.
+      from.closeSent = true;
+      discardWaiting(from);
+      from.channel.close();
+      failed(from, CloseCodes.PROTOCOL_ERROR, "invalid close code " + code);
+      return;
+    }
     from.receivedCode = code < 0 ? CloseCodes.NO_STATUS : code;
     from.receivedReason = reason;
-    session.recordEnd(from.leg == Leg.CLIENT ? Session.EndCause.CLIENT_CLOSE : Session.EndCause.UPSTREAM_CLOSE,
-        from.receivedCode, reason);
-    LegState to = other(from);
-    if (!to.closeSent && !to.inactive) {
-      sendClose(to, CloseCodes.relay(from.receivedCode, reason, to.leg));
-    }
+    recordEnd(from.leg == Leg.CLIENT ? EndCause.CLIENT_CLOSE : EndCause.UPSTREAM_CLOSE, from.receivedCode, reason);
+    sendClose(other(from), CloseCodes.relay(from.receivedCode, reason, other(from).leg), Then.AWAIT_ANSWER);
     completeHandshake(from);
     armCloseTimer();
   }
@@ -298,21 +398,22 @@ final class ProxySession {
     }
     gone.inactive = true;
     gone.flushPending = false;
+    discardWaiting(gone);
     LegState other = other(gone);
     if (!gone.closeReceived) {
       gone.receivedCode = CloseCodes.ABNORMAL;
-      session.recordEnd(leg == Leg.CLIENT ? Session.EndCause.CLIENT_LOST : Session.EndCause.UPSTREAM_LOST,
-          CloseCodes.ABNORMAL, "connection lost without a close frame");
-      if (!other.closeSent && !other.inactive) {
-        // Whoever started closing still gets an answer: its own close echoed.
-        sendClose(other, other.closeReceived ? echo(other) : CloseCodes.peerGone(other.leg));
-      }
+      recordEnd(leg == Leg.CLIENT ? EndCause.CLIENT_LOST : EndCause.UPSTREAM_LOST, CloseCodes.ABNORMAL,
+          "connection lost without a close frame");
+      // Whoever started closing still gets an answer: its own close echoed.
+      sendClose(other, other.closeReceived ? echo(other) : CloseCodes.peerGone(other.leg), Then.AWAIT_ANSWER);
     }
     if (other.inactive) {
       finish();
       return;
     }
-    other.channel.config().setAutoRead(true);
+    if (other != client || started) {
+      other.channel.config().setAutoRead(true); // its answer, or its end, is all that is read now
+    }
     completeHandshake(other);
     armCloseTimer();
   }
@@ -327,6 +428,7 @@ final class ProxySession {
       CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
       // Netty's decoder (or UTF-8 validator) has sent the close frame and closes the connection.
       at.closeSent = true;
+      discardWaiting(at);
       failed(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage() : e.closeStatus().reasonText());
     } else {
       log.debug("{}: {} connection failed: {}", logId, leg, cause.toString());
@@ -336,59 +438,77 @@ final class ProxySession {
 
   /** Fails a leg that broke the protocol: a close frame with {@code code}, then TCP once it is flushed. */
   private void fail(LegState at, int code, String reason) {
-    if (!at.closeSent && !at.inactive) {
-      at.closeSent = true;
-      at.flushPending = false;
-      at.channel.writeAndFlush(new CloseWebSocketFrame(code, CloseCodes.Utf8.truncate(reason, 123)))
-          .addListener(ChannelFutureListener.CLOSE);
-    }
+    sendClose(at, new CloseCodes.Close(code, reason), Then.CLOSE_WHEN_FLUSHED);
     failed(at, code, reason);
   }
 
   /** Records and reports a protocol failure of {@code at}, and closes the other leg with the matching code. */
   private void failed(LegState at, int code, String reason) {
-    session.recordEnd(Session.EndCause.ERROR, code, at.leg.yamlName() + ": " + reason);
+    recordEnd(EndCause.ERROR, code, at.leg.yamlName() + ": " + reason);
     if (!protocolErrorReported) {
       protocolErrorReported = true;
-      listener.protocolError(session, at.leg, code, reason);
+      lifecycle.protocolError(this, at.leg, code, reason);
     }
-    LegState other = other(at);
-    if (!other.closeSent && !other.inactive) {
-      sendClose(other, CloseCodes.peerFailed(at.leg, reason));
-    }
+    sendClose(other(at), CloseCodes.peerFailed(at.leg, reason), Then.AWAIT_ANSWER);
     armCloseTimer();
   }
 
   /**
-   * Closes the session from wsgate's side (eviction, drain, idle): a close frame to each leg that has not had one,
-   * then TCP after the close handshakes or the close timeout.
+   * Ends the session from wsgate's side (drain, an operator): a close frame with {@code code} to both legs, then
+   * TCP after the close handshakes or the close timeout. Any thread; does nothing once the session is ending.
    */
-  void close(Session.EndCause cause, CloseCodes.Close toClient, CloseCodes.Close toUpstream) {
+  @Override
+  public void close(EndCause cause, int code, String reason) {
+    CloseCodes.Close close = new CloseCodes.Close(code, reason);
+    close(cause, close, close);
+  }
+
+  /** Closes the session from wsgate's side (drain, idle, age): a close frame to each leg that has had none. */
+  void close(EndCause cause, CloseCodes.Close toClient, CloseCodes.Close toUpstream) {
     if (!loop.inEventLoop()) {
       loop.execute(() -> close(cause, toClient, toUpstream));
       return;
     }
-    if (finished) {
+    if (finished || endCause() != null) {
       return;
     }
-    session.recordEnd(cause, toClient.code(), toClient.reason());
-    if (!client.closeSent && !client.inactive) {
-      sendClose(client, toClient);
-    }
-    if (!upstream.closeSent && !upstream.inactive) {
-      sendClose(upstream, toUpstream);
-    }
+    recordEnd(cause, toClient.code(), toClient.reason());
+    sendClose(client, toClient, Then.AWAIT_ANSWER);
+    sendClose(upstream, toUpstream, Then.AWAIT_ANSWER);
     armCloseTimer();
   }
 
-  private void sendClose(LegState to, CloseCodes.Close close) {
-    to.closeSent = true;
-    to.flushPending = false;
-    CloseWebSocketFrame frame = close.code() == CloseCodes.NO_STATUS
-        ? new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER)
-        : new CloseWebSocketFrame(close.code(), close.trimmedReason());
-    to.channel.writeAndFlush(frame, to.channel.voidPromise());
-    completeHandshake(to);
+  /**
+   * The one method that writes a close frame, to a leg that has had none and is open, after the frames that wait
+   * for it (none when its peer is presumed dead); then {@code then}. A client not upgraded yet gets none (it gets
+   * an HTTP answer, or nothing if it left).
+   */
+  private void sendClose(LegState to, CloseCodes.Close close, Then then) {
+    if (to.inactive || to == client && !started) {
+      return;
+    }
+    if (!to.closeSent) {
+      to.closeSent = true;
+      if (then == Then.CLOSE_NOW) {
+        discardWaiting(to);
+      } else {
+        writeWaiting(to, true);
+      }
+      to.flushPending = false;
+      CloseWebSocketFrame frame = close.code() == CloseCodes.NO_STATUS
+          ? new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER)
+          : new CloseWebSocketFrame(close.code(), close.trimmedReason());
+      if (then == Then.CLOSE_WHEN_FLUSHED) {
+        to.channel.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
+      to.channel.writeAndFlush(frame, to.channel.voidPromise());
+    }
+    if (then == Then.CLOSE_NOW) {
+      to.channel.close();
+    } else {
+      completeHandshake(to);
+    }
   }
 
   /**
@@ -415,14 +535,13 @@ final class ProxySession {
       if (l.inactive) {
         continue;
       }
-      if (!l.closeSent) {
-        sendClose(l, l.closeReceived ? echo(l) : CloseCodes.peerGone(l.leg));
-      }
+      sendClose(l, l.closeReceived ? echo(l) : CloseCodes.peerGone(l.leg), Then.AWAIT_ANSWER);
       log.debug("{}: {} did not finish closing within the close timeout; closing its connection", logId, l.leg);
       l.channel.close();
     }
   }
 
+  /** Both connections are closed: nothing of the session stays scheduled. */
   private void finish() {
     if (finished) {
       return;
@@ -431,42 +550,30 @@ final class ProxySession {
     if (closeTimer != null) {
       closeTimer.cancel(false);
     }
-    log.debug("{}: finished, {} {} {}", logId, session.closedBy(), session.closeCode(), session.closeReason());
-    listener.finished(session);
+    log.debug("{}: finished, {} {} {}", logId, closedBy(), closeCode(), closeReason());
   }
 
-  // ------------------------------------------------------------------------------------------------ helpers
+  /**
+   * Both connections are closed, as the lifecycle saw them close: the session takes note of both ends (in case
+   * their events have not reached it yet), so that its end is recorded and nothing stays scheduled. On the loop.
+   */
+  void connectionsClosed() {
+    onInactive(Leg.CLIENT);
+    onInactive(Leg.UPSTREAM);
+  }
 
-  /** A leg's status for the registry: its queue, and its heartbeat's view of the peer. */
-  private static Session.LegStatus status(LegState l) {
-    HeartbeatStats hb = l.channel.pipeline().get(HeartbeatHandler.class);
-    Ticker ticker = l.channel.eventLoop().ticker();
-    return new Session.LegStatus() {
-      @Override
-      public long queuedBytes() {
-        return pendingWriteBytes(l.channel);
-      }
+  // ------------------------------------------------------------------------------------------------ views
 
-      @Override
-      public long silenceNanos() {
-        return hb == null ? -1 : ticker.nanoTime() - hb.lastInboundNanos();
-      }
-
-      @Override
-      public long lastRttNanos() {
-        return hb == null ? -1 : hb.lastRttNanos();
-      }
-
-      @Override
-      public long pingsSent() {
-        return hb == null ? 0 : hb.pingsSent();
-      }
-
-      @Override
-      public long pongsReceived() {
-        return hb == null ? 0 : hb.pongsReceived();
-      }
-    };
+  @Override
+  public LegStatus leg(Leg leg) {
+    LegState l = state(leg);
+    HeartbeatStats hb = l.heartbeat;
+    long queued = pendingWriteBytes(l.channel) + l.waitingBytes;
+    if (hb == null) {
+      return new LegStatus(queued, -1, -1, 0, 0);
+    }
+    long silence = l.channel.eventLoop().ticker().nanoTime() - hb.lastInboundNanos();
+    return new LegStatus(queued, silence, hb.lastRttNanos(), hb.pingsSent(), hb.pongsReceived());
   }
 
   /** What a channel's outbound buffer holds, read from any thread (a volatile counter); 0 once it is closed. */

@@ -1,7 +1,9 @@
 package dev.wsgate.proxy;
 
+import dev.wsgate.config.Durations;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.UpstreamConfig;
+import dev.wsgate.routing.UpstreamPool;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.WriteBufferWaterMark;
@@ -17,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
 import reactor.netty.Connection;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
@@ -57,72 +60,124 @@ public final class UpstreamConnector {
   }
 
   /**
-   * Connects and completes the upstream handshake.
+   * Claims a place on {@code instance}, connects and completes the upstream handshake. On success the session is
+   * made, owning the upstream leg and the claim (handed to {@code lifecycle} before anything else can happen to
+   * them); on failure or cancellation the claim is released here.
    *
+   * @param instance     the upstream instance picked
    * @param subprotocols the client's subprotocols, comma-separated, or null
-   * @param setup        how the upstream leg's pipeline is set up (heartbeat)
-   * @return the upstream leg, or an {@link UpstreamFailure}
+   * @return the session, or an {@link UpstreamFailure}
    */
-  public Mono<UpstreamLeg> connect(URI target, HttpHeaders headers, String subprotocols, LegSetup setup) {
-    HttpClient client = "wss".equalsIgnoreCase(target.getScheme()) ? secure : plain;
+  public Mono<ProxySession> connect(UpstreamPool.Instance instance, UpstreamRequest.Target target,
+      HttpHeaders headers, String subprotocols, SessionLifecycle lifecycle, SessionPlan plan) {
+    HttpClient client = "wss".equalsIgnoreCase(target.uri().getScheme()) ? secure : plain;
     // The subprotocols travel as a plain header and the answer is checked by UpstreamHandshakeFilter, not by Netty.
     WebsocketClientSpec spec = WebsocketClientSpec.builder()
         .maxFramePayloadLength(maxFrameSize)
         .handlePing(true)
         .build();
-    Mono<UpstreamLeg> attempt = Mono.create(sink -> {
-      AtomicBoolean settled = new AtomicBoolean();
-      UpstreamHandshakeFilter capture = new UpstreamHandshakeFilter(headers.contains(HttpHeaderNames.ORIGIN));
-      Disposable subscription = client
-          .headers(h -> {
-            h.set(headers);
-            if (subprotocols != null) {
-              h.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocols);
-            }
-          })
-          .doOnConnected(c -> ProxyPipeline.addLast(c.channel().pipeline(), UpstreamHandshakeFilter.NAME, capture))
-          .websocket(spec)
-          .uri(target)
-          .handle((in, out) -> {
-            Connection[] holder = new Connection[1];
-            in.withConnection(c -> holder[0] = c);
-            Connection connection = holder[0];
-            if (!settled.compareAndSet(false, true)) {
-              connection.dispose(); // cancelled meanwhile (timeout, or the client left)
-              return Mono.empty();
-            }
-            try {
-              if (!capture.chosenIsOffered(subprotocols)) {
-                connection.dispose();
-                sink.error(new UpstreamFailure(UpstreamFailure.Kind.REJECTED, HttpResponseStatus.BAD_GATEWAY,
-                    "upstream " + target + " chose subprotocol " + capture.chosen() + ", which the client did not "
-                        + "offer", null));
-                return Mono.empty();
+    Mono<ProxySession> attempt = Mono.create(sink -> {
+      Attempt a = new Attempt(sink, instance.uri(), target, subprotocols, lifecycle, plan, instance.claim(),
+          new UpstreamHandshakeFilter(headers.contains(HttpHeaderNames.ORIGIN), target.requestTarget()));
+      try {
+        Disposable subscription = client
+            .headers(h -> {
+              h.set(headers);
+              if (subprotocols != null) {
+                h.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocols);
               }
-              FrameRelayHandler relay = ProxyPipeline.install(connection.channel(), Leg.UPSTREAM, setup);
-              sink.success(new UpstreamLeg(connection, capture.chosen(), relay));
-            } catch (RuntimeException e) {
-              connection.dispose();
-              sink.error(e);
-              return Mono.empty();
-            }
-            return connection.onDispose();
-          })
-          .subscribe(null, error -> {
-            if (settled.compareAndSet(false, true)) {
-              sink.error(classify(target, error));
-            } else {
-              log.debug("upstream {}: {}", target, error.toString());
-            }
-          });
-      sink.onCancel(() -> {
-        settled.set(true);
-        subscription.dispose();
-      });
+            })
+            .doOnConnected(c -> ProxyPipeline.addLast(c.channel().pipeline(), UpstreamHandshakeFilter.NAME,
+                a.filter))
+            .websocket(spec)
+            .uri(target.uri())
+            .handle((in, out) -> {
+              Connection[] connection = new Connection[1];
+              in.withConnection(c -> connection[0] = c);
+              return a.handshakeDone(connection[0]);
+            })
+            .subscribe(null, a::failed);
+        sink.onCancel(() -> {
+          a.cancelled();
+          subscription.dispose();
+        });
+      } catch (RuntimeException e) {
+        a.failed(e);
+      }
     });
     return attempt.timeout(timeout, Mono.error(() -> new UpstreamFailure(UpstreamFailure.Kind.TIMEOUT,
-        HttpResponseStatus.GATEWAY_TIMEOUT, "no WebSocket handshake answer from " + target + " within "
-        + dev.wsgate.config.Durations.format(timeout), null)));
+        HttpResponseStatus.GATEWAY_TIMEOUT, target.uri(), "no WebSocket handshake answer from " + target.uri()
+        + " within " + Durations.format(timeout), null)));
+  }
+
+  /**
+   * One connection attempt: exactly one of success, failure and cancellation settles it, and each releases the
+   * claim or hands it on.
+   */
+  private static final class Attempt {
+    private final MonoSink<ProxySession> sink;
+    private final URI instance;
+    private final UpstreamRequest.Target target;
+    private final String subprotocols;
+    private final SessionLifecycle lifecycle;
+    private final SessionPlan plan;
+    private final UpstreamPool.Claim claim;
+    private final UpstreamHandshakeFilter filter;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    Attempt(MonoSink<ProxySession> sink, URI instance, UpstreamRequest.Target target, String subprotocols,
+        SessionLifecycle lifecycle, SessionPlan plan, UpstreamPool.Claim claim, UpstreamHandshakeFilter filter) {
+      this.sink = sink;
+      this.instance = instance;
+      this.target = target;
+      this.subprotocols = subprotocols;
+      this.lifecycle = lifecycle;
+      this.plan = plan;
+      this.claim = claim;
+      this.filter = filter;
+    }
+
+    /** The upstream answered 101 and Netty accepted it; on the upstream's event loop. */
+    Mono<Void> handshakeDone(Connection connection) {
+      if (!settled.compareAndSet(false, true)) {
+        connection.dispose(); // cancelled meanwhile (timeout, or the client left): nothing took it
+        return Mono.empty();
+      }
+      String refusal = filter.refusal(subprotocols);
+      if (refusal != null) {
+        connection.dispose();
+        claim.release();
+        sink.error(new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target.uri(),
+            "upstream " + target.uri() + " " + refusal, null));
+        return Mono.empty();
+      }
+      try {
+        FrameRelayHandler relay = ProxyPipeline.install(connection.channel(), Leg.UPSTREAM, plan.upstreamSetup());
+        sink.success(lifecycle.upstreamConnected(plan, instance, filter.chosen(), connection.channel(), relay,
+            claim));
+      } catch (RuntimeException e) {
+        connection.dispose();
+        claim.release();
+        sink.error(e);
+        return Mono.empty();
+      }
+      return connection.onDispose();
+    }
+
+    void failed(Throwable error) {
+      if (settled.compareAndSet(false, true)) {
+        claim.release();
+        sink.error(classify(target.uri(), error));
+      } else {
+        log.debug("upstream {}: {}", target.uri(), error.toString());
+      }
+    }
+
+    void cancelled() {
+      if (settled.compareAndSet(false, true)) {
+        claim.release();
+      }
+    }
   }
 
   static UpstreamFailure classify(URI target, Throwable error) {
@@ -134,22 +189,23 @@ public final class UpstreamConnector {
       if (e.response() != null) {
         int code = e.response().status().code();
         if (code >= 400 && code <= 599) {
-          return new UpstreamFailure(UpstreamFailure.Kind.REJECTED, e.response().status(),
+          return new UpstreamFailure(UpstreamFailure.Kind.REJECTED, e.response().status(), target,
               "upstream " + target + " rejected the handshake: " + e.response().status(), error);
         }
-        return new UpstreamFailure(UpstreamFailure.Kind.REJECTED, HttpResponseStatus.BAD_GATEWAY,
+        return new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target,
             "upstream " + target + " answered the handshake badly (" + e.response().status() + "): "
                 + e.getMessage(), error);
       }
-      return new UpstreamFailure(UpstreamFailure.Kind.CONNECT, HttpResponseStatus.BAD_GATEWAY,
+      // No answer at all (the connection ended first), or half of one.
+      return new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target,
           "upstream " + target + ": " + e.getMessage(), error);
     }
     if (error instanceof ConnectTimeoutException || error instanceof TimeoutException) {
-      return new UpstreamFailure(UpstreamFailure.Kind.TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT,
+      return new UpstreamFailure(UpstreamFailure.Kind.TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, target,
           "upstream " + target + " did not accept the connection in time", error);
     }
     String why = error.getMessage() != null ? error.getMessage() : error.getClass().getSimpleName();
-    return new UpstreamFailure(UpstreamFailure.Kind.CONNECT, HttpResponseStatus.BAD_GATEWAY,
+    return new UpstreamFailure(UpstreamFailure.Kind.CONNECT, HttpResponseStatus.BAD_GATEWAY, target,
         "cannot connect to upstream " + target + ": " + why, error);
   }
 }

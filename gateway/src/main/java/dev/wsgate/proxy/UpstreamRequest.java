@@ -34,36 +34,69 @@ public final class UpstreamRequest {
   }
 
   /**
-   * The URI to connect to. An upstream without a path (or with {@code /}) gets the client's path unchanged; an
-   * upstream with a path gets the route prefix replaced by it, as nginx's {@code proxy_pass} with a URI:
-   * route {@code /chat}, upstream {@code ws://b/ws}: {@code /chat/room?x=1} goes to {@code ws://b/ws/room?x=1}.
+   * Where to connect and what to ask for there.
    *
-   * @param rawPath  the request path as sent, without query
+   * @param uri           the upstream's scheme and authority with the request path and query, for the connection (with
+   *                      the characters {@link java.net.URI} refuses percent-encoded)
+   * @param requestTarget the path and query as they go on the upstream request line: the client's, unchanged
+   */
+  public record Target(URI uri, String requestTarget) {
+  }
+
+  /**
+   * The target of the upstream request. An upstream without a path (or with {@code /}) gets the client's path
+   * unchanged; an upstream with a path gets the route prefix replaced by it, as nginx's {@code proxy_pass} with a
+   * URI: route {@code /chat}, upstream {@code ws://b/ws}: {@code /chat/room?x=1} goes to {@code /ws/room?x=1}, and
+   * the bare prefix {@code /chat} (or {@code /} on route {@code /}) to {@code /ws} itself.
+   *
+   * @param rawPath  the request path as sent, without query, already checked (no control characters, non-ASCII
+   *                 bytes or broken percent-escapes)
    * @param rawQuery the query as sent, or null
    */
-  public static URI target(URI upstream, String routePrefix, String rawPath, String rawQuery) {
+  public static Target target(URI upstream, String routePrefix, String rawPath, String rawQuery) {
     String base = upstream.getRawPath() == null ? "" : upstream.getRawPath();
     String path;
     if (base.isEmpty() || base.equals("/")) {
       path = rawPath;
     } else {
-      String rest = routePrefix.equals("/") ? rawPath : rawPath.substring(routePrefix.length());
-      String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-      path = rest.isEmpty() ? trimmed : rest.startsWith("/") ? trimmed + rest : trimmed + "/" + rest;
-      if (path.isEmpty()) {
-        path = "/";
+      String rest = routePrefix.equals("/") ? rawPath.substring(1) : rawPath.substring(routePrefix.length());
+      if (rest.isEmpty()) {
+        path = base; // the bare prefix: the upstream's path as written, as nginx does
+      } else {
+        String trimmed = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        path = rest.startsWith("/") ? trimmed + rest : trimmed + "/" + rest;
       }
     }
-    StringBuilder s = new StringBuilder()
-        .append(upstream.getScheme()).append("://").append(upstream.getRawAuthority()).append(path);
-    if (rawQuery != null) {
-      s.append('?').append(rawQuery);
-    }
+    String requestTarget = rawQuery == null ? path : path + "?" + rawQuery;
+    String uri = upstream.getScheme() + "://" + upstream.getRawAuthority() + escapeForUri(requestTarget);
     try {
-      return new URI(s.toString());
+      return new Target(new URI(uri), requestTarget);
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("cannot build the upstream URI " + s + ": " + e.getMessage(), e);
+      // The target was checked before; this is a bug, reported as such (500) by the handshake.
+      throw new IllegalStateException("cannot build the upstream URI " + uri + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Percent-encodes the printable characters that HTTP requests carry (browsers send them unescaped) but
+   * {@link URI} refuses: {@code " < > \ ^ ` { | }}. Only the URI object gets them escaped; the request line keeps
+   * them as sent.
+   */
+  static String escapeForUri(String target) {
+    StringBuilder b = null;
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if ("\"<>\\^`{|}".indexOf(c) >= 0) {
+        if (b == null) {
+          b = new StringBuilder(target.length() + 8).append(target, 0, i);
+        }
+        b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      } else if (b != null) {
+        b.append(c);
+      }
+    }
+    return b == null ? target : b.toString();
   }
 
   /**

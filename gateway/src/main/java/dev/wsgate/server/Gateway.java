@@ -8,15 +8,19 @@ import dev.wsgate.config.RouteConfig;
 import dev.wsgate.config.ServerConfig;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
+import dev.wsgate.proxy.ProxyPipeline;
+import dev.wsgate.proxy.SessionLifecycle;
 import dev.wsgate.proxy.UpstreamConnector;
 import dev.wsgate.routing.Route;
 import dev.wsgate.routing.Router;
 import dev.wsgate.routing.UpstreamPool;
+import dev.wsgate.session.ConnectionLimit;
 import dev.wsgate.session.Session;
 import dev.wsgate.session.SessionRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -35,6 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
@@ -62,12 +67,11 @@ public final class Gateway implements AutoCloseable {
   private final PrometheusMeterRegistry meters;
   private final ConnectionLimit limit;
   private final HandshakeHandler handler;
-  private volatile boolean draining;
-  private volatile boolean closed;
+  private final Readiness readiness;
 
   private Gateway(LoopResources loops, boolean ownLoops, LoopResources adminLoops, DisposableServer server,
       AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics, PrometheusMeterRegistry meters,
-      ConnectionLimit limit, HandshakeHandler handler) {
+      ConnectionLimit limit, HandshakeHandler handler, Readiness readiness) {
     this.loops = loops;
     this.ownLoops = ownLoops;
     this.adminLoops = adminLoops;
@@ -78,6 +82,7 @@ public final class Gateway implements AutoCloseable {
     this.meters = meters;
     this.limit = limit;
     this.handler = handler;
+    this.readiness = readiness;
   }
 
   /** Event loops for a gateway: one per core, daemon threads named {@code wsgate-...}. */
@@ -104,10 +109,9 @@ public final class Gateway implements AutoCloseable {
     metrics.bindJvmAndNetty();
     SessionRegistry sessions = new SessionRegistry();
     ConnectionLimit limit = new ConnectionLimit(config.server().maxConnections());
-    Gateway[] self = new Gateway[1];
-    HandshakeHandler handler = new HandshakeHandler(snapshot(config, loops, null), sessions, metrics, limit,
-        () -> self[0] != null && self[0].draining);
-    metrics.bindSessions(sessions, () -> self[0] != null && self[0].draining);
+    Readiness readiness = new Readiness();
+    HandshakeHandler handler = new HandshakeHandler(snapshot(config, loops, null), metrics, readiness);
+    metrics.bindSessions(sessions, readiness::isDraining);
     metrics.routes(routeIds(config), sessions);
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
@@ -119,7 +123,13 @@ public final class Gateway implements AutoCloseable {
         .doOnChannelInit((observer, channel, remote) -> {
           int mark = handler.snapshot().config().server().writeBufferHighWaterMark();
           channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(mark / 2, mark));
+          SessionLifecycle.accept(channel, limit, sessions, metrics);
           handshakeTimeout.arm(channel);
+          ChannelPipeline p = channel.pipeline();
+          if (p.get(NettyPipeline.HttpCodec) == null) {
+            throw new IllegalStateException("no HTTP codec in a new client connection's pipeline: " + p.names());
+          }
+          p.addBefore(NettyPipeline.HttpCodec, ProxyPipeline.EARLY_BYTES, new EarlyBytesHandler(mark));
         })
         .handle(handler);
     if (config.server().tls().isPresent()) {
@@ -144,7 +154,7 @@ public final class Gateway implements AutoCloseable {
       admin = AdminServer.start(config.server().admin(), adminLoops, new AdminView() {
         @Override
         public String notReadyBecause() {
-          return self[0] == null ? "starting" : self[0].notReadyBecause();
+          return readiness.notReadyBecause();
         }
 
         @Override
@@ -166,8 +176,7 @@ public final class Gateway implements AutoCloseable {
       throw new GatewayStartException(e.getMessage(), e);
     }
     Gateway gateway = new Gateway(loops, ownLoops, adminLoops, server, admin, sessions, metrics, meters, limit,
-        handler);
-    self[0] = gateway;
+        handler, readiness);
     log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
         ? "wss" : "ws", gateway.displayAddress(), LoopResources.hasNativeSupport() ? "epoll" : "nio",
         display(config.server().admin().host(), admin.address().getPort()));
@@ -247,7 +256,7 @@ public final class Gateway implements AutoCloseable {
   public int drain() throws InterruptedException {
     Duration timeout = config().shutdown().drainTimeout();
     Duration window = config().shutdown().drainWindow();
-    draining = true;
+    readiness.startDraining();
     List<Session> live = sessions.snapshot();
     log.info("draining {} sessions: 1001 going away, spread over {} ms, at most {} ms in all", live.size(),
         window.toMillis(), timeout.toMillis());
@@ -277,15 +286,12 @@ public final class Gateway implements AutoCloseable {
   }
 
   public boolean draining() {
-    return draining;
+    return readiness.isDraining();
   }
 
   /** Null when ready for traffic, else why not. */
   public String notReadyBecause() {
-    if (closed) {
-      return "stopped";
-    }
-    return draining ? "draining" : null;
+    return readiness.notReadyBecause();
   }
 
   // ----------------------------------------------------------------------------------------------- views
@@ -331,7 +337,7 @@ public final class Gateway implements AutoCloseable {
   /** Stops listening and closes every connection at once. */
   @Override
   public void close() {
-    closed = true;
+    readiness.stop();
     server.disposeNow(Duration.ofSeconds(10));
     admin.close();
     dispose(adminLoops);

@@ -5,19 +5,17 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.LegSetup;
-import dev.wsgate.proxy.ProxySessions;
+import dev.wsgate.proxy.ProxySession;
+import dev.wsgate.proxy.SessionLifecycle;
 import dev.wsgate.proxy.SessionLimits;
-import dev.wsgate.proxy.SessionListener;
+import dev.wsgate.proxy.SessionPlan;
 import dev.wsgate.proxy.UpstreamConnector;
 import dev.wsgate.proxy.UpstreamFailure;
-import dev.wsgate.proxy.UpstreamLeg;
 import dev.wsgate.proxy.UpstreamRequest;
 import dev.wsgate.routing.Route;
 import dev.wsgate.routing.Router;
 import dev.wsgate.routing.UpstreamPool;
-import dev.wsgate.session.AccessLog;
 import dev.wsgate.session.Session;
-import dev.wsgate.session.SessionRegistry;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -26,13 +24,10 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URI;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
-import java.util.function.BooleanSupplier;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,22 +38,26 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
- * Handles each HTTP request on the client listener: checks it is a WebSocket handshake for a route, completes the
- * upstream handshake first, and only then upgrades the client, so that the client's 101 carries the subprotocol the
- * upstream chose. Every refusal is an HTTP answer with a status and a one-line reason:
+ * Handles each HTTP request on the client listener: checks it is a WebSocket handshake for a route, picks an
+ * upstream instance (trying the next once when a connection fails, with passive health), completes the upstream
+ * handshake first, and only then upgrades the client, so that the client's 101 carries the subprotocol the upstream
+ * chose. What the connection takes along the way (permit, claim, upstream leg, registry entry) belongs to its
+ * {@link SessionLifecycle}, which releases it when the connections close, however the handshake ended.
  *
+ * <p>Every refusal is an HTTP answer with a status and a one-line reason, and closes the connection:
  * <table>
  *   <caption>handshake answers</caption>
- *   <tr><td>400</td><td>not GET, missing or bad {@code Sec-WebSocket-Key}, version other than 13, bad path</td></tr>
+ *   <tr><td>400</td><td>not GET, missing or bad {@code Sec-WebSocket-Key}, version other than 13, a malformed
+ *       request target ({@link RequestTarget}), a body, a request pipelined behind it</td></tr>
  *   <tr><td>403</td><td>{@code Origin} not in {@code server.allowed-origins}</td></tr>
  *   <tr><td>404</td><td>no route for the host and path</td></tr>
  *   <tr><td>426</td><td>a plain HTTP request on a route (no {@code Upgrade: websocket})</td></tr>
- *   <tr><td>502</td><td>upstream refused, unreachable, or answered the handshake badly</td></tr>
+ *   <tr><td>500</td><td>an unexpected failure in wsgate (logged once, WARN, with the request id)</td></tr>
+ *   <tr><td>502</td><td>upstream unreachable, or its answer is not a handshake wsgate can take</td></tr>
  *   <tr><td>503</td><td>{@code server.max-connections} reached, or wsgate is draining</td></tr>
  *   <tr><td>504</td><td>upstream did not complete its handshake within {@code upstream.connect-timeout}</td></tr>
  *   <tr><td>4xx, 5xx</td><td>the upstream's own refusal of the handshake, passed on</td></tr>
  * </table>
- * Refusals close the connection.
  */
 final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
 
@@ -71,21 +70,20 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     }
   }
 
-  private final SessionRegistry registry;
+  /** One request being handled: what every step needs. */
+  private record Request(String id, Channel channel, HttpServerRequest req, HttpServerResponse res) {
+  }
+
   private final GatewayMetrics metrics;
-  private final ConnectionLimit limit;
   private final boolean secure;
-  private final BooleanSupplier draining;
+  private final Readiness readiness;
   private volatile Snapshot snapshot;
 
-  HandshakeHandler(Snapshot snapshot, SessionRegistry registry, GatewayMetrics metrics, ConnectionLimit limit,
-      BooleanSupplier draining) {
+  HandshakeHandler(Snapshot snapshot, GatewayMetrics metrics, Readiness readiness) {
     this.snapshot = snapshot;
-    this.registry = registry;
     this.metrics = metrics;
-    this.limit = limit;
     this.secure = snapshot.config().server().tls().isPresent();
-    this.draining = draining;
+    this.readiness = readiness;
   }
 
   /** New sessions are handled with {@code next}; sessions under way keep what they started with. */
@@ -99,222 +97,210 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
 
   @Override
   public Publisher<Void> apply(HttpServerRequest req, HttpServerResponse res) {
+    Request r = new Request(requestId(req.requestHeaders()), channel(req), req, res);
+    Mono<Void> answer;
     try {
-      return handle(req, res);
+      answer = handle(r);
     } catch (RuntimeException e) {
-      log.error("request {} {}: unexpected failure", req.method(), req.uri(), e);
-      return reject(res, "-", HttpResponseStatus.INTERNAL_SERVER_ERROR, "unexpected failure in wsgate");
+      answer = Mono.error(e);
     }
+    return answer.onErrorResume(e -> unexpected(r, e));
   }
 
-  private Publisher<Void> handle(HttpServerRequest req, HttpServerResponse res) {
-    Channel[] channel = new Channel[1];
-    req.withConnection(c -> channel[0] = c.channel());
-    HandshakeTimeout.disarm(channel[0]);
+  private Mono<Void> handle(Request r) {
+    HandshakeTimeout.disarm(r.channel());
+    r.res().header(UpstreamRequest.X_REQUEST_ID, r.id());
+    SessionLifecycle lifecycle = SessionLifecycle.of(r.channel());
     Snapshot s = snapshot;
-    HttpHeaders headers = req.requestHeaders();
-    String requestId = requestId(headers);
-    res.header(UpstreamRequest.X_REQUEST_ID, requestId);
-    if (draining.getAsBoolean()) {
-      res.header(HttpHeaderNames.RETRY_AFTER, "1");
-      return reject(res, requestId, HttpResponseStatus.SERVICE_UNAVAILABLE, "wsgate is shutting down");
+    HttpHeaders headers = r.req().requestHeaders();
+    if (readiness.isDraining()) {
+      r.res().header(HttpHeaderNames.RETRY_AFTER, "1");
+      return reject(r, HttpResponseStatus.SERVICE_UNAVAILABLE, "wsgate is shutting down");
     }
-
-    String uri = req.uri();
+    if (!lifecycle.admitted()) {
+      r.res().header(HttpHeaderNames.RETRY_AFTER, "1");
+      return reject(r, HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "wsgate is at server.max-connections (" + s.config().server().maxConnections() + ")");
+    }
+    String uri = r.req().uri();
+    String badTarget = RequestTarget.refusal(uri);
+    if (badTarget != null) {
+      return reject(r, HttpResponseStatus.BAD_REQUEST, badTarget);
+    }
     int q = uri.indexOf('?');
     String rawPath = q < 0 ? uri : uri.substring(0, q);
     String rawQuery = q < 0 ? null : uri.substring(q + 1);
-    if (!rawPath.startsWith("/") || hasDotSegment(rawPath)) {
-      return reject(res, requestId, HttpResponseStatus.BAD_REQUEST, "bad request path: " + rawPath);
-    }
     Optional<Route> found = s.router().route(headers.get(HttpHeaderNames.HOST), rawPath);
     if (found.isEmpty()) {
-      return reject(res, requestId, HttpResponseStatus.NOT_FOUND, "no route for " + rawPath);
+      return reject(r, HttpResponseStatus.NOT_FOUND, "no route for " + rawPath);
     }
     Route route = found.get();
     if (!headers.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)) {
-      res.header(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
-      return reject(res, requestId, HttpResponseStatus.UPGRADE_REQUIRED,
+      r.res().header(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET);
+      return reject(r, HttpResponseStatus.UPGRADE_REQUIRED,
           "route " + route.id() + " serves WebSocket only; send Upgrade: websocket");
     }
-    String bad = badHandshake(req);
+    String bad = badHandshake(r.req());
     if (bad != null) {
       if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
-        res.header(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
+        r.res().header(HttpHeaderNames.SEC_WEBSOCKET_VERSION, "13");
       }
-      return reject(res, requestId, HttpResponseStatus.BAD_REQUEST, bad);
+      return reject(r, HttpResponseStatus.BAD_REQUEST, bad);
     }
     String origin = headers.get(HttpHeaderNames.ORIGIN);
     if (!s.origins().allows(origin)) {
-      return reject(res, requestId, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed");
+      return reject(r, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed");
     }
-    ConnectionLimit.Permit permit = limit.tryAcquire();
-    if (permit == null) {
-      res.header(HttpHeaderNames.RETRY_AFTER, "1");
-      return reject(res, requestId, HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "wsgate is at server.max-connections (" + s.config().server().maxConnections() + ")");
+    if (pipelinedRequest(r.channel())) {
+      return reject(r, HttpResponseStatus.BAD_REQUEST, "a request pipelined behind a WebSocket upgrade request");
     }
-    String clientIp = ip(req.remoteAddress());
-    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), clientIp, secure,
-        requestId);
-    String subprotocols = UpstreamRequest.subprotocols(headers);
     SessionLimits limits = SessionLimits.of(route.config());
-    LegSetup upstreamSetup = LegSetup.of(route.config(), Leg.UPSTREAM, limits,
-        metrics.heartbeat(route.id(), Leg.UPSTREAM));
-    return connect(s, route, rawPath, rawQuery, upstreamHeaders, subprotocols, upstreamSetup)
-        .flatMap(connected -> upgrade(s, res, route, connected, permit, requestId, address(req.remoteAddress()),
-            limits))
-        .onErrorResume(UpstreamFailure.class, f -> {
-          permit.release();
-          log.debug("request {}: {}", requestId, f.getMessage());
-          return reject(res, requestId, f.status(), f.getMessage());
-        })
-        .doOnCancel(permit::release);
-  }
-
-  /** An upstream leg and its place on the instance it is connected to. */
-  private record Connected(UpstreamLeg leg, UpstreamPool.Claim claim) {
-    UpstreamPool.Instance instance() {
-      return claim.instance();
-    }
+    SessionPlan plan = new SessionPlan(r.id(), route.id(), address(r.req().remoteAddress()), limits,
+        s.config().server().closeTimeout(),
+        LegSetup.of(route.config(), Leg.CLIENT, limits, metrics.heartbeat(route.id(), Leg.CLIENT)),
+        LegSetup.of(route.config(), Leg.UPSTREAM, limits, metrics.heartbeat(route.id(), Leg.UPSTREAM)));
+    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(),
+        ip(r.req().remoteAddress()), secure, r.id());
+    String subprotocols = UpstreamRequest.subprotocols(headers);
+    return connect(s, lifecycle, route, plan, rawPath, rawQuery, upstreamHeaders, subprotocols)
+        .flatMap(session -> upgrade(r, s, lifecycle, session))
+        .onErrorResume(UpstreamFailure.class, f -> upstreamFailed(r, route, f));
   }
 
   /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
-  private Mono<Connected> connect(Snapshot s, Route route, String rawPath, String rawQuery, HttpHeaders headers,
-      String subprotocols, LegSetup setup) {
+  private Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, SessionPlan plan,
+      String rawPath, String rawQuery, HttpHeaders headers, String subprotocols) {
     UpstreamPool pool = route.upstreams();
     UpstreamPool.Instance first = pool.pick(null);
-    return attempt(s, route, first, rawPath, rawQuery, headers, subprotocols, setup)
+    return attempt(s, lifecycle, route, first, plan, rawPath, rawQuery, headers, subprotocols)
         .onErrorResume(UpstreamFailure.class, f -> {
-      if (!f.retryable()) {
-        return Mono.error(f);
-      }
-      UpstreamPool.Instance second = pool.pick(first);
-      if (second == null) {
-        return Mono.error(f);
-      }
-      log.debug("{}; trying {}", f.getMessage(), second);
-      return attempt(s, route, second, rawPath, rawQuery, headers, subprotocols, setup);
-    });
+          if (!f.retryable()) {
+            return Mono.error(f);
+          }
+          UpstreamPool.Instance second = pool.pick(first);
+          if (second == null) {
+            return Mono.error(f);
+          }
+          log.debug("request {}: {}; trying {}", plan.requestId(), f.getMessage(), second);
+          return attempt(s, lifecycle, route, second, plan, rawPath, rawQuery, headers, subprotocols);
+        });
   }
 
-  private Mono<Connected> attempt(Snapshot s, Route route, UpstreamPool.Instance instance, String rawPath,
-      String rawQuery, HttpHeaders headers, String subprotocols, LegSetup setup) {
-    URI target = UpstreamRequest.target(instance.uri(), route.config().path(), rawPath, rawQuery);
+  private Mono<ProxySession> attempt(Snapshot s, SessionLifecycle lifecycle, Route route,
+      UpstreamPool.Instance instance, SessionPlan plan, String rawPath, String rawQuery, HttpHeaders headers,
+      String subprotocols) {
     return Mono.defer(() -> {
-      UpstreamPool.Claim claim = instance.claim();
+      UpstreamRequest.Target target = UpstreamRequest.target(instance.uri(), route.config().path(), rawPath,
+          rawQuery);
       long start = System.nanoTime();
-      return s.connector().connect(target, headers, subprotocols, setup)
-          .map(leg -> new Connected(leg, claim))
-          .doOnNext(c -> metrics.upstreamConnect(route.id(), instance.uri(), "success", System.nanoTime() - start))
+      return s.connector().connect(instance, target, headers, subprotocols, lifecycle, plan)
+          .doOnNext(session -> {
+            metrics.upstreamConnect(route.id(), instance.uri(), "success", System.nanoTime() - start);
+            route.upstreams().succeeded(instance);
+          })
           .doOnError(UpstreamFailure.class, f -> {
-            metrics.upstreamConnect(route.id(), instance.uri(), outcome(f), System.nanoTime() - start);
-            if (f.kind() != UpstreamFailure.Kind.REJECTED) {
+            metrics.upstreamConnect(route.id(), instance.uri(), f.kind().outcome(), System.nanoTime() - start);
+            if (f.kind() == UpstreamFailure.Kind.CONNECT || f.kind() == UpstreamFailure.Kind.TIMEOUT) {
               route.upstreams().failed(instance, f.getCause() != null ? String.valueOf(f.getCause().getMessage())
                   : f.getMessage());
             }
-          })
-          .doOnError(e -> claim.release())
-          .doOnCancel(claim::release);
+          });
     });
   }
 
-  private static String outcome(UpstreamFailure f) {
-    return switch (f.kind()) {
-      case CONNECT -> "refused";
-      case REJECTED -> "rejected";
-      case TIMEOUT -> "timeout";
-    };
-  }
-
-  private Mono<Void> upgrade(Snapshot s, HttpServerResponse res, Route route, Connected connected,
-      ConnectionLimit.Permit permit, String requestId, String clientAddress, SessionLimits limits) {
-    UpstreamLeg leg = connected.leg();
-    route.upstreams().succeeded(connected.instance());
+  /**
+   * The upstream leg is up: the client gets its {@code 101}, and the session starts, with the frames that came
+   * with the handshake first. A client that left meanwhile, or a request pipelined behind its upgrade, ends it:
+   * closing the client connection is enough, the lifecycle then closes the upstream leg (1001).
+   */
+  private Mono<Void> upgrade(Request r, Snapshot s, SessionLifecycle lifecycle, ProxySession session) {
+    if (pipelinedRequest(r.channel())) {
+      return reject(r, HttpResponseStatus.BAD_REQUEST, "a request pipelined behind a WebSocket upgrade request");
+    }
     WebsocketServerSpec.Builder builder = WebsocketServerSpec.builder()
         .maxFramePayloadLength(s.config().server().maxFrameSize())
         .handlePing(true);
-    if (leg.subprotocol() != null) {
-      builder.protocols(leg.subprotocol());
+    if (session.subprotocol() != null) {
+      builder.protocols(session.subprotocol());
     }
-    WebsocketServerSpec spec = builder.build();
-    AtomicBoolean started = new AtomicBoolean();
-    return res.sendWebsocket((in, out) -> {
-      started.set(true);
-      Connection[] holder = new Connection[1];
-      in.withConnection(c -> holder[0] = c);
-      Connection client = holder[0];
-      Session session = new Session(registry.nextId(), requestId, route.id(), connected.instance().uri(),
-          clientAddress, leg.subprotocol());
-      registry.add(session);
-      metrics.sessionOpened(route.id());
-      ProxySessions.start(session, client, LegSetup.of(route.config(), Leg.CLIENT, limits,
-          metrics.heartbeat(route.id(), Leg.CLIENT)), leg, s.config().server().closeTimeout(), limits,
-          listener(connected.claim(), permit));
-      if (draining.getAsBoolean()) {
-        // Its handshake was under way when the drain began: it goes away with the others.
-        session.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN);
+    return r.res().sendWebsocket((in, out) -> {
+      try {
+        if (lifecycle.start() != null) {
+          EarlyBytesHandler early = EarlyBytesHandler.of(r.channel());
+          if (early != null) {
+            early.release();
+          }
+          if (readiness.isDraining()) {
+            // Its handshake was under way when the drain began: it goes away with the others.
+            session.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN);
+          }
+        }
+      } catch (RuntimeException e) {
+        unexpectedAfterUpgrade(r, session, e);
       }
-      return client.onDispose();
-    }, spec)
+      return Connection.from(r.channel()).onDispose();
+    }, builder.build())
         .then(Mono.fromRunnable(() -> {
-          if (!started.get()) {
-            abandon(connected, permit, requestId, "client handshake not completed");
+          if (!lifecycle.started()) {
+            r.channel().close(); // no upgrade after all: the lifecycle ends the upstream leg
           }
         }))
         .onErrorResume(e -> {
-          if (!started.get()) {
-            abandon(connected, permit, requestId, "client handshake failed: " + e.getMessage());
-          }
+          log.debug("request {}: client upgrade failed: {}", r.id(), e.toString());
+          r.channel().close();
           return Mono.empty();
-        })
-        .doOnCancel(() -> {
-          if (!started.get()) {
-            abandon(connected, permit, requestId, "client went away during its handshake");
-          }
         })
         .then();
   }
 
-  private void abandon(Connected connected, ConnectionLimit.Permit permit, String requestId, String why) {
-    log.debug("request {}: {}; closing the upstream leg", requestId, why);
-    connected.leg().abandon("client went away during the handshake");
-    connected.claim().release();
-    permit.release();
+  private Mono<Void> upstreamFailed(Request r, Route route, UpstreamFailure f) {
+    switch (f.kind()) {
+      case REJECTED -> log.info("request {} route {} upstream {}: refused the handshake with {}", r.id(), route.id(),
+          f.upstream(), f.status().code());
+      case INVALID -> log.warn("request {} route {} upstream {}: {} (client answered {})", r.id(), route.id(),
+          f.upstream(), f.getMessage(), f.status().code());
+      default -> log.debug("request {} route {} upstream {}: {}", r.id(), route.id(), f.upstream(), f.getMessage());
+    }
+    return reject(r, f.status(), f.getMessage());
   }
 
-  private SessionListener listener(UpstreamPool.Claim claim, ConnectionLimit.Permit permit) {
-    return new SessionListener() {
-      @Override
-      public void protocolError(Session session, Leg leg, int code, String reason) {
-        metrics.protocolError(leg, code);
-        if (leg == Leg.CLIENT) {
-          log.info("{}: client sent bad input, closed with {}: {}", session, code, reason);
-        } else {
-          log.warn("{}: upstream {} sent bad input, closed with {}: {}", session, session.upstream(), code, reason);
-        }
-      }
-
-      @Override
-      public void finished(Session session) {
-        // Places, counts and the access log first: once a session is gone from the registry, it is all accounted.
-        claim.release();
-        permit.release();
-        metrics.sessionEnded(session);
-        AccessLog.log(session);
-        registry.remove(session);
-      }
-    };
+  /** Something wsgate did not expect: 500, one WARN line (the stack trace at DEBUG), and the connection closed. */
+  private Mono<Void> unexpected(Request r, Throwable e) {
+    log.warn("request {} {} {}: unexpected failure, answered 500: {}", r.id(), r.req().method(),
+        RequestTarget.printable(r.req().uri()), String.valueOf(e));
+    log.debug("request {}: the unexpected failure", r.id(), e);
+    return reject(r, HttpResponseStatus.INTERNAL_SERVER_ERROR, "unexpected failure in wsgate");
   }
 
-  private Mono<Void> reject(HttpServerResponse res, String requestId, HttpResponseStatus status, String reason) {
+  /** Something wsgate did not expect once the client is upgraded: the session ends with 1011. */
+  private void unexpectedAfterUpgrade(Request r, ProxySession session, RuntimeException e) {
+    log.warn("request {}: unexpected failure starting its session, closed with 1011: {}", r.id(), String.valueOf(e));
+    log.debug("request {}: the unexpected failure", r.id(), e);
+    session.close(Session.EndCause.ERROR, CloseCodes.INTERNAL_ERROR, "unexpected failure in wsgate");
+    r.channel().close();
+  }
+
+  /**
+   * An HTTP refusal: counted, logged at DEBUG, answered with the status and a one-line reason, and the connection
+   * closed. When an answer has already begun, the connection is only closed.
+   */
+  private Mono<Void> reject(Request r, HttpResponseStatus status, String reason) {
     metrics.handshakeRejected(status.code());
-    log.debug("request {}: {} {}", requestId, status.code(), reason);
-    return res.status(status)
+    log.debug("request {}: {} {}", r.id(), status.code(), reason);
+    if (r.res().hasSentHeaders()) {
+      r.channel().close();
+      return Mono.empty();
+    }
+    return r.res().status(status)
         .keepAlive(false)
         .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .sendString(Mono.just(status.code() + " " + status.reasonPhrase() + ": " + reason + "\n"))
         .then();
+  }
+
+  private static boolean pipelinedRequest(Channel channel) {
+    EarlyBytesHandler early = EarlyBytesHandler.of(channel);
+    return early != null && early.pipelinedRequest();
   }
 
   /** Why a request with {@code Upgrade: websocket} is not a valid handshake, or null when it is. */
@@ -329,7 +315,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     String version = h.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION);
     if (!"13".equals(version)) {
       return version == null ? "missing Sec-WebSocket-Version (expected 13)"
-          : "unsupported Sec-WebSocket-Version " + version + " (expected 13)";
+          : "unsupported Sec-WebSocket-Version " + RequestTarget.printable(version) + " (expected 13)";
     }
     String key = h.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
     if (key == null) {
@@ -342,18 +328,16 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     } catch (IllegalArgumentException e) {
       return "Sec-WebSocket-Key is not base64";
     }
+    if (h.contains(HttpHeaderNames.TRANSFER_ENCODING) || !"0".equals(h.get(HttpHeaderNames.CONTENT_LENGTH, "0"))) {
+      return "a WebSocket handshake has no body (Content-Length or Transfer-Encoding sent)";
+    }
     return null;
   }
 
-  private static boolean hasDotSegment(String path) {
-    for (String segment : path.split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..") || segment.equalsIgnoreCase("%2e")
-          || segment.equalsIgnoreCase("%2e%2e") || segment.equalsIgnoreCase(".%2e")
-          || segment.equalsIgnoreCase("%2e.")) {
-        return true;
-      }
-    }
-    return false;
+  private static Channel channel(HttpServerRequest req) {
+    Channel[] channel = new Channel[1];
+    req.withConnection(c -> channel[0] = c.channel());
+    return channel[0];
   }
 
   private static String requestId(HttpHeaders headers) {

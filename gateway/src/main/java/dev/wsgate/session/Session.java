@@ -1,15 +1,19 @@
 package dev.wsgate.session;
 
 import dev.wsgate.config.Leg;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One proxied WebSocket session as the registry, the access log and the admin endpoints see it. The proxy writes
- * its counters from the session's event loop; readers on other threads see recent values.
+ * One proxied WebSocket session as the registry, the access log, the metrics and the admin endpoints see it: who,
+ * where to, what it relayed, how it ended. The live session, the proxy's, extends it: what the registry holds is the
+ * session itself. The proxy writes the counters and the end from the session's event loop; readers on other threads
+ * see recent values.
  */
-public final class Session {
+public abstract class Session {
 
   /** Who ended a session: the access log's {@code closed_by}. */
   public enum Initiator {
@@ -69,55 +73,33 @@ public final class Session {
     }
   }
 
-  /** What the proxy knows of one leg of a live session, read on demand from any thread. */
-  public interface LegStatus {
-    /** Bytes wsgate holds for this leg's peer (its outbound buffer, as Netty counts it against the mark). */
-    long queuedBytes();
-
-    /** How long, now, since the last inbound frame (read) on this leg; -1 when unknown. */
-    long silenceNanos();
-
-    /** The last heartbeat round trip, or -1 before the first. */
-    long lastRttNanos();
-
-    long pingsSent();
-
-    long pongsReceived();
-
-    LegStatus NONE = new LegStatus() {
-      @Override
-      public long queuedBytes() {
-        return 0;
-      }
-
-      @Override
-      public long silenceNanos() {
-        return -1;
-      }
-
-      @Override
-      public long lastRttNanos() {
-        return -1;
-      }
-
-      @Override
-      public long pingsSent() {
-        return 0;
-      }
-
-      @Override
-      public long pongsReceived() {
-        return 0;
-      }
-    };
+  /**
+   * What the proxy knows of one leg of a live session, read on demand (admin endpoints), from any thread.
+   *
+   * @param queuedBytes   bytes wsgate holds for this leg's peer: its outbound buffer as Netty counts it against the
+   *                      mark, and frames waiting in the relay for it
+   * @param silenceNanos  how long, now, since the last inbound frame (read) on this leg; -1 when unknown
+   * @param lastRttNanos  the last heartbeat round trip, or -1 before the first
+   * @param pingsSent     heartbeat pings sent on this leg
+   * @param pongsReceived pongs received to them
+   */
+  public record LegStatus(long queuedBytes, long silenceNanos, long lastRttNanos, long pingsSent,
+      long pongsReceived) {
+    /** A leg the proxy knows nothing of (yet). */
+    public static final LegStatus NONE = new LegStatus(0, -1, -1, 0, 0);
   }
 
-  /** How the proxy lets the rest of wsgate see into a session and end it. */
-  public interface Control {
-    LegStatus leg(Leg leg);
+  private static final VarHandle FRAMES_FROM_CLIENT = counter("framesFromClient");
+  private static final VarHandle BYTES_FROM_CLIENT = counter("bytesFromClient");
+  private static final VarHandle FRAMES_FROM_UPSTREAM = counter("framesFromUpstream");
+  private static final VarHandle BYTES_FROM_UPSTREAM = counter("bytesFromUpstream");
 
-    /** Closes the session from wsgate's side: a close frame with {@code code} to both legs. Any thread. */
-    void close(EndCause cause, int code, String reason);
+  private static VarHandle counter(String name) {
+    try {
+      return MethodHandles.lookup().findVarHandle(Session.class, name, long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
   }
 
   private final long id;
@@ -129,21 +111,19 @@ public final class Session {
   private final Instant openedAt;
   private final long openedAtNanos;
 
-  // Each counter has one writer, the event loop of the session.
-  private volatile long framesFromClient;
-  private volatile long bytesFromClient;
-  private volatile long framesFromUpstream;
-  private volatile long bytesFromUpstream;
-
-  // Set once by the proxy when the session starts; read on demand, never updated per frame.
-  private volatile Control control;
+  // Written by one thread, the session's event loop, with opaque stores (no fence per frame); read from any thread
+  // with opaque loads, which see each counter's own recent values in order.
+  private long framesFromClient;
+  private long bytesFromClient;
+  private long framesFromUpstream;
+  private long bytesFromUpstream;
 
   private volatile EndCause endCause;
   private volatile int closeCode;
   private volatile String closeReason = "";
   private volatile long closedAtNanos;
 
-  public Session(long id, String requestId, String route, URI upstream, String clientAddress, String subprotocol) {
+  protected Session(long id, String requestId, String route, URI upstream, String clientAddress, String subprotocol) {
     this.id = id;
     this.requestId = Objects.requireNonNull(requestId, "requestId");
     this.route = Objects.requireNonNull(route, "route");
@@ -189,60 +169,46 @@ public final class Session {
   }
 
   public long framesFromClient() {
-    return framesFromClient;
+    return (long) FRAMES_FROM_CLIENT.getOpaque(this);
   }
 
   public long bytesFromClient() {
-    return bytesFromClient;
+    return (long) BYTES_FROM_CLIENT.getOpaque(this);
   }
 
   public long framesFromUpstream() {
-    return framesFromUpstream;
+    return (long) FRAMES_FROM_UPSTREAM.getOpaque(this);
   }
 
   public long bytesFromUpstream() {
-    return bytesFromUpstream;
+    return (long) BYTES_FROM_UPSTREAM.getOpaque(this);
   }
 
   /** Counts one data frame received from the client and relayed to the upstream. */
   public void countFromClient(int payloadBytes) {
-    framesFromClient++;
-    bytesFromClient += payloadBytes;
+    FRAMES_FROM_CLIENT.setOpaque(this, framesFromClient + 1);
+    BYTES_FROM_CLIENT.setOpaque(this, bytesFromClient + payloadBytes);
   }
 
   /** Counts one data frame received from the upstream and relayed to the client. */
   public void countFromUpstream(int payloadBytes) {
-    framesFromUpstream++;
-    bytesFromUpstream += payloadBytes;
+    FRAMES_FROM_UPSTREAM.setOpaque(this, framesFromUpstream + 1);
+    BYTES_FROM_UPSTREAM.setOpaque(this, bytesFromUpstream + payloadBytes);
   }
 
-  /** The proxy's view of one leg; {@link LegStatus#NONE} until the session starts relaying. */
-  public LegStatus leg(Leg leg) {
-    Control c = control;
-    return c == null ? LegStatus.NONE : c.leg(Objects.requireNonNull(leg, "leg"));
-  }
+  /** The proxy's view of one leg, now. Any thread. */
+  public abstract LegStatus leg(Leg leg);
 
   /** Bytes wsgate holds for a leg's peer; see {@link LegStatus#queuedBytes()}. */
   public long queuedBytes(Leg leg) {
     return leg(leg).queuedBytes();
   }
 
-  /** The proxy binds itself once, when the session starts relaying. */
-  public void bind(Control control) {
-    this.control = Objects.requireNonNull(control, "control");
-  }
-
   /**
    * Ends the session from wsgate's side (drain, an operator): a close frame with {@code code} to both legs, then
-   * TCP. Does nothing before the session is bound or after it ended.
+   * TCP. Does nothing once the session is ending. Any thread.
    */
-  public void close(EndCause cause, int code, String reason) {
-    Control c = control;
-    if (c != null && endCause == null) {
-      c.close(cause, code, reason);
-    }
-  }
-
+  public abstract void close(EndCause cause, int code, String reason);
 
   /**
    * Records how the session ended; only the first call counts, since the first close decides.

@@ -10,10 +10,7 @@ import dev.wsgate.session.Session;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
-import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,27 +29,12 @@ class CleanupTest {
   @ParameterizedTest
   @ValueSource(strings = {"client-close", "upstream-lost", "client-evicted", "gateway-close", "close-timeout"})
   void nothingIsScheduledOnceTheSessionFinished(String end) {
-    EmbeddedChannel client = new EmbeddedChannel();
-    EmbeddedChannel upstream = new EmbeddedChannel();
-    client.freezeTime();
-    upstream.freezeTime();
-    List<String> finished = new ArrayList<>();
+    EmbeddedSession fixture = new EmbeddedSession(heartbeat(Leg.CLIENT), heartbeat(Leg.UPSTREAM),
+        new SessionLimits(Duration.ofMinutes(10), Duration.ofHours(1)), Duration.ofSeconds(5));
+    EmbeddedChannel client = fixture.client;
+    EmbeddedChannel upstream = fixture.upstream;
     try {
-      FrameRelayHandler upstreamRelay = ProxyPipeline.install(upstream, Leg.UPSTREAM, heartbeat(Leg.UPSTREAM));
-      FrameRelayHandler clientRelay = ProxyPipeline.install(client, Leg.CLIENT, heartbeat(Leg.CLIENT));
-      Session session = new Session(1, "r", "/", URI.create("ws://u:1"), "c", null);
-      ProxySession proxy = new ProxySession(session, client, upstream, Duration.ofSeconds(5),
-          new SessionLimits(Duration.ofMinutes(10), Duration.ofHours(1)), new SessionListener() {
-            @Override
-            public void protocolError(Session s, Leg leg, int code, String reason) {
-            }
-
-            @Override
-            public void finished(Session s) {
-              finished.add(s.endCause().label());
-            }
-          });
-      proxy.start(clientRelay, upstreamRelay);
+      ProxySession proxy = fixture.start();
       assertThat(client.runScheduledPendingTasks()).as("ticks are scheduled while it runs").isPositive();
 
       switch (end) {
@@ -68,17 +50,24 @@ class CleanupTest {
           client.runPendingTasks();
         }
         case "client-evicted" -> {
-          // The client goes silent; the upstream keeps answering. Timeout 40 s + jitter, then the close timeout.
-          for (int s = 0; s < 41 + 5 + 1 && (client.isOpen() || upstream.isOpen()); s++) {
+          // The client goes silent; the upstream keeps answering. Timeout 40 s + jitter: the client, presumed dead,
+          // is closed at once, and the upstream gets 1001, which it answers as a conforming peer does. (The close
+          // timer would close it too, but an embedded channel cancels what is scheduled on its loop once closed,
+          // and the session's loop is the client's.)
+          for (int s = 0; s < 41 + 1 && client.isOpen(); s++) {
             client.advanceTimeBy(1, TimeUnit.SECONDS);
             client.runScheduledPendingTasks();
             upstream.advanceTimeBy(1, TimeUnit.SECONDS);
             upstream.runScheduledPendingTasks();
-            if (upstream.isOpen()) {
-              upstream.writeInbound(new io.netty.handler.codec.http.websocketx.PongWebSocketFrame());
-            }
+            upstream.writeInbound(new io.netty.handler.codec.http.websocketx.PongWebSocketFrame());
           }
-          assertThat(finished).containsExactly("client-heartbeat");
+          assertThat(client.isOpen()).as("the evicted client is closed at once").isFalse();
+          assertThat(proxy.endCause()).isEqualTo(Session.EndCause.CLIENT_HEARTBEAT);
+          CloseWebSocketFrame toUpstream = lastClose(upstream);
+          assertThat(toUpstream.statusCode()).isEqualTo(1001);
+          toUpstream.release();
+          upstream.writeInbound(new CloseWebSocketFrame(1001, ""));
+          upstream.close();
         }
         case "gateway-close" -> {
           proxy.close(Session.EndCause.DRAIN, CloseCodes.Close.EMPTY, CloseCodes.Close.EMPTY);
@@ -96,22 +85,42 @@ class CleanupTest {
       }
       assertThat(client.isOpen()).isFalse();
       assertThat(upstream.isOpen()).isFalse();
-      assertThat(finished).as("finished once").hasSize(1);
+      assertThat(fixture.released()).as("permit, claim and registry entry released").isTrue();
+      assertThat(ended(fixture)).as("finished once").isEqualTo(1);
       assertThat(client.runScheduledPendingTasks()).as("scheduled on the client loop").isEqualTo(-1);
       assertThat(upstream.runScheduledPendingTasks()).as("scheduled on the upstream loop").isEqualTo(-1);
       // Closing again, or any late event, changes nothing.
       proxy.close(Session.EndCause.DRAIN, CloseCodes.Close.EMPTY, CloseCodes.Close.EMPTY);
       proxy.onInactive(Leg.CLIENT);
       proxy.onInactive(Leg.UPSTREAM);
-      assertThat(finished).hasSize(1);
+      assertThat(ended(fixture)).isEqualTo(1);
+      assertThat(fixture.released()).isTrue();
       assertThat(client.runScheduledPendingTasks()).isEqualTo(-1);
     } finally {
-      for (EmbeddedChannel ch : new EmbeddedChannel[] {client, upstream}) {
-        for (Object o; (o = ch.readOutbound()) != null; ) {
-          ReferenceCountUtil.release(o);
-        }
-        ch.finishAndReleaseAll();
+      fixture.close();
+    }
+  }
+
+  /** The last close frame written on a channel (pings before it released). */
+  private static CloseWebSocketFrame lastClose(EmbeddedChannel ch) {
+    CloseWebSocketFrame close = null;
+    for (Object o; (o = ch.readOutbound()) != null; ) {
+      if (o instanceof CloseWebSocketFrame) {
+        close = (CloseWebSocketFrame) o;
+      } else {
+        ReferenceCountUtil.release(o);
       }
     }
+    assertThat(close).as("a close frame on " + ch).isNotNull();
+    return close;
+  }
+
+  /** Sessions counted as ended, whatever the cause. */
+  private static double ended(EmbeddedSession fixture) {
+    double n = 0;
+    for (Session.EndCause cause : Session.EndCause.values()) {
+      n += fixture.metrics.sessionsEnded(cause);
+    }
+    return n;
   }
 }

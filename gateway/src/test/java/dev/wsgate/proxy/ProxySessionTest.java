@@ -36,41 +36,30 @@ class ProxySessionTest {
   static final LegSetup NO_HEARTBEAT = new LegSetup(new HeartbeatSettings(Duration.ZERO, Duration.ZERO,
       HeartbeatMode.FRAME, TextHeartbeat.defaults(), 4408), null, false, HeartbeatMeters.NONE);
 
+  private EmbeddedSession fixture;
   private EmbeddedChannel client;
   private EmbeddedChannel upstream;
-  private Session session;
-  private final List<String> events = new ArrayList<>();
+  private ProxySession session;
 
   @BeforeEach
   void setUp() {
-    client = new EmbeddedChannel();
-    upstream = new EmbeddedChannel();
-    client.freezeTime(); // time moves only by advanceTimeBy
-    upstream.freezeTime();
-    FrameRelayHandler upstreamRelay = ProxyPipeline.install(upstream, Leg.UPSTREAM, NO_HEARTBEAT);
+    fixture = new EmbeddedSession(NO_HEARTBEAT);
+    client = fixture.client;
+    upstream = fixture.upstream;
     // Whatever the upstream sends before the client's upgrade is held, in order.
     upstream.writeInbound(new TextWebSocketFrame("early"));
-    FrameRelayHandler clientRelay = ProxyPipeline.install(client, Leg.CLIENT, NO_HEARTBEAT);
-    session = new Session(1, "req-1", "/", URI.create("ws://up:1"), "127.0.0.1:1", null);
-    ProxySession proxy = new ProxySession(session, client, upstream, Duration.ofSeconds(5), SessionLimits.NONE,
-        new SessionListener() {
-      @Override
-      public void protocolError(Session s, Leg leg, int code, String reason) {
-        events.add("protocolError " + leg + " " + code + " " + reason);
-      }
-
-      @Override
-      public void finished(Session s) {
-        events.add("finished");
-      }
-    });
-    proxy.start(clientRelay, upstreamRelay);
+    fixture.connect();
+    session = fixture.start();
   }
 
   @AfterEach
   void tearDown() {
-    client.finishAndReleaseAll();
-    upstream.finishAndReleaseAll();
+    fixture.close();
+  }
+
+  /** The session ended and everything it took is back. */
+  private boolean finished() {
+    return fixture.released() && session.endCause() != null;
   }
 
   @Test
@@ -136,7 +125,7 @@ class ProxySessionTest {
     assertThat(client.isOpen()).as("wsgate, the server on the client leg, closes TCP").isFalse();
     assertThat(upstream.isOpen()).as("the upstream, the server on its leg, closes first").isTrue();
     upstream.close();
-    assertThat(events).containsExactly("finished");
+    assertThat(finished()).isTrue();
     assertThat(session.closedBy()).isEqualTo(Session.Initiator.CLIENT);
     assertThat(session.closeCode()).isEqualTo(4001);
   }
@@ -164,7 +153,7 @@ class ProxySessionTest {
     client.writeInbound(new CloseWebSocketFrame(1014, ""));
     client.runPendingTasks();
     assertThat(client.isOpen()).isFalse();
-    assertThat(events).containsExactly("finished");
+    assertThat(finished()).isTrue();
   }
 
   @Test
@@ -174,10 +163,10 @@ class ProxySessionTest {
     assertThat(atUpstream.statusCode()).isEqualTo(1001);
     assertThat(atUpstream.reasonText()).isEqualTo(CloseCodes.CLIENT_GONE);
     atUpstream.release();
-    assertThat(events).isEmpty();
+    assertThat(finished()).isFalse();
     upstream.writeInbound(new CloseWebSocketFrame(1001, ""));
     upstream.close();
-    assertThat(events).containsExactly("finished");
+    assertThat(finished()).isTrue();
   }
 
   @Test
@@ -196,7 +185,7 @@ class ProxySessionTest {
     echo.release();
     assertThat(upstream.isOpen()).isFalse();
     assertThat(client.isOpen()).isFalse();
-    assertThat(events).containsExactly("finished");
+    assertThat(finished()).isTrue();
   }
 
   @Test
@@ -210,7 +199,8 @@ class ProxySessionTest {
     assertThat(atUpstream.statusCode()).isEqualTo(1001);
     assertThat(atUpstream.reasonText()).isEqualTo("client: too big");
     atUpstream.release();
-    assertThat(events).containsExactly("protocolError client 1009 too big");
+    assertThat(fixture.metrics.protocolErrors(Leg.CLIENT, 1009)).isEqualTo(1.0);
+    assertThat(fixture.metrics.protocolErrors(Leg.CLIENT, 1002)).as("reported once").isZero();
     assertThat(session.closedBy()).isEqualTo(Session.Initiator.GATEWAY);
   }
 
@@ -233,18 +223,12 @@ class ProxySessionTest {
   void gatewayCloseSendsBothLegsTheirCodes() {
     drain(client);
     // As eviction or drain will: one code for each leg.
-    ProxySession proxy = proxyOf();
-    proxy.close(Session.EndCause.DRAIN, new CloseCodes.Close(1001, "going away"),
+    session.close(Session.EndCause.DRAIN, new CloseCodes.Close(1001, "going away"),
         new CloseCodes.Close(1001, "going away"));
     assertThat(((CloseWebSocketFrame) client.readOutbound()).release()).isTrue();
     assertThat(((CloseWebSocketFrame) upstream.readOutbound()).release()).isTrue();
     assertThat(session.closedBy()).isEqualTo(Session.Initiator.GATEWAY);
     assertThat(session.endCause()).isEqualTo(Session.EndCause.DRAIN);
-  }
-
-  private ProxySession proxyOf() {
-    // The session reaches its ProxySession through the relay handler of a leg.
-    return ((FrameRelayHandler) client.pipeline().get(ProxyPipeline.RELAY)).session();
   }
 
   private static String text(Object frame) {

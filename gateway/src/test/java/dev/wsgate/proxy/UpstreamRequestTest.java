@@ -14,19 +14,36 @@ import org.junit.jupiter.api.Test;
 
 class UpstreamRequestTest {
 
+  /** The README's table of path mappings (How a session is proxied): nginx's proxy_pass with a URI. */
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "ws://b:1       | /chat | /chat/room | x=1 | ws://b:1/chat/room?x=1",
-      "ws://b:1/      | /chat | /chat      |     | ws://b:1/chat",
-      "ws://b:1/ws    | /chat | /chat/room | x=1 | ws://b:1/ws/room?x=1",
-      "ws://b:1/ws/   | /chat | /chat/room |     | ws://b:1/ws/room",
-      "ws://b:1/ws    | /chat | /chat      |     | ws://b:1/ws",
-      "ws://b:1/ws    | /     | /a/b       |     | ws://b:1/ws/a/b",
-      "wss://b:443/x  | /     | /          | q   | wss://b:443/x/?q",
+      "ws://b:1       | /chat | /chat/room | x=1   | ws://b:1/chat/room?x=1",
+      "ws://b:1/      | /chat | /chat      |       | ws://b:1/chat",
+      "ws://b:1/ws    | /chat | /chat/room | x=1   | ws://b:1/ws/room?x=1",
+      "ws://b:1/ws/   | /chat | /chat/room |       | ws://b:1/ws/room",
+      "ws://b:1/ws    | /chat | /chat      |       | ws://b:1/ws",
+      "ws://b:1/ws    | /chat | /chat/     |       | ws://b:1/ws/",
+      "ws://b:1/ws/   | /chat | /chat      |       | ws://b:1/ws/",
+      "ws://b:1/ws    | /     | /          |       | ws://b:1/ws",
+      "ws://b:1/ws    | /     | /a/b       |       | ws://b:1/ws/a/b",
+      "wss://b:443/x  | /     | /          | q     | wss://b:443/x?q",
       "ws://[::1]:1/p | /c    | /c/%20d    | a=%2F | ws://[::1]:1/p/%20d?a=%2F"})
   void targetReplacesTheRoutePrefixByTheUpstreamPath(String upstream, String prefix, String path, String query,
       String expected) {
-    assertThat(UpstreamRequest.target(URI.create(upstream), prefix, path, query)).hasToString(expected);
+    UpstreamRequest.Target t = UpstreamRequest.target(URI.create(upstream), prefix, path, query);
+    assertThat(t.uri()).hasToString(expected);
+    URI e = URI.create(expected);
+    assertThat(t.requestTarget()).isEqualTo(e.getRawPath() + (e.getRawQuery() == null ? "" : "?" + e.getRawQuery()));
+  }
+
+  /** Characters browsers send unescaped and java.net.URI refuses: the request line keeps them as sent. */
+  @Test
+  void charactersUriRefusesTravelUnchangedOnTheRequestLine() {
+    UpstreamRequest.Target t = UpstreamRequest.target(URI.create("ws://b:1/ws"), "/", "/a|b/{c}",
+        "q={\"k\":[1,2]}&p=a|b^`<>");
+    assertThat(t.requestTarget()).isEqualTo("/ws/a|b/{c}?q={\"k\":[1,2]}&p=a|b^`<>");
+    assertThat(t.uri().getRawPath()).isEqualTo("/ws/a%7Cb/%7Bc%7D");
+    assertThat(t.uri().getRawQuery()).isEqualTo("q=%7B%22k%22:[1,2]%7D&p=a%7Cb%5E%60%3C%3E");
   }
 
   @Test

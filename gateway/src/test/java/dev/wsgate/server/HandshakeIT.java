@@ -130,7 +130,7 @@ class HandshakeIT {
   void dotSegmentsAre400() throws Exception {
     RawWebSocket.Response r = handshake("/chat/../admin", Map.of());
     assertThat(r.status()).isEqualTo(400);
-    assertThat(r.body()).isEqualTo("400 Bad Request: bad request path: /chat/../admin\n");
+    assertThat(r.body()).isEqualTo("400 Bad Request: dot segments in the request path /chat/../admin\n");
   }
 
   @Test

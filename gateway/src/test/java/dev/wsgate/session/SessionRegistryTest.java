@@ -15,7 +15,16 @@ class SessionRegistryTest {
   private final SessionRegistry registry = new SessionRegistry();
 
   private Session session(String route) {
-    return new Session(registry.nextId(), "req", route, URI.create("ws://127.0.0.1:1"), "127.0.0.1:2", null);
+    return new Session(registry.nextId(), "req", route, URI.create("ws://127.0.0.1:1"), "127.0.0.1:2", null) {
+      @Override
+      public LegStatus leg(dev.wsgate.config.Leg leg) {
+        return LegStatus.NONE;
+      }
+
+      @Override
+      public void close(EndCause cause, int code, String reason) {
+      }
+    };
   }
 
   @Test

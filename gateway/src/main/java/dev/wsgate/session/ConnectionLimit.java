@@ -1,13 +1,16 @@
-package dev.wsgate.server;
+package dev.wsgate.session;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** {@code server.max-connections}: sessions at once, handshakes under way included; 0 means no limit. */
-final class ConnectionLimit {
+/**
+ * {@code server.max-connections}: client connections at once, counted from accept until everything the connection
+ * took is released (its session finished, or its handshake refused); 0 means no limit.
+ */
+public final class ConnectionLimit {
 
   /** One held place; releasing it twice releases it once. */
-  static final class Permit {
+  public static final class Permit {
     private final ConnectionLimit limit;
     private final AtomicBoolean released = new AtomicBoolean();
 
@@ -15,7 +18,7 @@ final class ConnectionLimit {
       this.limit = limit;
     }
 
-    void release() {
+    public void release() {
       if (released.compareAndSet(false, true)) {
         limit.held.decrementAndGet();
       }
@@ -25,17 +28,17 @@ final class ConnectionLimit {
   private volatile int max;
   private final AtomicInteger held = new AtomicInteger();
 
-  ConnectionLimit(int max) {
+  public ConnectionLimit(int max) {
     this.max = max;
   }
 
   /** A new limit (reload): places held stay held; new ones obey it. */
-  void max(int max) {
+  public void max(int max) {
     this.max = max;
   }
 
   /** A place, or null when the limit is reached. */
-  Permit tryAcquire() {
+  public Permit tryAcquire() {
     while (true) {
       int now = held.get();
       int limit = max;
@@ -48,7 +51,7 @@ final class ConnectionLimit {
     }
   }
 
-  int held() {
+  public int held() {
     return held.get();
   }
 }

@@ -1,0 +1,29 @@
+package dev.wsgate.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What a new session is made of, decided by the client's handshake before wsgate connects upstream.
+ *
+ * @param requestId     the request id (the client's {@code X-Request-Id}, or a new one)
+ * @param route         the route id
+ * @param clientAddress the client's address, {@code ip:port}
+ * @param limits        the session's own limits (idle, age, the age drawn for this session)
+ * @param closeTimeout  how long a peer gets to answer a close frame
+ * @param clientSetup   how the client leg is set up once upgraded
+ * @param upstreamSetup how the upstream leg is set up once connected
+ */
+public record SessionPlan(String requestId, String route, String clientAddress, SessionLimits limits,
+    Duration closeTimeout, LegSetup clientSetup, LegSetup upstreamSetup) {
+
+  public SessionPlan {
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(route, "route");
+    Objects.requireNonNull(clientAddress, "clientAddress");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(closeTimeout, "closeTimeout");
+    Objects.requireNonNull(clientSetup, "clientSetup");
+    Objects.requireNonNull(upstreamSetup, "upstreamSetup");
+  }
+}
