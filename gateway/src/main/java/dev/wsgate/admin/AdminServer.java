@@ -145,6 +145,7 @@ public final class AdminServer implements AutoCloseable {
       n.put("pings_sent", l.pingsSent());
       n.put("pongs_received", l.pongsReceived());
       n.put("queued_bytes", l.queuedBytes());
+      n.put("waiting_bytes", l.waitingBytes());
     }
     return o;
   }

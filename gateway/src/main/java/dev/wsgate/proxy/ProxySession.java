@@ -568,12 +568,12 @@ public final class ProxySession extends Session {
   public LegStatus leg(Leg leg) {
     LegState l = state(leg);
     HeartbeatStats hb = l.heartbeat;
-    long queued = pendingWriteBytes(l.channel) + l.waitingBytes;
+    long queued = pendingWriteBytes(l.channel);
     if (hb == null) {
-      return new LegStatus(queued, -1, -1, 0, 0);
+      return new LegStatus(queued, l.waitingBytes, -1, -1, 0, 0);
     }
     long silence = l.channel.eventLoop().ticker().nanoTime() - hb.lastInboundNanos();
-    return new LegStatus(queued, silence, hb.lastRttNanos(), hb.pingsSent(), hb.pongsReceived());
+    return new LegStatus(queued, l.waitingBytes, silence, hb.lastRttNanos(), hb.pingsSent(), hb.pongsReceived());
   }
 
   /** What a channel's outbound buffer holds, read from any thread (a volatile counter); 0 once it is closed. */

@@ -132,8 +132,8 @@ public final class SessionLifecycle {
     synchronized (this) {
       registered = true;
     }
-    metrics.sessionOpened(s.route());
     s.start();
+    metrics.sessionOpened(s.route());
     return s;
   }
 

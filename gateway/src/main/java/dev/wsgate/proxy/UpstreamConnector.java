@@ -137,28 +137,36 @@ public final class UpstreamConnector {
       this.filter = filter;
     }
 
-    /** The upstream answered 101 and Netty accepted it; on the upstream's event loop. */
+    /**
+     * The upstream answered 101 and Netty accepted it; on the upstream's event loop. A handshake cancelled meanwhile
+     * (the client left, or the connect timeout passed) still becomes a session, which the lifecycle ends at once:
+     * the upstream gets its 1001 like any other.
+     */
     Mono<Void> handshakeDone(Connection connection) {
-      if (!settled.compareAndSet(false, true)) {
-        connection.dispose(); // cancelled meanwhile (timeout, or the client left): nothing took it
-        return Mono.empty();
-      }
+      boolean first = settled.compareAndSet(false, true);
       String refusal = filter.refusal(subprotocols);
       if (refusal != null) {
         connection.dispose();
         claim.release();
-        sink.error(new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target.uri(),
-            "upstream " + target.uri() + " " + refusal, null));
+        if (first) {
+          sink.error(new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target.uri(),
+              "upstream " + target.uri() + " " + refusal, null));
+        }
         return Mono.empty();
       }
       try {
         FrameRelayHandler relay = ProxyPipeline.install(connection.channel(), Leg.UPSTREAM, plan.upstreamSetup());
-        sink.success(lifecycle.upstreamConnected(plan, instance, filter.chosen(), connection.channel(), relay,
-            claim));
+        ProxySession session = lifecycle.upstreamConnected(plan, instance, filter.chosen(), connection.channel(),
+            relay, claim);
+        if (first) {
+          sink.success(session);
+        }
       } catch (RuntimeException e) {
         connection.dispose();
         claim.release();
-        sink.error(e);
+        if (first) {
+          sink.error(e);
+        }
         return Mono.empty();
       }
       return connection.onDispose();

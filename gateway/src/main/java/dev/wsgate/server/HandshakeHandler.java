@@ -236,7 +236,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
           }
         }
       } catch (RuntimeException e) {
-        unexpectedAfterUpgrade(r, session, e);
+        unexpectedAfterUpgrade(r, lifecycle, session, e);
       }
       return Connection.from(r.channel()).onDispose();
     }, builder.build())
@@ -272,12 +272,18 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     return reject(r, HttpResponseStatus.INTERNAL_SERVER_ERROR, "unexpected failure in wsgate");
   }
 
-  /** Something wsgate did not expect once the client is upgraded: the session ends with 1011. */
-  private void unexpectedAfterUpgrade(Request r, ProxySession session, RuntimeException e) {
+  /**
+   * Something wsgate did not expect once the client is upgraded: the session ends with 1011 on both legs (a session
+   * that could not start has its client connection closed).
+   */
+  private void unexpectedAfterUpgrade(Request r, SessionLifecycle lifecycle, ProxySession session,
+      RuntimeException e) {
     log.warn("request {}: unexpected failure starting its session, closed with 1011: {}", r.id(), String.valueOf(e));
     log.debug("request {}: the unexpected failure", r.id(), e);
     session.close(Session.EndCause.ERROR, CloseCodes.INTERNAL_ERROR, "unexpected failure in wsgate");
-    r.channel().close();
+    if (!lifecycle.started()) {
+      r.channel().close();
+    }
   }
 
   /**

@@ -76,17 +76,19 @@ public abstract class Session {
   /**
    * What the proxy knows of one leg of a live session, read on demand (admin endpoints), from any thread.
    *
-   * @param queuedBytes   bytes wsgate holds for this leg's peer: its outbound buffer as Netty counts it against the
-   *                      mark, and frames waiting in the relay for it
+   * @param queuedBytes   bytes queued for this leg's peer: its outbound buffer as Netty counts it against the mark
+   *                      (each message's size plus Netty's per-message overhead)
+   * @param waitingBytes  payload bytes of the frames waiting in the relay for this leg, once its outbound buffer
+   *                      passed the mark (the rest of the read batch under way then)
    * @param silenceNanos  how long, now, since the last inbound frame (read) on this leg; -1 when unknown
    * @param lastRttNanos  the last heartbeat round trip, or -1 before the first
    * @param pingsSent     heartbeat pings sent on this leg
    * @param pongsReceived pongs received to them
    */
-  public record LegStatus(long queuedBytes, long silenceNanos, long lastRttNanos, long pingsSent,
+  public record LegStatus(long queuedBytes, long waitingBytes, long silenceNanos, long lastRttNanos, long pingsSent,
       long pongsReceived) {
     /** A leg the proxy knows nothing of (yet). */
-    public static final LegStatus NONE = new LegStatus(0, -1, -1, 0, 0);
+    public static final LegStatus NONE = new LegStatus(0, 0, -1, -1, 0, 0);
   }
 
   private static final VarHandle FRAMES_FROM_CLIENT = counter("framesFromClient");
@@ -199,7 +201,7 @@ public abstract class Session {
   /** The proxy's view of one leg, now. Any thread. */
   public abstract LegStatus leg(Leg leg);
 
-  /** Bytes wsgate holds for a leg's peer; see {@link LegStatus#queuedBytes()}. */
+  /** Bytes queued for a leg's peer in its outbound buffer; see {@link LegStatus#queuedBytes()}. */
   public long queuedBytes(Leg leg) {
     return leg(leg).queuedBytes();
   }

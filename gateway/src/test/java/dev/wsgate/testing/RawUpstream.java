@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -37,6 +38,11 @@ public final class RawUpstream implements Closeable {
       return new Upgrade(offered -> null);
     }
 
+    /** 101 with further response headers, such as an extension nobody offered. */
+    static Answer upgradeWith(Map<String, String> headers) {
+      return new Upgrade(offered -> null, headers);
+    }
+
     /** An HTTP error instead of 101. */
     static Answer reject(int status) {
       return new Reject(status);
@@ -48,7 +54,10 @@ public final class RawUpstream implements Closeable {
     }
   }
 
-  record Upgrade(Function<String, String> chooseSubprotocol) implements Answer {
+  record Upgrade(Function<String, String> chooseSubprotocol, Map<String, String> headers) implements Answer {
+    Upgrade(Function<String, String> chooseSubprotocol) {
+      this(chooseSubprotocol, Map.of());
+    }
   }
 
   record Reject(int status) implements Answer {
@@ -142,13 +151,15 @@ public final class RawUpstream implements Closeable {
         return;
       }
       String offered = request.header("sec-websocket-protocol");
-      String chosen = ((Upgrade) answer).chooseSubprotocol().apply(offered);
+      Upgrade upgrade = (Upgrade) answer;
+      String chosen = upgrade.chooseSubprotocol().apply(offered);
       StringBuilder head = new StringBuilder("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
           + "Connection: Upgrade\r\nSec-WebSocket-Accept: " + WsWire.accept(request.header("sec-websocket-key"))
           + "\r\n");
       if (chosen != null) {
         head.append("Sec-WebSocket-Protocol: ").append(chosen).append("\r\n");
       }
+      upgrade.headers().forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
       out.write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
       out.flush();
       if (echo) {
@@ -157,7 +168,12 @@ public final class RawUpstream implements Closeable {
         accepted.add(conn);
       }
     } catch (IOException e) {
-      // the test decides what a failed connection means
+      // The test decides what a failed connection means; the socket is not kept.
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // closed already
+      }
     }
   }
 

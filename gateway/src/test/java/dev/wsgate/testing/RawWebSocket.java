@@ -36,6 +36,15 @@ public final class RawWebSocket extends WsEndpoint {
 
   public static RawWebSocket connect(InetSocketAddress address, String pathAndQuery, Map<String, String> headers)
       throws IOException {
+    return connect(address, pathAndQuery, headers, new byte[0]);
+  }
+
+  /**
+   * Connects and completes a handshake that must succeed (101), writing {@code afterHead} (frames, say) in the same
+   * write as the request head, before any answer.
+   */
+  public static RawWebSocket connect(InetSocketAddress address, String pathAndQuery, Map<String, String> headers,
+      byte[] afterHead) throws IOException {
     Socket socket = open(address);
     String key = WsWire.newKey();
     Map<String, String> all = new LinkedHashMap<>();
@@ -45,7 +54,11 @@ public final class RawWebSocket extends WsEndpoint {
     all.put("Sec-WebSocket-Key", key);
     all.put("Sec-WebSocket-Version", "13");
     all.putAll(headers);
-    writeRequest(socket.getOutputStream(), "GET " + pathAndQuery + " HTTP/1.1", all);
+    ByteArrayOutputStream request = new ByteArrayOutputStream();
+    writeRequest(request, "GET " + pathAndQuery + " HTTP/1.1", all);
+    request.write(afterHead);
+    socket.getOutputStream().write(request.toByteArray());
+    socket.getOutputStream().flush();
     WsWire.Head head = WsWire.readHead(socket.getInputStream());
     if (head.status() != 101) {
       socket.close();
@@ -74,6 +87,36 @@ public final class RawWebSocket extends WsEndpoint {
       }
       return new Response(head, body.toString(StandardCharsets.UTF_8));
     }
+  }
+
+  /**
+   * Sends {@code request} as it is, byte for byte (a request head, and whatever follows it), and reads the response
+   * head and body until EOF.
+   */
+  public static Response exchange(InetSocketAddress address, byte[] request) throws IOException {
+    try (Socket socket = open(address)) {
+      socket.getOutputStream().write(request);
+      socket.getOutputStream().flush();
+      WsWire.Head head = WsWire.readHead(socket.getInputStream());
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      try {
+        socket.getInputStream().transferTo(body);
+      } catch (SocketException reset) {
+        // the body so far is enough
+      }
+      return new Response(head, body.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A handshake request head, as {@link #request} writes it, for {@link #exchange}. */
+  public static byte[] head(String requestLine, Map<String, String> headers) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      writeRequest(out, requestLine, headers);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out.toByteArray();
   }
 
   /** An HTTP response head and its body. */
