@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.config.Leg;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
+import dev.wsgate.testing.Released;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsFrame;
 import java.time.Duration;
@@ -22,20 +23,28 @@ class BadInputIT {
 
   private RawUpstream upstream;
   private TestGateway gw;
+  private Released before;
 
   @BeforeEach
   void start() throws Exception {
     upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
     gw = TestGateway.proxying(upstream.uri(), "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n"
         + "  max-frame-size: 1KiB\n");
+    before = Released.from(gw);
   }
 
+  /** After every bad input: everything back where it was (the test's own sockets closed first). */
   @AfterEach
   void stop() throws Exception {
     try {
-      gw.close();
+      upstream.closeConnections();
+      before.assertBack();
     } finally {
-      upstream.close();
+      try {
+        gw.close();
+      } finally {
+        upstream.close();
+      }
     }
   }
 
@@ -171,19 +180,41 @@ class BadInputIT {
     }
   }
 
-  @Test
-  void closeWithAnInvalidCodeFailsTheConnection() throws Exception {
+  /**
+   * Close codes that may not be sent: Netty's decoder catches some (1004-1006, 1015, below 3000 and unassigned),
+   * wsgate the rest (5000 and up); the sender's connection is dropped either way (it sent a close already), the
+   * other leg told why, and it counts as a protocol error.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535})
+  void clientCloseWithAnInvalidCodeFailsTheConnection(int code) throws Exception {
     try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
       RawUpstream.Conn up = upstream.take();
-      client.sendClose(1006, "may not be sent");
-      // Netty fails the connection without a close frame of its own, as the peer has sent one already
-      // (RFC 6455, 7.1.7 allows either); the upstream is told the client left.
-      assertThat(client.awaitEof(Duration.ofSeconds(5))).isTrue();
+      client.sendClose(code, "may not be sent");
+      assertThat(client.awaitEof(Duration.ofSeconds(5))).as("no answer, TCP closed").isTrue();
       WsFrame atUpstream = up.readClose();
       assertThat(atUpstream.closeCode()).isEqualTo(1001);
-      assertThat(atUpstream.closeReason()).startsWith("client: Invalid close frame getStatus code: 1006");
+      assertThat(atUpstream.closeReason()).startsWith("client: ").contains(Integer.toString(code));
+      up.sendClose(1001, "");
       up.close();
       assertCounted(Leg.CLIENT, 1002);
+    }
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1006, 5000, 65535})
+  void upstreamCloseWithAnInvalidCodeFailsTheConnectionAndTheClientGets1014(int code) throws Exception {
+    try (RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
+      RawUpstream.Conn up = upstream.take();
+      up.sendClose(code, "");
+      assertThat(up.awaitEof(Duration.ofSeconds(5))).as("no answer, TCP closed").isTrue();
+      up.close();
+      WsFrame atClient = client.readClose();
+      assertThat(atClient.closeCode()).isEqualTo(1014);
+      assertThat(atClient.closeReason()).startsWith("upstream: ").contains(Integer.toString(code));
+      client.sendClose(1014, "");
+      assertThat(client.awaitEof(Duration.ofSeconds(5))).isTrue();
+      assertCounted(Leg.UPSTREAM, 1002);
     }
   }
 

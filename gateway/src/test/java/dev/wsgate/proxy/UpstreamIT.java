@@ -113,6 +113,27 @@ class UpstreamIT {
     }
   }
 
+  /** wsgate offers no extension: an upstream that answers with one would send frames it cannot read. */
+  @Test
+  void upstreamExtensionNobodyOfferedIs502() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgradeWith(
+            java.util.Map.of("Sec-WebSocket-Extensions", "permessage-deflate; server_no_context_takeover")));
+         TestGateway gw = TestGateway.proxying(upstream.uri())) {
+      dev.wsgate.testing.Released before = dev.wsgate.testing.Released.from(gw);
+      java.util.Map<String, String> h = RawWebSocket.handshakeHeaders(gw.address());
+      h.put("Sec-WebSocket-Extensions", "permessage-deflate");
+      RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET / HTTP/1.1", h);
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(r.body()).contains("answered with the extension permessage-deflate; server_no_context_takeover, "
+          + "which wsgate did not offer");
+      RawUpstream.Conn refused = upstream.take();
+      assertThat(refused.request().header("sec-websocket-extensions")).as("wsgate offered none").isNull();
+      assertThat(refused.awaitEof(Duration.ofSeconds(5))).as("wsgate closed the connection").isTrue();
+      refused.close();
+      before.assertBack();
+    }
+  }
+
   @Test
   void aConnectFailureIsRetriedOnceOnTheNextInstance() throws Exception {
     int dead = refusingPort();

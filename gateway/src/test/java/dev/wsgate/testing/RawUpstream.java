@@ -177,6 +177,13 @@ public final class RawUpstream implements Closeable {
     }
   }
 
+  /** Closes every connection accepted so far (the test's ends of them); the upstream goes on accepting. */
+  public void closeConnections() throws IOException {
+    for (Conn c : all) {
+      c.close();
+    }
+  }
+
   @Override
   public void close() throws IOException {
     server.close();
