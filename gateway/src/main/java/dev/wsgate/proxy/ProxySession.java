@@ -337,8 +337,9 @@ public final class ProxySession extends Session {
     LegState dead = state(leg);
     recordEnd(leg == Leg.CLIENT ? EndCause.CLIENT_HEARTBEAT : EndCause.UPSTREAM_HEARTBEAT, code,
         leg.yamlName() + " heartbeat timeout");
-    sendClose(dead, new CloseCodes.Close(code, HeartbeatEvicted.REASON), Then.CLOSE_NOW);
+    // The live leg first: closing the dead one ends it, and its end must not speak for the eviction.
     sendClose(other(dead), CloseCodes.heartbeatTimeout(leg), Then.AWAIT_ANSWER);
+    sendClose(dead, new CloseCodes.Close(code, HeartbeatEvicted.REASON), Then.CLOSE_NOW);
     armCloseTimer();
   }
 

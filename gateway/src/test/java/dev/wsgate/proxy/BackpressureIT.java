@@ -225,6 +225,124 @@ class BackpressureIT {
     }
   }
 
+  /**
+   * The bound holds for any frame size: five sessions whose two peers both send 16-byte frames as fast as TCP lets
+   * them and never read. Netty counts about 96 bytes of bookkeeping per queued frame, so a whole read batch relayed
+   * after the mark was crossed used to queue several times the mark; wsgate now stops relaying the rest of the batch
+   * once the other leg is past the mark (it waits, in order, in the session) and each outbound buffer, as Netty
+   * counts it, stays within the mark plus one frame.
+   */
+  @Test
+  void tinyFramesFromPeersThatDoNotReadStayWithinTheMarkPlusOneFrame() throws Exception {
+    int sessions = 5;
+    int mark = 64 * 1024;
+    int payload = 16;
+    // The largest tiny frame on the wire: 2 bytes of header and, toward the upstream, 4 of mask; one buffer each.
+    long bound = mark + 2 + 4 + payload + ENTRY_OVERHEAD;
+    String yaml = "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n  max-frame-size: 1KiB\n"
+        + "intermediaries:\n  idle-timeout: 0\nheartbeat:\n  interval: 0\n";
+    java.util.List<Thread> writers = new java.util.ArrayList<>();
+    java.util.List<java.io.Closeable> sockets = new java.util.ArrayList<>();
+    AtomicLong sent = new AtomicLong();
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade(), 4096);
+         TestGateway gw = TestGateway.start(yaml + "routes:\n  - path: /\n    upstreams: [\"" + upstream.uri()
+             + "\"]\n")) {
+      for (int i = 0; i < sessions; i++) {
+        Socket client = ClientSockets.open(gw.address(), 4096, Duration.ofSeconds(60));
+        sockets.add(client);
+        ClientSockets.handshake(client, new BufferedInputStream(client.getInputStream(), 1), "/");
+        RawUpstream.Conn up = upstream.take();
+        sockets.add(up);
+        writers.add(tinyFrameWriter(client.getOutputStream(), true, payload, sent));
+        writers.add(tinyFrameWriter(up.socket().getOutputStream(), false, payload, sent));
+      }
+      Awaits.until(sessions + " sessions", Duration.ofSeconds(10), () -> gw.gateway().sessions().size() == sessions);
+      writers.forEach(Thread::start);
+      java.util.List<Session> all = gw.gateway().sessions().snapshot();
+      // Until every writer is stuck in a socket write, and nothing has moved for 2 s.
+      long[] last = {-1, 0};
+      Awaits.until("every peer blocked in a socket write, wsgate's queues steady", Duration.ofMinutes(5), () -> {
+        long total = sent.get();
+        for (Session x : all) {
+          total += x.queuedBytes(Leg.CLIENT) + 7 * x.queuedBytes(Leg.UPSTREAM);
+        }
+        long now = System.nanoTime();
+        if (total != last[0] || !writers.stream().allMatch(BackpressureIT::blockedInSocketWrite)) {
+          last[0] = total;
+          last[1] = now;
+          return false;
+        }
+        return now - last[1] >= TimeUnit.SECONDS.toNanos(2);
+      });
+      try {
+        assertWithinBound(all, mark, bound);
+      } finally {
+        for (java.io.Closeable c : sockets) {
+          c.close();
+        }
+      }
+      gw.awaitIdle(Duration.ofSeconds(30));
+    } finally {
+      for (java.io.Closeable c : sockets) {
+        c.close();
+      }
+      for (Thread t : writers) {
+        t.interrupt();
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      }
+    }
+  }
+
+  private static void assertWithinBound(java.util.List<Session> all, int mark, long bound) {
+      for (Session x : all) {
+        for (Leg leg : Leg.values()) {
+          Session.LegStatus l = x.leg(leg);
+          System.out.printf("backpressure, 16-byte frames: session %d %s leg: outbound buffer %d B (bound %d), "
+              + "waiting in the session %d B of payload; relayed %d frames from the client, %d from the upstream%n",
+              x.id(), leg, l.queuedBytes(), bound, l.waitingBytes(), x.framesFromClient(), x.framesFromUpstream());
+          assertThat(l.queuedBytes()).as("session %d, %s leg: the outbound buffer as Netty counts it", x.id(), leg)
+              // past the low-water mark: the leg is not writable, which is why wsgate stopped reading the other peer
+              .isGreaterThan(mark / 2)
+              .isLessThanOrEqualTo(bound);
+          assertThat(l.waitingBytes()).as("what waits in the session: at most one read of tiny frames")
+              .isLessThanOrEqualTo(64 * 1024);
+        }
+      }
+  }
+
+  /** True when the thread is inside a blocking socket write. */
+  private static boolean blockedInSocketWrite(Thread t) {
+    for (StackTraceElement e : t.getStackTrace()) {
+      if ((e.getClassName().startsWith("sun.nio.ch.") || e.getClassName().startsWith("java.net.Socket"))
+          && e.getMethodName().toLowerCase(java.util.Locale.ROOT).contains("write")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A peer that writes 16-byte binary frames, 256 to a write, until its connection fails. */
+  private static Thread tinyFrameWriter(OutputStream out, boolean mask, int payload, AtomicLong sent)
+      throws java.io.IOException {
+    java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 256; i++) {
+      WsWire.writeFrame(batch, true, 0, WsFrame.BINARY, new byte[payload], mask);
+    }
+    byte[] bytes = batch.toByteArray();
+    Thread t = new Thread(() -> {
+      try {
+        while (true) {
+          out.write(bytes);
+          sent.addAndGet(bytes.length);
+        }
+      } catch (java.io.IOException closed) {
+        // the test closed the connection
+      }
+    }, "tiny-frame-writer");
+    t.setDaemon(true);
+    return t;
+  }
+
   /** The payload of frame {@code index}: bytes of a PRNG seeded with the index. */
   private static void fill(byte[] payload, int index) {
     SplittableRandom random = new SplittableRandom(SEED + index);

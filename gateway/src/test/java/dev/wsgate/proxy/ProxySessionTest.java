@@ -106,6 +106,74 @@ class ProxySessionTest {
   }
 
   @Test
+  void framesForALegPastTheMarkWaitInOrderAndGoFirstWhenItDrains() {
+    drain(client);
+    upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    upstream.runPendingTasks();
+    client.writeInbound(new TextWebSocketFrame("a"), new TextWebSocketFrame("b"));
+    assertThat((Object) upstream.readOutbound()).as("nothing written past the mark").isNull();
+    assertThat(session.leg(Leg.UPSTREAM).waitingBytes()).isEqualTo(2);
+    assertThat(client.config().isAutoRead()).isFalse();
+    client.writeInbound(new TextWebSocketFrame("c")); // the rest of a read batch under way
+    upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+    upstream.runPendingTasks();
+    assertThat(text(upstream.readOutbound())).isEqualTo("a");
+    assertThat(text(upstream.readOutbound())).isEqualTo("b");
+    assertThat(text(upstream.readOutbound())).isEqualTo("c");
+    assertThat(session.leg(Leg.UPSTREAM).waitingBytes()).isZero();
+    assertThat(client.config().isAutoRead()).as("reading resumes once nothing waits").isTrue();
+    assertThat(session.framesFromClient()).isEqualTo(3);
+  }
+
+  @Test
+  void aCloseGoesAfterTheFramesThatWaitBeforeIt() {
+    drain(client);
+    upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    upstream.runPendingTasks();
+    client.writeInbound(new TextWebSocketFrame("last"), new CloseWebSocketFrame(1000, "done"));
+    assertThat(text(upstream.readOutbound())).isEqualTo("last");
+    CloseWebSocketFrame close = upstream.readOutbound();
+    assertThat(close.statusCode()).isEqualTo(1000);
+    close.release();
+  }
+
+  @Test
+  void anEvictedPeerGetsItsCloseAndIsClosedAtOnceWhatWaitsForItDropped() {
+    drain(client);
+    client.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+    client.runPendingTasks();
+    upstream.writeInbound(new TextWebSocketFrame("never read"));
+    client.pipeline().fireUserEventTriggered(new dev.wsgate.heartbeat.HeartbeatEvicted(Leg.CLIENT, 4408, 1));
+    CloseWebSocketFrame toClient = client.readOutbound();
+    assertThat(toClient.statusCode()).isEqualTo(4408);
+    assertThat(toClient.reasonText()).isEqualTo("heartbeat timeout");
+    toClient.release();
+    assertThat((Object) client.readOutbound()).isNull();
+    assertThat(client.isOpen()).as("presumed dead: closed at once").isFalse();
+    CloseWebSocketFrame toUpstream = upstream.readOutbound();
+    assertThat(toUpstream.statusCode()).isEqualTo(1001);
+    assertThat(toUpstream.reasonText()).isEqualTo("client heartbeat timeout");
+    toUpstream.release();
+    upstream.writeInbound(new CloseWebSocketFrame(1001, ""));
+    upstream.close();
+    assertThat(finished()).isTrue();
+    assertThat(session.endCause()).isEqualTo(Session.EndCause.CLIENT_HEARTBEAT);
+  }
+
+  @Test
+  void aCloseCodeThatMayNotBeSentFailsTheSender() {
+    drain(client);
+    client.writeInbound(new CloseWebSocketFrame(true, 0, Unpooled.buffer(2).writeShort(5000)));
+    assertThat((Object) client.readOutbound()).as("no answer: it sent its close").isNull();
+    assertThat(client.isOpen()).isFalse();
+    CloseWebSocketFrame toUpstream = upstream.readOutbound();
+    assertThat(toUpstream.statusCode()).isEqualTo(1001);
+    assertThat(toUpstream.reasonText()).isEqualTo("client: invalid close code 5000");
+    toUpstream.release();
+    assertThat(fixture.metrics.protocolErrors(Leg.CLIENT, 1002)).isEqualTo(1.0);
+  }
+
+  @Test
   void clientCloseIsRelayedAndTheAnswerClosesTheClient() {
     drain(client);
     client.writeInbound(new CloseWebSocketFrame(4001, "bye"));

@@ -73,8 +73,12 @@ public final class RawUpstream implements Closeable {
   private final CopyOnWriteArrayList<Conn> all = new CopyOnWriteArrayList<>();
   private final Thread acceptor;
 
-  private RawUpstream(Answer answer, boolean echo) throws IOException {
-    this.server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+  private RawUpstream(Answer answer, boolean echo, int receiveBuffer) throws IOException {
+    this.server = new ServerSocket();
+    if (receiveBuffer > 0) {
+      server.setReceiveBufferSize(receiveBuffer); // before bind: accepted sockets get it, and their window with it
+    }
+    server.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
     this.answer = answer;
     this.echo = echo;
     this.acceptor = new Thread(this::acceptLoop, "raw-upstream-" + server.getLocalPort());
@@ -84,12 +88,20 @@ public final class RawUpstream implements Closeable {
 
   /** An upstream whose connections the test drives, taken from {@link #take()}. */
   public static RawUpstream start(Answer answer) throws IOException {
-    return new RawUpstream(answer, false);
+    return new RawUpstream(answer, false, 0);
+  }
+
+  /**
+   * An upstream like {@link #start(Answer)} whose connections have a TCP receive buffer of about
+   * {@code receiveBufferBytes}, for tests about flow control.
+   */
+  public static RawUpstream start(Answer answer, int receiveBufferBytes) throws IOException {
+    return new RawUpstream(answer, false, receiveBufferBytes);
   }
 
   /** An upstream that upgrades and echoes every data frame as it came, answers pings and closes. */
   public static RawUpstream echo() throws IOException {
-    return new RawUpstream(Answer.upgrade(), true);
+    return new RawUpstream(Answer.upgrade(), true, 0);
   }
 
   public int port() {
