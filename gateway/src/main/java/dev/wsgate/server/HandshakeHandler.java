@@ -253,13 +253,17 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         .then();
   }
 
+  /**
+   * One line per request whose upstream handshake failed, with request id, route, upstream and the status the client
+   * gets: INFO when the upstream refused (401, 403... an application's decision), WARN when it could not be reached or
+   * did not answer with a handshake (an operator's problem). Never a stack trace.
+   */
   private Mono<Void> upstreamFailed(Request r, Route route, UpstreamFailure f) {
-    switch (f.kind()) {
-      case REJECTED -> log.info("request {} route {} upstream {}: refused the handshake with {}", r.id(), route.id(),
-          f.upstream(), f.status().code());
-      case INVALID -> log.warn("request {} route {} upstream {}: {} (client answered {})", r.id(), route.id(),
-          f.upstream(), f.getMessage(), f.status().code());
-      default -> log.debug("request {} route {} upstream {}: {}", r.id(), route.id(), f.upstream(), f.getMessage());
+    if (f.kind() == UpstreamFailure.Kind.REJECTED) {
+      log.info("request {} route {} upstream {}: refused the handshake with {}", r.id(), route.id(), f.upstream(),
+          f.status().code());
+    } else {
+      log.warn("request {} route {}: {} (answered {})", r.id(), route.id(), f.getMessage(), f.status().code());
     }
     return reject(r, f.status(), f.getMessage());
   }

@@ -52,6 +52,14 @@ public final class RawUpstream implements Closeable {
     static Answer silence() {
       return new Silence();
     }
+
+    /** Reads the request, writes {@code response} as it is (a broken answer, say), and closes the connection. */
+    static Answer raw(String response) {
+      return new Raw(response);
+    }
+  }
+
+  record Raw(String response) implements Answer {
   }
 
   record Upgrade(Function<String, String> chooseSubprotocol, Map<String, String> headers) implements Answer {
@@ -153,6 +161,13 @@ public final class RawUpstream implements Closeable {
         String body = "rejected by test upstream\n";
         out.write(("HTTP/1.1 " + status + " Test\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n"
             + body).getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        accepted.add(conn);
+        s.close();
+        return;
+      }
+      if (answer instanceof Raw) {
+        out.write(((Raw) answer).response().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         accepted.add(conn);
         s.close();
