@@ -312,8 +312,9 @@ final class ConfigBinder {
     String idleText = "intermediaries.idle-timeout " + Durations.format(idle);
     if (!enabled) {
       reportAt(interval, idleAt, "interval 0 turns the heartbeat off, but " + idleText + " would cut a quiet session "
-          + "(expected: an interval below " + Durations.format(limit) + ", or intermediaries.idle-timeout: 0 when "
-          + "nothing in the path cuts idle connections)");
+          + "(expected: an interval above 0 with a timeout <= " + Durations.format(limit) + " (or, with timeout 0, "
+          + "an interval <= " + Durations.format(limit) + "), or intermediaries.idle-timeout: 0 when nothing in the "
+          + "path cuts idle connections)");
       return;
     }
     HeartbeatLayer.Located<Duration> deadline = evicts ? timeout : interval;

@@ -406,8 +406,9 @@ class BadConfigTest {
                 interval: 0
             """ + ROUTE,
             "3:15: heartbeat.upstream: interval 0 turns the heartbeat off, but intermediaries.idle-timeout 60s "
-                + "would cut a quiet session (expected: an interval below 55s, or intermediaries.idle-timeout: 0 "
-                + "when nothing in the path cuts idle connections)"),
+                + "would cut a quiet session (expected: an interval above 0 with a timeout <= 55s (or, with timeout "
+                + "0, an interval <= 55s), or intermediaries.idle-timeout: 0 when nothing in the path cuts idle "
+                + "connections)"),
         bad("keep-alive without eviction still has to ping in time", """
             heartbeat:
               interval: 58s

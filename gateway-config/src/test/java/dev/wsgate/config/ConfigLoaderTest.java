@@ -1,6 +1,7 @@
 package dev.wsgate.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -102,6 +103,22 @@ class ConfigLoaderTest {
     assertThat(bUpstream.timeout()).isEqualTo(Duration.ofSeconds(15));
     assertThat(bUpstream.mode()).isEqualTo(HeartbeatMode.TEXT);
     assertThat(bUpstream.closeCode()).isEqualTo(HeartbeatSettings.DEFAULT_CLOSE_CODE);
+  }
+
+  /** The bound the budget's messages name is the bound its rules keep: at the limit is fine, past it is not. */
+  @Test
+  void theBudgetAcceptsItsOwnLimitAndRefusesPastIt() throws Exception {
+    // idle-timeout 3s: margin min(5s, 600ms) = 600ms, limit 2.4s.
+    parse("intermediaries:\n  idle-timeout: 3s\nheartbeat:\n  interval: 2.4s\n  timeout: 0\n"
+        + "routes:\n  - path: /\n    upstreams: [ws://b:1]\n");
+    parse("intermediaries:\n  idle-timeout: 3s\nheartbeat:\n  interval: 1s\n  timeout: 2.4s\n"
+        + "routes:\n  - path: /\n    upstreams: [ws://b:1]\n");
+    assertThatThrownBy(() -> parse("intermediaries:\n  idle-timeout: 3s\nheartbeat:\n  interval: 1s\n"
+        + "  timeout: 2401ms\nroutes:\n  - path: /\n    upstreams: [ws://b:1]\n"))
+        .hasMessageContaining("(expected: timeout <= 2.4s)");
+    assertThatThrownBy(() -> parse("intermediaries:\n  idle-timeout: 3s\nheartbeat:\n  interval: 2401ms\n"
+        + "  timeout: 0\nroutes:\n  - path: /\n    upstreams: [ws://b:1]\n"))
+        .hasMessageContaining("(expected: interval <= 2.4s)");
   }
 
   @Test
