@@ -36,6 +36,28 @@ class UpstreamRequestTest {
     assertThat(t.requestTarget()).isEqualTo(e.getRawPath() + (e.getRawQuery() == null ? "" : "?" + e.getRawQuery()));
   }
 
+  /** The README's table of path mappings says what wsgate does: every row is checked here. */
+  @Test
+  void theReadmeTableOfPathMappingsIsWhatWsgateDoes() throws Exception {
+    String readme = java.nio.file.Files.readString(dev.wsgate.deploy.DeployFiles.root().resolve("README.md"));
+    int table = readme.indexOf("| route | upstream | request | goes upstream as |");
+    assertThat(table).as("the table in README.md").isPositive();
+    java.util.regex.Pattern row = java.util.regex.Pattern.compile(
+        "^\\| `([^`]+)` \\| `([^`]+)` \\| `([^`]+)` \\| `([^`]+)`.*$");
+    int rows = 0;
+    for (String line : readme.substring(table).lines().skip(2).takeWhile(l -> l.startsWith("|")).toList()) {
+      java.util.regex.Matcher m = row.matcher(line);
+      assertThat(m.matches()).as("a row of the table: %s", line).isTrue();
+      String request = m.group(3);
+      int q = request.indexOf('?');
+      UpstreamRequest.Target t = UpstreamRequest.target(URI.create(m.group(2)), m.group(1),
+          q < 0 ? request : request.substring(0, q), q < 0 ? null : request.substring(q + 1));
+      assertThat(t.requestTarget()).as(line).isEqualTo(m.group(4));
+      rows++;
+    }
+    assertThat(rows).isGreaterThanOrEqualTo(8);
+  }
+
   /** Characters browsers send unescaped and java.net.URI refuses: the request line keeps them as sent. */
   @Test
   void charactersUriRefusesTravelUnchangedOnTheRequestLine() {
