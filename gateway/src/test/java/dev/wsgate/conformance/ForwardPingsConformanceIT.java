@@ -6,6 +6,7 @@ import dev.wsgate.testing.WsFrame;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * answered by wsgate, so the other peer answers, and its pong comes back (wsgate's own heartbeat aside). All cases
  * are wsgate's: Autobahn talks to an endpoint, not to a relay.
  */
+@ExtendWith(NamedFailures.class)
 class ForwardPingsConformanceIT {
 
   private static Rig rig;

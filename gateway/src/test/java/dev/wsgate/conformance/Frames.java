@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
 
@@ -78,7 +79,7 @@ final class Frames {
     assertThat(actual.rsv()).as("%s: reserved bits of %s", what, describe(actual)).isZero();
     assertThat(actual.payload().length).as("%s: payload length of %s", what, describe(actual))
         .isEqualTo(payload.length);
-    int at = java.util.Arrays.mismatch(actual.payload(), payload);
+    int at = Arrays.mismatch(actual.payload(), payload);
     assertThat(at).as("%s: the first byte of the payload that differs", what).isEqualTo(-1);
   }
 

@@ -1,10 +1,13 @@
 package dev.wsgate.conformance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.wsgate.testing.WsFrame;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * intact as one frame, FIN and opcode kept, whether the sender writes a frame at once or in small pieces. Cases
  * Autobahn does not have are marked (wsgate).
  */
+@ExtendWith(NamedFailures.class)
 class FramingConformanceIT {
 
   private static Rig rig;
@@ -31,8 +35,12 @@ class FramingConformanceIT {
   /** The payload lengths of 1.1.1-1.1.7: each side of the 7-bit, 16-bit and 64-bit length encodings. */
   private static final int[] LENGTHS = {0, 125, 126, 127, 128, 65_535, 65_536};
 
-  /** A larger message, within {@code server.max-frame-size} (the limit itself is 9.x's). */
-  private static final int LARGE = 1_000_000;
+  /**
+   * A larger message, within {@code server.max-frame-size} (the limit itself is 9.x's). Not larger: client→upstream,
+   * wsgate unmasks and masks the payload through buffers that Netty's leak detector, at paranoid level in tests,
+   * traces on every access, which costs about a second per MiB.
+   */
+  private static final int LARGE = 256 << 10;
 
   static Stream<Arguments> cases() {
     Stream.Builder<Stream<Arguments>> all = Stream.builder();
@@ -66,7 +74,7 @@ class FramingConformanceIT {
       CompletableFuture<Void> sent = s.writeAsync(d, wire, chunk == 0 ? wire.length : chunk);
       Next next = Next.of(s.to(d));
       Async.join(sent, Proxied.READ_TIMEOUT, d + ": the sender's writes");
-      org.assertj.core.api.Assertions.assertThat(next.frame()).as("%s: the relayed frame, got %s", d, next)
+      assertThat(next.frame()).as("%s: the relayed frame, got %s", d, next)
           .isNotNull();
       Frames.assertFrame(next.frame(), true, opcode, payload, d + " " + Frames.OPCODE_NAMES[opcode] + " " + length);
       s.assertQuiet(d, d.toString());

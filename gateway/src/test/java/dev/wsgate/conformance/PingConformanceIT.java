@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * on the leg it came from, with a pong carrying the same payload, and relays neither pings nor pongs; an
  * unsolicited pong is taken as life and swallowed. A ping too long for a control frame is a protocol error.
  */
+@ExtendWith(NamedFailures.class)
 class PingConformanceIT {
 
   private static Rig rig;

@@ -8,6 +8,7 @@ import dev.wsgate.testing.WsWire;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,9 +16,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Autobahn 3.x, reserved bits: wsgate negotiates no extension, so a frame with any of RSV1-RSV3 set is a protocol
  * error (1002 to the sender; 1001 or 1014 to the other leg), whatever the frame: text, binary, ping, pong, close.
- * RSV is the 3-bit field as Autobahn numbers it: 4 is RSV1, 2 is RSV2, 1 is RSV3. A valid frame sent before the bad
- * one is relayed first; a ping sent after it is not answered.
+ * RSV is the 3-bit field as Autobahn numbers it: 4 is RSV1, 2 is RSV2, 1 is RSV3; Autobahn's seven cases set each
+ * bit alone on a text and the combinations on text, binary, ping and close. A valid frame sent before the bad one
+ * is relayed first; a ping sent after it is not answered.
  */
+@ExtendWith(NamedFailures.class)
 class ReservedBitsConformanceIT {
 
   private static final byte[] HELLO = Frames.utf8("Hello, world!");
@@ -43,16 +46,10 @@ class ReservedBitsConformanceIT {
         Cases.bothWays("3.3 text, then text with RSV=3, in one write", true, 3, WsFrame.TEXT, HELLO, false),
         Cases.bothWays("3.4 text, then text with RSV=4, then ping, in one write", true, 4, WsFrame.TEXT, HELLO,
             true),
-        Cases.bothWays("3.x (wsgate) text with RSV=5", false, 5, WsFrame.TEXT, HELLO, false),
-        Cases.bothWays("3.x (wsgate) text with RSV=6", false, 6, WsFrame.TEXT, HELLO, false),
-        Cases.bothWays("3.x (wsgate) text with RSV=7", false, 7, WsFrame.TEXT, HELLO, false),
-        Cases.bothWays("3.x (wsgate) binary with RSV=4", false, 4, WsFrame.BINARY, binary, false),
         Cases.bothWays("3.5 binary with RSV=5", false, 5, WsFrame.BINARY, binary, false),
-        Cases.bothWays("3.x (wsgate) ping with RSV=4", false, 4, WsFrame.PING, HELLO, false),
         Cases.bothWays("3.6 ping with RSV=6", false, 6, WsFrame.PING, HELLO, false),
-        Cases.bothWays("3.x (wsgate) pong with RSV=4", false, 4, WsFrame.PONG, HELLO, false),
-        Cases.bothWays("3.x (wsgate) close with RSV=4", false, 4, WsFrame.CLOSE, close, false),
-        Cases.bothWays("3.7 close with RSV=7", false, 7, WsFrame.CLOSE, close, false))
+        Cases.bothWays("3.7 close with RSV=7", false, 7, WsFrame.CLOSE, close, false),
+        Cases.bothWays("3.x (wsgate) pong with RSV=4", false, 4, WsFrame.PONG, HELLO, false))
         .flatMap(s -> s);
   }
 

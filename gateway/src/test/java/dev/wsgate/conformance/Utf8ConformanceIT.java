@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 1007 (1001 or 1014 to the other leg). wsgate checks text as it streams (README, "Close codes"): fail-fast, a
  * fragmented text fails at the fragment where it becomes invalid, after the fragments before it were relayed.
  */
+@ExtendWith(NamedFailures.class)
 class Utf8ConformanceIT {
 
   /** "κόσμε", Greek for "world", the text of Kuhn's test and Autobahn's. */
@@ -120,17 +122,13 @@ class Utf8ConformanceIT {
     return Stream.of(
         Cases.bothWays("6.3.1 'κόσμε' + U+D800 + 'edited'", KOSME + " ed a0 80 65 64 69 74 65 64"),
         Cases.bothWays("6.6.1 a 2-byte sequence cut at the end of the text", "ce"),
-        Cases.bothWays("6.x (wsgate) a 4-byte sequence cut at the end of the text", "f0 9f 98"),
         Cases.bothWays("6.8.1 a 5-byte sequence", "f8 88 80 80 80"),
-        Cases.bothWays("6.10.1 U+1FFFFF, beyond Unicode", "f7 bf bf bf"),
         Cases.bothWays("6.11.5 U+110000, beyond U+10FFFF", "f4 90 80 80"),
         Cases.bothWays("6.12.1 a lone continuation byte", "80"),
-        Cases.bothWays("6.13.1 a lonely start byte followed by a space", "c0 20"),
         Cases.bothWays("6.16.1 an impossible byte", "fe"),
         Cases.bothWays("6.17.1 '/' in an overlong 2-byte encoding", "c0 af"),
-        Cases.bothWays("6.18.3 the largest overlong 4-byte encoding", "f0 8f bf bf"),
-        Cases.bothWays("6.19.1 NUL in an overlong 2-byte encoding", "c0 80"),
         Cases.bothWays("6.20.1 the surrogate U+D800", "ed a0 80"),
+        Cases.bothWays("6.20.7 the surrogate U+DFFF", "ed bf bf"),
         Cases.bothWays("6.21.1 the surrogate pair U+D800 U+DC00", "ed a0 80 ed b0 80"))
         .flatMap(s -> s);
   }
@@ -156,8 +154,6 @@ class Utf8ConformanceIT {
         Cases.bothWays("6.4.2 'κόσμε' + f4, then 90, then 80 80 + 'edited', in 3 fragments: fails at the 2nd",
             List.of(Frames.concat(kosme, Frames.hex("f4")), Frames.hex("90"),
                 Frames.concat(Frames.hex("80 80"), edited)), false),
-        Cases.bothWays("6.x (wsgate) 'a' + e2 82, then 'z': a cut 3-byte sequence fails at the next fragment",
-            List.of(Frames.hex("61 e2 82"), Frames.utf8("z"), Frames.utf8("more")), false),
         Cases.bothWays("6.x (wsgate) 'κόσμ' + ce, then an empty last fragment: fails at the end of the text",
             List.of(Frames.hex("ce ba e1 bd b9 cf 83 ce bc ce"), new byte[0]), true))
         .flatMap(s -> s);
