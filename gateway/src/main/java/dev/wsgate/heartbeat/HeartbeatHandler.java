@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * Pings from the peer are answered here (RFC 6455) and not relayed, unless the route forwards pings; pongs to its
  * own pings are consumed (others are relayed only when the route forwards pings). In {@link HeartbeatMode#TEXT}
  * mode it sends the text ping and consumes text messages that match the pong template; with {@code answer-pings}
- * it answers the peer's own text pings, echoing their other fields. Everything else goes on to the relay.
+ * it answers the peer's own text pings, echoing their other fields. Everything else goes on to the relay, frames
+ * with reserved bits set included (wsgate negotiates no extension: the session fails their sender with 1002).
  */
 public final class HeartbeatHandler extends ChannelDuplexHandler implements HeartbeatStats {
 
@@ -128,7 +129,9 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     if (state == State.AWAITING_PONG) {
       state = State.ACTIVE;
     }
-    if (msg instanceof PingWebSocketFrame) {
+    if (((WebSocketFrame) msg).rsv() != 0) {
+      ctx.fireChannelRead(msg); // reserved bits without an extension: not a heartbeat; the session fails the peer
+    } else if (msg instanceof PingWebSocketFrame) {
       onPing(ctx, (PingWebSocketFrame) msg);
     } else if (msg instanceof PongWebSocketFrame) {
       onPong(ctx, (PongWebSocketFrame) msg);

@@ -204,8 +204,8 @@ public final class UpstreamConnector {
             "upstream " + target + " answered the handshake badly (" + e.response().status() + "): "
                 + e.getMessage(), error);
       }
-      // No answer at all (the connection ended first), or half of one.
-      return new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target,
+      // No answer at all: the connection ended before the handshake's, as with a reset; tried on the next.
+      return new UpstreamFailure(UpstreamFailure.Kind.CONNECT, HttpResponseStatus.BAD_GATEWAY, target,
           "upstream " + target + ": " + e.getMessage(), error);
     }
     if (error instanceof ConnectTimeoutException || error instanceof TimeoutException) {

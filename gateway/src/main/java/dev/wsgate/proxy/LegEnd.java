@@ -1,0 +1,121 @@
+package dev.wsgate.proxy;
+
+import dev.wsgate.config.Leg;
+import dev.wsgate.heartbeat.HeartbeatStats;
+import dev.wsgate.session.Session;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.util.ArrayDeque;
+
+/**
+ * One leg of a live session, as the session writes to it: its connection, where its close handshake stands, and
+ * the frames waiting for its peer once its outbound buffer has passed the write-buffer high-water mark. Confined to
+ * the session's event loop, but for what {@link #status} reads, which says so.
+ */
+final class LegEnd {
+
+  final Leg leg;
+  final Channel channel;
+  boolean closeSent;
+  boolean closeReceived;
+  boolean inactive;
+  /** The code of the close frame received (1005 without a code, 1006 when the connection ended without one). */
+  int receivedCode;
+  String receivedReason = "";
+  private boolean flushPending;
+  /** Frames from the other leg waiting for this one's outbound buffer to drain; null until the first waits. */
+  private ArrayDeque<WebSocketFrame> waiting;
+  /** Payload bytes of the waiting frames. Written on the loop, read by {@link #status} from any thread. */
+  private volatile long waitingBytes;
+  /** The leg's heartbeat, once the leg is set up. Written once, read by {@link #status} from any thread. */
+  private volatile HeartbeatStats heartbeat;
+
+  LegEnd(Leg leg, Channel channel) {
+    this.leg = leg;
+    this.channel = channel;
+  }
+
+  /** The leg is set up: its heartbeat (none when the leg has no heartbeat handler). */
+  void setUp(HeartbeatStats heartbeat) {
+    this.heartbeat = heartbeat;
+  }
+
+  /** True when nothing waits and the outbound buffer is under the mark: the other leg may be read. */
+  boolean takesMore() {
+    return nothingWaits() && channel.isWritable();
+  }
+
+  private boolean nothingWaits() {
+    return waiting == null || waiting.isEmpty();
+  }
+
+  /**
+   * Writes a frame, or, when the outbound buffer is past the mark (or frames wait already), keeps it waiting, in
+   * order. Flushed at the end of the read batch ({@link #flushIfPending}).
+   *
+   * @return true when the leg takes more; false when the one that sent the frame must stop reading
+   */
+  boolean pass(WebSocketFrame frame) {
+    if (!takesMore()) {
+      if (waiting == null) {
+        waiting = new ArrayDeque<>();
+      }
+      waiting.add(frame);
+      waitingBytes += frame.content().readableBytes();
+      return false;
+    }
+    channel.write(frame, channel.voidPromise());
+    flushPending = true;
+    return channel.isWritable();
+  }
+
+  /** Writes what waits: while the outbound buffer is under the mark, or all of it (before a close frame). */
+  void writeWaiting(boolean all) {
+    if (nothingWaits()) {
+      return;
+    }
+    WebSocketFrame f;
+    while ((all || channel.isWritable()) && (f = waiting.poll()) != null) {
+      waitingBytes -= f.content().readableBytes();
+      channel.write(f, channel.voidPromise());
+      flushPending = true;
+    }
+  }
+
+  /** Drops what waits, for a peer that will never read it. */
+  void discardWaiting() {
+    if (waiting != null) {
+      for (WebSocketFrame f; (f = waiting.poll()) != null; ) {
+        f.release();
+      }
+      waitingBytes = 0;
+    }
+  }
+
+  /** Flushes what was written in this read batch. */
+  void flushIfPending() {
+    if (flushPending) {
+      flushPending = false;
+      channel.flush();
+    }
+  }
+
+  /** What was written is flushed by a write of its own (a close frame). */
+  void flushed() {
+    flushPending = false;
+  }
+
+  /** The leg now, for the admin endpoints. Any thread. */
+  Session.LegStatus status() {
+    HeartbeatStats hb = heartbeat;
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer(); // its counter is volatile; null once closed
+    long queued = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    if (hb == null) {
+      return new Session.LegStatus(queued, waitingBytes, -1, -1, 0, 0);
+    }
+    long silence = channel.eventLoop().ticker().nanoTime() - hb.lastInboundNanos();
+    return new Session.LegStatus(queued, waitingBytes, silence, hb.lastRttNanos(), hb.pingsSent(),
+        hb.pongsReceived());
+  }
+}
