@@ -19,7 +19,10 @@ import dev.wsgate.config.Leg;
  *       <td>to the client: 1014 bad gateway, "upstream closed the connection without a close frame";
  *       to the upstream: 1001 going away, "client closed the connection without a close frame"</td></tr>
  * </table>
- * Peers cannot send 1004-1006, 1015, or codes outside 1000-4999: Netty's decoder answers them with 1002.
+ * A peer may not send the other codes (below 1000, 1004-1006, 1015, 1016-2999, 5000 and up): its connection is
+ * dropped without an answer, since it sent its close already (Netty's decoder does it for most, wsgate for 5000 and
+ * up, which the decoder lets through), it counts as a protocol error (1002), and the other leg is told as for any
+ * protocol violation.
  *
  * <h2>Closes wsgate decides</h2>
  * <table>
@@ -74,7 +77,7 @@ public final class CloseCodes {
   private CloseCodes() {
   }
 
-  /** True for codes that may be sent in a close frame. */
+  /** True for codes that may be sent, and so received, in a close frame. */
   public static boolean sendable(int code) {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
   }
