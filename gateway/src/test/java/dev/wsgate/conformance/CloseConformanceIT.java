@@ -13,9 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,17 +38,8 @@ class CloseConformanceIT {
   private static final int[] VALID_CODES = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
       1014, 3000, 3999, 4000, 4999};
 
-  private static Rig rig;
-
-  @BeforeAll
-  static void start() throws Exception {
-    rig = Rig.start("  close-timeout: " + CLOSE_TIMEOUT.toMillis() + "ms\n", "");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension
+  static final Rig rig = Rig.with("  close-timeout: " + CLOSE_TIMEOUT.toMillis() + "ms\n", "");
 
   // ------------------------------------------------------------------------------------------------ relayed
 

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.testing.WsFrame;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -20,17 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(NamedFailures.class)
 class FramingConformanceIT {
 
-  private static Rig rig;
-
-  @BeforeAll
-  static void start() throws Exception {
-    rig = Rig.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension
+  static final Rig rig = Rig.withDefaults();
 
   /** The payload lengths of 1.1.1-1.1.7: each side of the 7-bit, 16-bit and 64-bit length encodings. */
   private static final int[] LENGTHS = {0, 125, 126, 127, 128, 65_535, 65_536};

@@ -12,9 +12,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -39,17 +38,8 @@ class LimitsConformanceIT {
   private static final int TINY_FRAMES = 100_000;
   private static final int TINY = 16;
 
-  private static Rig rig;
-
-  @BeforeAll
-  static void start() throws Exception {
-    rig = Rig.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension
+  static final Rig rig = Rig.withDefaults();
 
   private static byte[] payload(int opcode, int length) {
     return opcode == WsFrame.TEXT ? Frames.ascii(length, length) : Frames.binary(length, length);

@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.testing.Released;
 import dev.wsgate.testing.WsFrame;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,17 +23,8 @@ class OpcodeConformanceIT {
   private static final byte[] HELLO = Frames.utf8("Hello, world!");
   private static final byte[] PAYLOAD = Frames.utf8("reserved opcode payload");
 
-  private static Rig rig;
-
-  @BeforeAll
-  static void start() throws Exception {
-    rig = Rig.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension
+  static final Rig rig = Rig.withDefaults();
 
   static Stream<Arguments> cases() {
     Stream.Builder<Stream<Arguments>> all = Stream.builder();

@@ -6,9 +6,8 @@ import dev.wsgate.testing.Released;
 import dev.wsgate.testing.WsFrame;
 import java.io.ByteArrayOutputStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,17 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(NamedFailures.class)
 class PingConformanceIT {
 
-  private static Rig rig;
-
-  @BeforeAll
-  static void start() throws Exception {
-    rig = Rig.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension
+  static final Rig rig = Rig.withDefaults();
 
   static Stream<Arguments> answered() {
     return Stream.of(

@@ -7,30 +7,36 @@ import dev.wsgate.testing.TestGateway;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A wsgate in front of a raw upstream, shared by the cases of one class: each case opens a session of its own, so
- * cases do not interfere, and bad input leaves the shared gateway as it found it (checked with
- * {@link dev.wsgate.testing.Released}).
+ * A wsgate in front of a raw upstream, shared by the cases of one class (a JUnit extension: declare it as a static
+ * {@code @RegisterExtension} field; it starts before the class's cases and stops after them): each case opens a
+ * session of its own, so cases do not interfere, and bad input leaves the shared gateway as it found it (checked
+ * with {@link dev.wsgate.testing.Released}).
  */
-final class Rig implements AutoCloseable {
+final class Rig implements BeforeAllCallback, AfterAllCallback {
 
   /** {@code server.max-frame-size}: wsgate's default, stated so that the limit cases can rely on it. */
   static final int MAX_FRAME_SIZE = 1 << 20;
 
   private static final AtomicInteger SESSIONS = new AtomicInteger();
 
-  private final RawUpstream upstream;
-  private final TestGateway gw;
+  private final String serverKeys;
+  private final String routeKeys;
+  private RawUpstream upstream;
+  private TestGateway gw;
 
-  private Rig(RawUpstream upstream, TestGateway gw) {
-    this.upstream = upstream;
-    this.gw = gw;
+  private Rig(String serverKeys, String routeKeys) {
+    this.serverKeys = serverKeys;
+    this.routeKeys = routeKeys;
   }
 
   /** wsgate with one route {@code /} to a raw upstream, and defaults otherwise. */
-  static Rig start() throws Exception {
-    return start("", "");
+  static Rig withDefaults() {
+    return with("", "");
   }
 
   /**
@@ -39,13 +45,17 @@ final class Rig implements AutoCloseable {
    * @param routeKeys  further keys of the route, each line indented by four spaces (such as
    *                   {@code "    forward-pings: true\n"})
    */
-  static Rig start(String serverKeys, String routeKeys) throws Exception {
-    RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+  static Rig with(String serverKeys, String routeKeys) {
+    return new Rig(serverKeys, routeKeys);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
     try {
-      TestGateway gw = TestGateway.start("server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n"
+      gw = TestGateway.start("server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n"
           + "  max-frame-size: " + MAX_FRAME_SIZE + "\n" + serverKeys
           + "routes:\n  - path: /\n" + routeKeys + "    upstreams: [\"" + upstream.uri() + "\"]\n");
-      return new Rig(upstream, gw);
     } catch (RuntimeException | Error e) {
       upstream.close();
       throw e;
@@ -86,7 +96,7 @@ final class Rig implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void afterAll(ExtensionContext context) throws Exception {
     try {
       gw.close();
     } finally {

@@ -9,9 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,17 +27,8 @@ class Utf8ConformanceIT {
   /** "κόσμε", Greek for "world", the text of Kuhn's test and Autobahn's. */
   private static final String KOSME = "ce ba e1 bd b9 cf 83 ce bc ce b5";
 
-  private static Rig rig;
-
-  @BeforeAll
-  static void start() throws Exception {
-    rig = Rig.start();
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    rig.close();
-  }
+  @RegisterExtension
+  static final Rig rig = Rig.withDefaults();
 
   // ------------------------------------------------------------------------------------------------ valid
 
