@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
+import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.Released;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsEndpoint;
@@ -221,10 +222,17 @@ class HandshakeHardeningIT {
       }
       s.close();
     }
-    // Each upstream connection that was made gets 1001, and is closed by the upstream as a server does.
+    // An upstream connection whose handshake wsgate completed gets 1001, and is closed by the upstream as a server
+    // does; one whose handshake was still under way when the client left is closed at once (as nginx aborts an
+    // upstream request when its client goes), even if the upstream had sent its 101 meanwhile.
     for (RawUpstream.Conn up; (up = upstream.poll(Duration.ofMillis(500))) != null; ) {
-      WsFrame close = up.readClose();
-      assertThat(close.closeCode()).isEqualTo(1001);
+      try {
+        WsFrame close = up.readClose();
+        assertThat(close.closeCode()).isEqualTo(1001);
+        assertThat(close.closeReason()).isEqualTo("client went away during its handshake");
+      } catch (java.io.EOFException | java.net.SocketException abortedBeforeTheHandshakeCompleted) {
+        // closed without a frame: the attempt was cancelled
+      }
       up.close();
     }
     before.assertBack();
@@ -261,10 +269,16 @@ class HandshakeHardeningIT {
       }
     } else {
       for (int i = 0; i < MAX + 1; i++) {
-        RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET /boom HTTP/1.1",
-            RawWebSocket.handshakeHeaders(gw.address()));
+        Map<String, String> headers = RawWebSocket.handshakeHeaders(gw.address());
+        String id = "boom-" + meter + "-" + i;
+        headers.put("X-Request-Id", id);
+        RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET /boom HTTP/1.1", headers);
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.body()).isEqualTo("500 Internal Server Error: unexpected failure in wsgate\n");
+        assertThat(RecordingAppender.await(l -> l.contains("request " + id + " "), Duration.ofSeconds(5)))
+            .as("one WARN line with the request id and the cause, no stack trace")
+            .startsWith("WARN ").contains("unexpected failure, answered 500", "injected failure in " + meter)
+            .doesNotContain("[stack trace]");
         RawUpstream.Conn up = upstream.poll(meter.equals("wsgate.upstream.connects") ? Duration.ofSeconds(5)
             : Duration.ofMillis(100));
         if (meter.equals("wsgate.upstream.connects")) {

@@ -7,7 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-/** Records log lines (the access log in tests) so that a test can wait for one and read it. */
+/**
+ * Records log lines (the access log, and the handshake's lines, in tests) so that a test can wait for one and read
+ * it: each as {@code LEVEL message}, with {@code [stack trace]} at the end when the event carries one.
+ */
 public final class RecordingAppender extends AppenderBase<ILoggingEvent> {
 
   private static final List<String> LINES = new ArrayList<>();
@@ -15,7 +18,8 @@ public final class RecordingAppender extends AppenderBase<ILoggingEvent> {
   @Override
   protected void append(ILoggingEvent event) {
     synchronized (LINES) {
-      LINES.add(event.getFormattedMessage());
+      LINES.add(event.getLevel() + " " + event.getFormattedMessage()
+          + (event.getThrowableProxy() != null ? " [stack trace]" : ""));
       LINES.notifyAll();
     }
   }
