@@ -1,0 +1,83 @@
+package dev.wsgate.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/** What {@code /proc} tells of a process: CPU time, open files, and the TCP states of its sockets. */
+final class Proc {
+
+  /** Clock ticks per second of {@code /proc/PID/stat} (USER_HZ). */
+  static final double TICKS_PER_SECOND = 100;
+
+  private static final String[] TCP_STATES = {"?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+      "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV"};
+
+  private Proc() {}
+
+  /** User and system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
+  static long[] cpuTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    } catch (IOException gone) {
+      return new long[] {0, 0};
+    }
+  }
+
+  /** Entries of {@code /proc/PID/fd}: the process's open files, sockets included. */
+  static int openFiles(long pid) throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      return (int) fds.count();
+    }
+  }
+
+  /**
+   * The open files of a process by kind: its TCP sockets by state ({@code tcp ESTABLISHED}, {@code tcp CLOSE_WAIT}:
+   * the peer has closed and the process has not...), other sockets, pipes, files.
+   */
+  static Map<String, Integer> openFileKinds(long pid) throws IOException {
+    Map<String, String> tcpStateByInode = new HashMap<>();
+    for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+      Path p = Path.of(table);
+      if (!Files.exists(p)) {
+        continue;
+      }
+      try (Stream<String> lines = Files.lines(p)) {
+        lines.skip(1).forEach(line -> {
+          String[] f = line.trim().split("\\s+");
+          int st = Integer.parseInt(f[3], 16);
+          tcpStateByInode.put(f[9], "tcp " + (st < TCP_STATES.length ? TCP_STATES[st] : f[3]));
+        });
+      }
+    }
+    Map<String, Integer> kinds = new TreeMap<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      fds.forEach(fd -> {
+        String kind;
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) {
+            kind = tcpStateByInode.getOrDefault(target.substring(8, target.length() - 1), "other socket");
+          } else if (target.startsWith("pipe:")) {
+            kind = "pipe";
+          } else if (target.startsWith("anon_inode:")) {
+            kind = target;
+          } else {
+            kind = "file";
+          }
+        } catch (IOException closedMeanwhile) {
+          return;
+        }
+        kinds.merge(kind, 1, Integer::sum);
+      });
+    }
+    return kinds;
+  }
+}
