@@ -31,6 +31,28 @@ final class Proc {
     }
   }
 
+  /**
+   * Memory the kernel's TCP stack holds for all sockets of the machine, in bytes ({@code mem} pages of the TCP line
+   * of {@code /proc/net/sockstat}); -1 when unknown. Compare with {@code /proc/sys/net/ipv4/tcp_mem}.
+   */
+  static long kernelTcpMemoryBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/net/sockstat"))) {
+        if (line.startsWith("TCP:")) {
+          String[] f = line.split("\\s+");
+          for (int i = 0; i + 1 < f.length; i++) {
+            if (f[i].equals("mem")) {
+              return Long.parseLong(f[i + 1]) * 4096;
+            }
+          }
+        }
+      }
+    } catch (IOException | NumberFormatException unknown) {
+      // not Linux, or another format
+    }
+    return -1;
+  }
+
   /** Entries of {@code /proc/PID/fd}: the process's open files, sockets included. */
   static int openFiles(long pid) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {

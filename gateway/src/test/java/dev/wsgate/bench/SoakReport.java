@@ -56,8 +56,8 @@ final class SoakReport {
     AdminMetrics m = now.metrics();
     return String.format(Locale.ROOT, "[%4.0f s] %.0f sessions live; opened %,.0f, ended %,.0f %s; evictions"
         + " client %.0f / upstream %.0f (silent deaths caused %d / %d); unexpected ends at clients %d;"
-        + " open files %,d; heap %.0f MiB (not collected); direct %.1f MiB; CPU wsgate %.0f%%, load %.0f%%"
-        + " (100%% = one core); LEAK reports %d",
+        + " open files %,d; heap %.0f MiB (not collected); direct %.1f MiB; kernel TCP memory %.0f MiB;"
+        + " CPU wsgate %.0f%%, load %.0f%% (100%% = one core); LEAK reports %d",
         (now.nanos() - start.nanos()) / 1e9, now.sessionsLive(),
         m.sum("wsgate_sessions_opened_total") - start.metrics().sum("wsgate_sessions_opened_total"),
         m.sum("wsgate_sessions_ended_by_reason_total") - start.metrics().sum("wsgate_sessions_ended_by_reason_total"),
@@ -66,7 +66,8 @@ final class SoakReport {
         m.sum("wsgate_evictions_total", "leg", "client"), m.sum("wsgate_evictions_total", "leg", "upstream"),
         now.clients().sum("initiated_" + Ending.CLIENT_SILENT.name()),
         now.upstreams().sum("ended_" + Ending.UPSTREAM_SILENT.name()), now.clients().sum("unexpected"),
-        now.openFiles(), now.heapUsedBytes() / MIB, now.directBytes() / MIB, cpu[0], load[0], leaks);
+        now.openFiles(), now.heapUsedBytes() / MIB, now.directBytes() / MIB, Proc.kernelTcpMemoryBytes() / MIB,
+        cpu[0], load[0], leaks);
   }
 
   void print(PrintStream out) {
@@ -141,9 +142,11 @@ final class SoakReport {
           upstreamLeg.maxSeconds()));
     }
     Map<String, Long> unexpected = clients.tally("unexpected_how");
-    out.printf(Locale.ROOT, "live sessions ended without being asked, as their clients saw it: %,d%s%n",
-        clients.sum("unexpected"), unexpected.isEmpty() ? "" : " (close code or how; slow: = slow reader) "
-            + unexpected);
+    long slow = unexpected.entrySet().stream().filter(e -> e.getKey().startsWith("slow_"))
+        .mapToLong(Map.Entry::getValue).sum();
+    out.printf(Locale.ROOT, "live sessions ended without being asked, as their clients saw it: %,d, of them %,d slow"
+        + " readers and %,d others%s%n", clients.sum("unexpected"), slow, clients.sum("unexpected") - slow,
+        unexpected.isEmpty() ? "" : " (by close code or how; slow_ = slow reader): " + unexpected);
 
     double heapStart = start.heapAfterGc();
     double heapEnd = end.heapAfterGc();
