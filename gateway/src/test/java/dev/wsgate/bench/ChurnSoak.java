@@ -180,7 +180,8 @@ final class ChurnSoak {
       load[0] += t[0];
       load[1] += t[1];
     }
-    return new Snapshot(System.nanoTime(), metrics, files, heap, c, u, Proc.cpuTicks(wsgate.pid()), load, kinds);
+    return new Snapshot(System.nanoTime(), metrics, files, heap, c, u, Proc.cpuTicks(wsgate.pid()), load, kinds,
+        Proc.kernelTcpCounters());
   }
 
   private List<LoadProcess> concat() {

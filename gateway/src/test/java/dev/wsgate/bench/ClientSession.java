@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,6 +40,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private ReadThrottle throttle;
   private ScheduledFuture<?> cleanup;
   private String failure;
+  private long liveAtNanos;
 
   ClientSession(ChurnClients load, boolean slowReader) {
     this.load = load;
@@ -66,6 +69,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE && state == State.OPENING) {
       state = State.LIVE;
+      liveAtNanos = System.nanoTime();
       load.becameLive(this);
       if (slowReader) {
         ch.writeAndFlush(new TextWebSocketFrame(Ending.FLOOD));
@@ -100,6 +104,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     if (state == State.LIVE) {
       state = State.ENDING;
       load.endedUnexpectedly(this, code < 0 ? "close-without-code" : String.valueOf(code), true);
+      logUnexpected("close frame " + code);
     } else if (ending == Ending.UPSTREAM_SILENT && !slowReader) {
       load.upstreamSilentEvicted(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - endingAtNanos));
     }
@@ -198,7 +203,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     switch (state) {
       case OPENING -> load.openFailed(this, failure == null ? "closed-during-handshake" : failure);
-      case LIVE -> load.endedUnexpectedly(this, "connection-lost-without-close-frame", false);
+      case LIVE -> {
+        load.endedUnexpectedly(this, "connection-lost-without-close-frame", false);
+        logUnexpected("connection lost without a close frame");
+      }
       case ENDING -> load.ended(this);
       case DONE -> { }
     }
@@ -211,6 +219,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       cleanup.cancel(false);
     }
     ctx.fireChannelInactive();
+  }
+
+  /** A live session ended that nobody asked to end: one line in the process's log, to match with wsgate's. */
+  private void logUnexpected(String how) {
+    System.err.printf(Locale.ROOT, "%s unexpected end of a live %s session %s -> %s after %.1f s live: %s%n",
+        Instant.now(), slowReader ? "slow-reader" : "normal", ch.localAddress(), ch.remoteAddress(),
+        (System.nanoTime() - liveAtNanos) / 1e9, how);
   }
 
   private static String describe(Throwable cause) {

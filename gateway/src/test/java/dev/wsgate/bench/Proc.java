@@ -53,6 +53,43 @@ final class Proc {
     return -1;
   }
 
+  /**
+   * The kernel's TCP counters that tell of trouble on a loopback, which loses nothing by itself: time under global
+   * TCP memory pressure (ms), retransmission timeouts, segments dropped for a full receive queue, segments
+   * retransmitted. Since boot, for the whole machine ({@code /proc/net/netstat}, {@code /proc/net/snmp}).
+   */
+  static Map<String, Long> kernelTcpCounters() {
+    Map<String, Long> c = new TreeMap<>();
+    readCounters("/proc/net/netstat", "TcpExt:", List.of("TCPMemoryPressuresChrono", "TCPTimeouts", "TCPRcvQDrop"),
+        c);
+    readCounters("/proc/net/snmp", "Tcp:", List.of("RetransSegs"), c);
+    return c;
+  }
+
+  private static void readCounters(String file, String prefix, List<String> names, Map<String, Long> into) {
+    try {
+      String[] header = null;
+      for (String line : Files.readAllLines(Path.of(file))) {
+        if (!line.startsWith(prefix)) {
+          continue;
+        }
+        String[] f = line.trim().split("\\s+");
+        if (header == null) {
+          header = f;
+        } else {
+          for (int i = 1; i < f.length && i < header.length; i++) {
+            if (names.contains(header[i])) {
+              into.put(header[i], Long.parseLong(f[i]));
+            }
+          }
+          return;
+        }
+      }
+    } catch (IOException | NumberFormatException unknown) {
+      // not Linux, or another format
+    }
+  }
+
   /** Entries of {@code /proc/PID/fd}: the process's open files, sockets included. */
   static int openFiles(long pid) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {

@@ -14,9 +14,23 @@ import java.util.Map;
  * @param wsgateCpu wsgate's user and system CPU time, in clock ticks
  * @param loadCpu the load processes' user and system CPU time together, in clock ticks
  * @param fileKinds wsgate's open files by kind and TCP state ({@link Proc#openFileKinds}); empty when not taken
+ * @param kernelTcp the machine's TCP trouble counters ({@link Proc#kernelTcpCounters})
  */
 record Snapshot(long nanos, AdminMetrics metrics, int openFiles, long heapAfterGc, LoadStats clients,
-    LoadStats upstreams, long[] wsgateCpu, long[] loadCpu, Map<String, Integer> fileKinds) {
+    LoadStats upstreams, long[] wsgateCpu, long[] loadCpu, Map<String, Integer> fileKinds,
+    Map<String, Long> kernelTcp) {
+
+  /** How the kernel's TCP counters grew since {@code earlier}: a loopback should show none of it. */
+  String kernelTcpSince(Snapshot earlier) {
+    return String.format(java.util.Locale.ROOT, "under TCP memory pressure %.1f s, %,d retransmission timeouts,"
+        + " %,d segments dropped for a full receive queue, %,d segments retransmitted",
+        grown("TCPMemoryPressuresChrono", earlier) / 1000.0, grown("TCPTimeouts", earlier),
+        grown("TCPRcvQDrop", earlier), grown("RetransSegs", earlier));
+  }
+
+  private long grown(String counter, Snapshot earlier) {
+    return kernelTcp.getOrDefault(counter, 0L) - earlier.kernelTcp.getOrDefault(counter, 0L);
+  }
 
   double sessionsLive() {
     return metrics.sum("wsgate_sessions_live");

@@ -56,8 +56,8 @@ final class SoakReport {
     AdminMetrics m = now.metrics();
     return String.format(Locale.ROOT, "[%4.0f s] %.0f sessions live; opened %,.0f, ended %,.0f %s; evictions"
         + " client %.0f / upstream %.0f (silent deaths caused %d / %d); unexpected ends at clients %d;"
-        + " open files %,d; heap %.0f MiB (not collected); direct %.1f MiB; kernel TCP memory %.0f MiB;"
-        + " CPU wsgate %.0f%%, load %.0f%% (100%% = one core); LEAK reports %d",
+        + " open files %,d; heap %.0f MiB (not collected); direct %.1f MiB; CPU wsgate %.0f%%, load %.0f%%"
+        + " (100%% = one core); LEAK reports %d; kernel: TCP memory %.0f MiB, %s",
         (now.nanos() - start.nanos()) / 1e9, now.sessionsLive(),
         m.sum("wsgate_sessions_opened_total") - start.metrics().sum("wsgate_sessions_opened_total"),
         m.sum("wsgate_sessions_ended_by_reason_total") - start.metrics().sum("wsgate_sessions_ended_by_reason_total"),
@@ -66,8 +66,8 @@ final class SoakReport {
         m.sum("wsgate_evictions_total", "leg", "client"), m.sum("wsgate_evictions_total", "leg", "upstream"),
         now.clients().sum("initiated_" + Ending.CLIENT_SILENT.name()),
         now.upstreams().sum("ended_" + Ending.UPSTREAM_SILENT.name()), now.clients().sum("unexpected"),
-        now.openFiles(), now.heapUsedBytes() / MIB, now.directBytes() / MIB, Proc.kernelTcpMemoryBytes() / MIB,
-        cpu[0], load[0], leaks);
+        now.openFiles(), now.heapUsedBytes() / MIB, now.directBytes() / MIB, cpu[0], load[0], leaks,
+        Proc.kernelTcpMemoryBytes() / MIB, now.kernelTcpSince(last));
   }
 
   void print(PrintStream out) {
@@ -191,6 +191,8 @@ final class SoakReport {
     double[] load = churnStop.loadCpuSince(start);
     out.printf(Locale.ROOT, "CPU during the churn (100%% = one core): wsgate %.0f%% (user %.0f%%, system %.0f%%),"
         + " load processes together %.0f%%%n", cpu[0], cpu[1], cpu[2], load[0]);
+    out.println("kernel TCP during the churn (the whole machine; a loopback loses nothing by itself): "
+        + churnStop.kernelTcpSince(start));
     AdminMetrics c = churnStop.metrics();
     out.printf(Locale.ROOT, "heartbeat: %,.0f pings/s sent by wsgate during the churn, %,.0f pongs/s received%n",
         (c.sum("wsgate_heartbeat_pings_total") - start.metrics().sum("wsgate_heartbeat_pings_total")) / churnSeconds,
