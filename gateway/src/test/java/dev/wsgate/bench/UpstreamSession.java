@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
+import java.time.Instant;
+import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -24,7 +26,11 @@ final class UpstreamSession extends ChannelInboundHandlerAdapter {
   /** A close this upstream started is cut this long after, if wsgate never answers it. */
   private static final long CLOSE_CLEANUP_SECONDS = 15;
 
+  /** A silent client evicted later than this is logged with its request id, to look up in wsgate's log. */
+  private static final long LATE_EVICTION_MILLIS = 4000;
+
   private final ChurnUpstream load;
+  private String requestId;
   private boolean live;
   private boolean flooding;
   private boolean closeSent;
@@ -37,7 +43,8 @@ final class UpstreamSession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete done) {
+      requestId = done.requestHeaders().get("X-Request-Id");
       live = true;
       load.sessionUp();
     }
@@ -76,7 +83,12 @@ final class UpstreamSession extends ChannelInboundHandlerAdapter {
   private void closed(Channel ch, int code) {
     flooding = false;
     if (clientSilentAtMillis > 0) {
-      load.clientSilentEvicted(System.currentTimeMillis() - clientSilentAtMillis);
+      long after = System.currentTimeMillis() - clientSilentAtMillis;
+      load.clientSilentEvicted(after);
+      if (after > LATE_EVICTION_MILLIS) {
+        System.err.printf(Locale.ROOT, "%s silent client evicted late: its close (%d) came %d ms after it went"
+            + " silent; request_id=%s%n", Instant.now(), code, after, requestId);
+      }
       clientSilentAtMillis = 0;
     }
     load.closeReceived(code);
