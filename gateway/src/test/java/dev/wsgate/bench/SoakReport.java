@@ -155,8 +155,8 @@ final class SoakReport {
     out.printf(Locale.ROOT, "live heap after full GC: %.1f MiB at the start, %.1f MiB at the end (%+.1f%%): %s%n",
         heapStart / MIB, heapEnd / MIB, heapChange * 100, heapFlat ? "flat within 5%" : "NOT flat within 5%");
     if (!heapFlat) {
-      fails.add(String.format(Locale.ROOT, "FAIL: live heap not flat within 5%%: %.1f MiB -> %.1f MiB (%+.1f%%)",
-          heapStart / MIB, heapEnd / MIB, heapChange * 100));
+      fails.add(String.format(Locale.ROOT, "FAIL: live heap not flat within 5%%: it %s, %.1f MiB -> %.1f MiB"
+          + " (%+.1f%%)", heapChange > 0 ? "grew" : "shrank", heapStart / MIB, heapEnd / MIB, heapChange * 100));
     }
     out.printf(Locale.ROOT, "Netty direct memory (wsgate_netty_direct_memory_used_bytes): %.1f MiB at the start,"
         + " %.1f MiB at the end (%,.0f -> %,.0f bytes)%n", start.directBytes() / MIB, end.directBytes() / MIB,
