@@ -6,6 +6,7 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.metrics.HeartbeatMeters;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *   ACTIVE | AWAITING_PONG --(a close frame written on the leg)--&gt; CLOSING
  *   any --(connection closed or handler removed)--&gt; CLOSED
  * </pre>
- * Any inbound frame proves life. Without eviction (timeout 0) the handler pings at every tick of silence.
+ * Any inbound frame proves life; so does the peer taking what wsgate queued for it (a slow reader behind a backlog
+ * cannot answer a ping it has not read yet), and a tick while wsgate does not read the leg (backpressure) is no
+ * silence either. Without eviction (timeout 0) the handler pings at every tick of silence.
  *
  * <h2>Frames it keeps</h2>
  * Pings from the peer are answered here (RFC 6455) and not relayed, unless the route forwards pings; pongs to its
@@ -71,6 +74,9 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private long sequence;
   private long pingSentNanos;
   private boolean readInBatch;
+  /** The outbound buffer's head at the last tick (identity hash; 0: none) and how far it was written then. */
+  private int queuedHeadHash;
+  private long queuedHeadProgress;
 
   private volatile long lastInboundNanos;
   private volatile long lastRttNanos = -1;
@@ -205,6 +211,11 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
       IdleStateEvent idle = (IdleStateEvent) evt;
       idleTicks = idle.isFirst() ? 1 : idleTicks + 1;
+      if (peerConsumedOutput(ctx) || !ctx.channel().config().isAutoRead()) {
+        // Not silence: the peer is reading what wsgate queued for it (its pong, if pinged, waits behind that), or
+        // wsgate itself is not reading this leg (backpressure), so that the peer's frames wait unread.
+        idleTicks = 0;
+      }
       if (timing != null && (state == State.ACTIVE || state == State.AWAITING_PONG)) {
         if (timing.evicts() && idleTicks >= timing.evictAfterTicks()) {
           evict(ctx);
@@ -215,6 +226,23 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
       }
     }
     ctx.fireUserEventTriggered(evt);
+  }
+
+  /**
+   * True when the peer has taken some of what wsgate queued for it since the last tick: the message at the head of
+   * the outbound buffer was written further, or out. Only a peer that reads makes room for that, so a live peer
+   * behind a backlog (a slow reader) is not taken for a dead one; nothing is queued for an idle peer, and nothing
+   * moves for a dead one.
+   */
+  private boolean peerConsumedOutput(ChannelHandlerContext ctx) {
+    ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+    Object head = buffer == null ? null : buffer.current();
+    int headHash = head == null ? 0 : System.identityHashCode(head);
+    long progress = head == null ? 0 : buffer.currentProgress();
+    boolean moved = queuedHeadHash != 0 && (headHash != queuedHeadHash || progress != queuedHeadProgress);
+    queuedHeadHash = headHash;
+    queuedHeadProgress = progress;
+    return moved;
   }
 
   private void ping(ChannelHandlerContext ctx) {

@@ -42,7 +42,7 @@ public final class UpstreamConnector {
   private final int maxFrameSize;
 
   public UpstreamConnector(LoopResources loops, UpstreamConfig config, int maxFrameSize, int highWaterMark) {
-    HttpClient base = HttpClient.newConnection()
+    HttpClient base = LegSockets.upstreamLeg(HttpClient.newConnection())
         .runOn(loops)
         .disableRetry(true)
         .compress(false)

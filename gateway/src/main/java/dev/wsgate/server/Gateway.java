@@ -8,6 +8,7 @@ import dev.wsgate.config.RouteConfig;
 import dev.wsgate.config.ServerConfig;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
+import dev.wsgate.proxy.LegSockets;
 import dev.wsgate.proxy.ProxyPipeline;
 import dev.wsgate.proxy.SessionLifecycle;
 import dev.wsgate.proxy.UpstreamConnector;
@@ -116,7 +117,7 @@ public final class Gateway implements AutoCloseable {
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
-    HttpServer http = HttpServer.create()
+    HttpServer http = LegSockets.clientLeg(HttpServer.create())
         .runOn(loops)
         .bindAddress(() -> new InetSocketAddress(listen.host(), listen.port()))
         .childOption(ChannelOption.TCP_NODELAY, true)

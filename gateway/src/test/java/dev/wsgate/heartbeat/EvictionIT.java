@@ -12,6 +12,8 @@ import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsFrame;
+import dev.wsgate.testing.WsWire;
+import dev.wsgate.testing.Holds;
 import java.io.EOFException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -232,6 +236,82 @@ class EvictionIT {
       assertThat(gw.gateway().metrics().sessionsEnded(Session.EndCause.UPSTREAM_HEARTBEAT)).isZero();
     } finally {
       readers.shutdownNow();
+    }
+  }
+
+  /**
+   * A slow reader behind a backlog is alive: the upstream sends faster than the client reads (32 KiB/s), so wsgate's
+   * pings to the client wait behind the backlog longer than the heartbeat timeout, and its pongs come late; and
+   * wsgate, holding back, does not read the upstream for a while, so the upstream's pongs wait unread. Neither peer
+   * is silent: the client takes what is queued for it, and wsgate is the one not reading the upstream. Neither may be
+   * evicted (the churn soak found both).
+   */
+  @Test
+  void aSlowReaderBehindABacklogAndItsUpstreamAreNotEvicted() throws Exception {
+    Duration period = Duration.ofSeconds(8); // four timeouts
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong read = new AtomicLong();
+    Thread flood = null;
+    Thread slow = null;
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), bothLegs());
+         java.net.Socket socket = dev.wsgate.testing.ClientSockets.open(gw.address(), 16 * 1024,
+             Duration.ofSeconds(30))) {
+      java.io.InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 4096);
+      java.io.OutputStream out = socket.getOutputStream();
+      dev.wsgate.testing.ClientSockets.handshake(socket, in, "/");
+      RawUpstream.Conn up = upstream.take();
+      LivePeer upstreamPeer = LivePeer.of(up); // answers wsgate's pings, whenever wsgate reads them
+      gw.awaitSessions(1, Duration.ofSeconds(5));
+      Session session = gw.gateway().sessions().snapshot().get(0);
+      flood = new Thread(() -> {
+        byte[] chunk = new byte[16 * 1024];
+        try {
+          while (!stop.get()) {
+            upstreamPeer.sendBinary(chunk);
+          }
+        } catch (java.io.IOException ended) {
+          // the test is over
+        }
+      }, "flood");
+      slow = new Thread(() -> {
+        try {
+          while (!stop.get()) { // a frame (16 KiB) every 500 ms, answering pings as it meets them: alive, slow
+            WsFrame f = WsWire.readFrame(in);
+            read.addAndGet(f.payload().length);
+            if (f.opcode() == WsFrame.PING) {
+              WsWire.writeFrame(out, true, 0, WsFrame.PONG, f.payload(), true);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L); // the reader's pace, not a wait
+          }
+        } catch (java.io.IOException ended) {
+          // the test is over
+        }
+      }, "slow-reader");
+      flood.setDaemon(true);
+      slow.setDaemon(true);
+      flood.start();
+      slow.start();
+      Holds.throughout("the slow reader's session open, neither peer evicted", period,
+          () -> session.endCause() == null, () -> session.endCause() + " " + session.closeReason());
+      System.out.printf("SLOW READER: %d KiB read in %d s while the upstream flooded; client leg %d pings/%d pongs,"
+              + " upstream leg %d pings/%d pongs; queued for the client %d B%n", read.get() / 1024,
+          period.toSeconds(), session.leg(Leg.CLIENT).pingsSent(), session.leg(Leg.CLIENT).pongsReceived(),
+          session.leg(Leg.UPSTREAM).pingsSent(), session.leg(Leg.UPSTREAM).pongsReceived(),
+          session.queuedBytes(Leg.CLIENT));
+      assertThat(session.queuedBytes(Leg.CLIENT)).as("a backlog for the client all along").isPositive();
+      stop.set(true);
+      socket.setSoLinger(true, 0);
+      socket.close();
+      up.close();
+      gw.awaitIdle(Duration.ofSeconds(10));
+    } finally {
+      stop.set(true);
+      for (Thread t : new Thread[] {flood, slow}) {
+        if (t != null) {
+          t.join(10_000);
+        }
+      }
     }
   }
 

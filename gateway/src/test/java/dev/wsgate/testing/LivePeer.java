@@ -114,6 +114,11 @@ public final class LivePeer implements AutoCloseable {
     wire.send(WsFrame.TEXT, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Sends a binary message, never in the middle of a pong. */
+  public synchronized void sendBinary(byte[] payload) throws IOException {
+    wire.send(WsFrame.BINARY, payload);
+  }
+
   /** The first close frame received and when, or null before one came (whether or not it was taken). */
   public Arrival closeArrival() {
     return closeArrival;
