@@ -201,8 +201,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
           .doOnError(UpstreamFailure.class, f -> {
             metrics.upstreamConnect(route.id(), instance.uri(), f.kind().outcome(), System.nanoTime() - start);
             if (f.kind() == UpstreamFailure.Kind.CONNECT || f.kind() == UpstreamFailure.Kind.TIMEOUT) {
-              route.upstreams().failed(instance, f.getCause() != null ? String.valueOf(f.getCause().getMessage())
-                  : f.getMessage());
+              route.upstreams().failed(instance, f.getCause() == null ? f.getMessage()
+                  : f.getCause().getMessage() != null ? f.getCause().getMessage() : f.getCause().toString());
             }
           });
     });
