@@ -31,15 +31,6 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     this.leg = leg;
   }
 
-  Leg leg() {
-    return leg;
-  }
-
-  /** The session this leg belongs to, or null before it is attached. */
-  ProxySession session() {
-    return session;
-  }
-
   /** Hands this leg to its session and replays what arrived before. Runs on the channel's event loop. */
   void attach(ProxySession session) {
     this.session = session;

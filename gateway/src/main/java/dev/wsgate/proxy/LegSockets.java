@@ -1,20 +1,29 @@
 package dev.wsgate.proxy;
 
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * The kernel options of both legs' sockets, in one place.
- *
- * <p>{@code TCP_NOTSENT_LOWAT} (Linux, epoll): the kernel keeps at most {@value #NOT_SENT_LOW_WATER_MARK} bytes a
- * peer has not been sent yet; what wsgate has to send beyond that waits in its own outbound buffer, where the
- * write-buffer high-water mark bounds it. Without it the kernel grows a socket's send buffer to megabytes for a slow
- * reader, which costs kernel memory per session and hides the peer's progress from wsgate: a heartbeat ping then
- * queues behind megabytes the peer has not read, and a live slow reader looks silent. With it, a peer taking what is
- * queued for it shows as progress in wsgate's outbound buffer, which the heartbeat counts as life. Throughput is
- * not capped by it: what is in flight is the congestion and receive windows' business, not this mark's.
+ * The kernel options of both legs' sockets, in one place. They bound what the kernel holds per connection, so that
+ * what wsgate holds for a peer is in its own buffers, bounded by the write-buffer high-water mark and visible:
+ * <ul>
+ *   <li>{@code TCP_NOTSENT_LOWAT} (Linux, epoll): the kernel keeps at most {@value #NOT_SENT_LOW_WATER_MARK} bytes a
+ *       peer has not been sent yet. Without it the kernel grows a socket's send buffer to megabytes for a slow
+ *       reader, which costs kernel memory per session and hides the peer's progress from wsgate: a heartbeat ping
+ *       then queues behind megabytes the peer has not read, and a live slow reader looks silent. With it, a peer
+ *       taking what is queued for it shows as progress in wsgate's outbound buffer, which the heartbeat counts as
+ *       life. It does not cap throughput: what is in flight is the congestion and receive windows' business.</li>
+ *   <li>{@code SO_RCVBUF} of {@value #RECEIVE_BUFFER} bytes (the kernel doubles it for its bookkeeping): while wsgate
+ *       does not read a leg (backpressure), its peer can fill this much of kernel memory and no more. Left to its
+ *       auto-tuning, Linux lets a receive buffer grow to {@code net.ipv4.tcp_rmem}'s maximum (32 MiB on the
+ *       development machine), so a few hundred peers flooding toward slow readers put the whole host under TCP
+ *       memory pressure (the churn soak saw 1.4 GiB, dropped segments and retransmission timeouts long enough to
+ *       evict live peers). The price: one connection receives at most about this much per round trip (some
+ *       2.5 MB/s from a client 50 ms away; inside a data centre, far more than wsgate relays).</li>
+ * </ul>
  */
 public final class LegSockets {
 
@@ -24,15 +33,19 @@ public final class LegSockets {
   private LegSockets() {
   }
 
+  /** Receive buffer per socket, as set (the kernel doubles it): 128 KiB. */
+  static final int RECEIVE_BUFFER = 128 * 1024;
+
   /** The client listener, with the options on the connections it accepts, where the platform has them. */
   public static HttpServer clientLeg(HttpServer server) {
-    return Epoll.isAvailable() ? server.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK)
-        : server;
+    // On the listening socket: an accepted connection takes it before its window is negotiated.
+    HttpServer s = server.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
+    return Epoll.isAvailable() ? s.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK) : s;
   }
 
   /** The upstream connector, with the options on its connections, where the platform has them. */
   static HttpClient upstreamLeg(HttpClient client) {
-    return Epoll.isAvailable() ? client.option(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK)
-        : client;
+    HttpClient c = client.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
+    return Epoll.isAvailable() ? c.option(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK) : c;
   }
 }

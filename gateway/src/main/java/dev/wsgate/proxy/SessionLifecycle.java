@@ -142,11 +142,6 @@ public final class SessionLifecycle {
     return registered;
   }
 
-  /** The session this connection became, once its upstream leg is connected; null before. */
-  public synchronized ProxySession session() {
-    return session;
-  }
-
   /** A peer broke the protocol; the session has sent it {@code code}. Called at most once per session. */
   void protocolError(ProxySession s, Leg leg, int code, String reason) {
     metrics.protocolError(leg, code);
