@@ -30,11 +30,11 @@ public final class LegSockets {
   /** Unsent bytes the kernel keeps per socket: 16 KiB, as recommended for HTTP/2 servers. */
   static final long NOT_SENT_LOW_WATER_MARK = 16 * 1024;
 
-  private LegSockets() {
-  }
-
   /** Receive buffer per socket, as set (the kernel doubles it): 128 KiB. */
   static final int RECEIVE_BUFFER = 128 * 1024;
+
+  private LegSockets() {
+  }
 
   /** The client listener, with the options on the connections it accepts, where the platform has them. */
   public static HttpServer clientLeg(HttpServer server) {
