@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *   ACTIVE --(idle ticks reach pingAfterTicks: ping)--&gt; AWAITING_PONG
  *   AWAITING_PONG --(any inbound frame; a matching pong also gives the RTT)--&gt; ACTIVE
  *   ACTIVE | AWAITING_PONG --(idle ticks reach evictAfterTicks: HeartbeatEvicted)--&gt; EVICTED
- *   ACTIVE | AWAITING_PONG --(a close frame written on the leg)--&gt; CLOSING
+ *   ACTIVE | AWAITING_PONG --(a close frame written on the leg, or received from the peer)--&gt; CLOSING
  *   any --(connection closed or handler removed)--&gt; CLOSED
  * </pre>
  * Any inbound frame proves life; so does the peer taking what wsgate queued for it (a slow reader behind a backlog
@@ -137,6 +137,11 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     }
     if (((WebSocketFrame) msg).rsv() != 0) {
       ctx.fireChannelRead(msg); // reserved bits without an extension: not a heartbeat; the session fails the peer
+    } else if (msg instanceof CloseWebSocketFrame) {
+      if (state == State.ACTIVE) {
+        state = State.CLOSING; // the peer is closing: the session's close timer bounds the rest, not the heartbeat
+      }
+      ctx.fireChannelRead(msg);
     } else if (msg instanceof PingWebSocketFrame) {
       onPing(ctx, (PingWebSocketFrame) msg);
     } else if (msg instanceof PongWebSocketFrame) {

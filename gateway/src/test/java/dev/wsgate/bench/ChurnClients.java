@@ -49,6 +49,13 @@ final class ChurnClients implements LoadControl.Commands {
   private final int opensPerTick;
   private final double slowPercent;
   private final int slowChunkBytes;
+  /**
+   * A slow reader's socket receive buffer, as set (the kernel doubles it): half a second of its reading. A live client
+   * is then never more than about a second behind in its own kernel, within the soak's heartbeat timeout, as the
+   * README asks of a deployment's timeout (wsgate cannot see what sits in a peer's own receive buffer); left to
+   * auto-tuning, a reader at 64 KiB/s is about 5 s behind and a 3 s timeout rightly evicts it.
+   */
+  private final int slowReceiveBuffer;
   private final int messageEverySeconds;
   private final InetSocketAddress remote;
   private final List<InetSocketAddress> sources = new ArrayList<>();
@@ -83,6 +90,7 @@ final class ChurnClients implements LoadControl.Commands {
     opensPerTick = Math.max(1, Integer.parseInt(o.get("--ramp")) / TICKS_PER_SECOND);
     slowPercent = Double.parseDouble(o.get("--slow-percent"));
     slowChunkBytes = Math.max(1024, Integer.parseInt(o.get("--slow-kib-per-s")) * 1024 / THROTTLE_TICKS_PER_SECOND);
+    slowReceiveBuffer = Integer.parseInt(o.get("--slow-kib-per-s")) * 1024 / 2;
     messageEverySeconds = Math.max(1, Integer.parseInt(o.get("--message-every-s")));
     random = new Random(Long.parseLong(o.get("--seed")));
     nextEnding = Integer.parseInt(o.get("--first-ending"));
@@ -150,7 +158,9 @@ final class ChurnClients implements LoadControl.Commands {
     opening++;
     ClientSession s = new ClientSession(this, random.nextDouble() * 100 < slowPercent);
     InetSocketAddress source = sources.get(nextSource++ % sources.size());
-    ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+    Bootstrap b = s.slowReader() ? bootstrap.clone().option(ChannelOption.SO_RCVBUF, slowReceiveBuffer)
+        : bootstrap.clone();
+    ChannelFuture f = b.handler(new ChannelInitializer<SocketChannel>() {
       @Override
       protected void initChannel(SocketChannel ch) {
         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),

@@ -271,6 +271,21 @@ class HeartbeatHandlerTest {
     assertThat(outbound()).as("no pong after a close frame either").isNull();
   }
 
+  /** A peer that has sent its close is closing: the session's close timer bounds it, the heartbeat leaves it be. */
+  @Test
+  void aCloseFrameFromThePeerStopsTheHeartbeat() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    advance(1000);
+    ReferenceCountUtil.release(outbound()); // a ping, unanswered
+    channel.writeInbound(new CloseWebSocketFrame(1000, "bye"));
+    assertThat(passedOn).as("the close goes on to the session").singleElement()
+        .isInstanceOf(CloseWebSocketFrame.class);
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.CLOSING);
+    advance(10_000);
+    assertThat(outbound()).as("no ping after the peer's close").isNull();
+    assertThat(events).as("no eviction of a closing peer").noneMatch(e -> e instanceof HeartbeatEvicted);
+  }
+
   @Test
   void idleTicksGoOnToTheSession() {
     leg(FRAME_1S_2S, false);
