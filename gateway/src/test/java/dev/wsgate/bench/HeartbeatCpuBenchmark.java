@@ -5,7 +5,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,8 +63,8 @@ public final class HeartbeatCpuBenchmark {
 
   private static String run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
       DisposableServer upstream, LoopResources loops) throws Exception {
-    int port = freePort();
-    int admin = freePort();
+    int port = WsgateProcess.freePort();
+    int admin = WsgateProcess.freePort();
     String hb = heartbeat
         ? "heartbeat:\n  interval: " + intervalMs + "ms\n  timeout: " + (2 * intervalMs) + "ms\n"
             + "intermediaries:\n  idle-timeout: " + (3 * intervalMs) + "ms\n"
@@ -79,7 +78,7 @@ public final class HeartbeatCpuBenchmark {
     if (!extra.isEmpty()) {
       command.addAll(List.of(extra.replace("{mode}", heartbeat ? "on" : "off").split("\\s+")));
     }
-    command.addAll(List.of("-jar", jar().toString(), "--config", config.toString()));
+    command.addAll(List.of("-jar", WsgateProcess.jar().toString(), "--config", config.toString()));
     Process wsgate = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       awaitLine(wsgate, "started", Duration.ofSeconds(60));
@@ -154,23 +153,6 @@ public final class HeartbeatCpuBenchmark {
     t.start();
     if (!seen.await(timeout.toSeconds(), TimeUnit.SECONDS)) {
       throw new IllegalStateException("wsgate did not start within " + timeout);
-    }
-  }
-
-  private static Path jar() {
-    Path jar = Path.of("target", "wsgate.jar");
-    if (!Files.exists(jar)) {
-      jar = Path.of("gateway", "target", "wsgate.jar");
-    }
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException("no wsgate.jar: run mvn -pl gateway -am package -DskipTests first");
-    }
-    return jar.toAbsolutePath();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -200,7 +200,8 @@ final class WsgateProcess {
     return Files.createDirectories(jar().getParent().resolve("churn-soak"));
   }
 
-  private static Path jar() {
+  /** The packaged wsgate, from the module's directory or the repository's (where a benchmark may run). */
+  static Path jar() {
     Path jar = Path.of("target", "wsgate.jar");
     if (!Files.exists(jar)) {
       jar = Path.of("gateway", "target", "wsgate.jar");
@@ -211,7 +212,8 @@ final class WsgateProcess {
     return jar.toAbsolutePath();
   }
 
-  private static int freePort() throws IOException {
+  /** A free port on this machine right now. */
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
