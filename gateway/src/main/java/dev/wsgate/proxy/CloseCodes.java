@@ -131,27 +131,17 @@ public final class CloseCodes {
 
     /** The reason, cut to fit a close frame (123 bytes of UTF-8) without splitting a character. */
     public String trimmedReason() {
-      return Utf8.truncate(reason, 123);
-    }
-  }
-
-  /** UTF-8 helpers for close reasons. */
-  static final class Utf8 {
-    private Utf8() {
-    }
-
-    static String truncate(String s, int maxBytes) {
       int bytes = 0;
-      for (int i = 0; i < s.length(); ) {
-        int cp = s.codePointAt(i);
+      for (int i = 0; i < reason.length(); ) {
+        int cp = reason.codePointAt(i);
         int n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-        if (bytes + n > maxBytes) {
-          return s.substring(0, i);
+        if (bytes + n > 123) {
+          return reason.substring(0, i);
         }
         bytes += n;
         i += Character.charCount(cp);
       }
-      return s;
+      return reason;
     }
   }
 }

@@ -69,10 +69,8 @@ final class CloseHandshakes {
       // Netty drops the connection of a peer whose close code may not be sent (1004-1006, 1015, below 3000 and
       // unassigned); it lets codes from 5000 up through, and wsgate treats them alike: no answer, since the peer
       // has sent its close already, and TCP closed.
-      from.closeSent = true;
-      from.discardWaiting();
       from.channel.close();
-      failed(from, CloseCodes.PROTOCOL_ERROR, "invalid close code " + code);
+      dropped(from, CloseCodes.PROTOCOL_ERROR, "invalid close code " + code);
       return;
     }
     from.receivedCode = code < 0 ? CloseCodes.NO_STATUS : code;
@@ -136,17 +134,25 @@ final class CloseHandshakes {
     armCloseTimer();
   }
 
+  /**
+   * A leg failed without a close frame from wsgate: Netty's decoder (or UTF-8 validator) has answered the peer's
+   * violation itself and closes the connection, or the peer sent a close wsgate may not answer. Nothing more is
+   * written to it; the failure is recorded and the other leg told.
+   */
+  void dropped(LegEnd at, int code, String reason) {
+    at.closeSent = true;
+    at.discardWaiting();
+    failed(at, code, reason);
+  }
+
   /** Fails a leg that broke the protocol: a close frame with {@code code}, then TCP once it is flushed. */
   void fail(LegEnd at, int code, String reason) {
     send(at, new CloseCodes.Close(code, reason), Then.CLOSE_WHEN_FLUSHED);
     failed(at, code, reason);
   }
 
-  /**
-   * Records and reports a protocol failure of {@code at} (whose close frame is sent, by wsgate or Netty's decoder),
-   * and closes the other leg with the matching code.
-   */
-  void failed(LegEnd at, int code, String reason) {
+  /** Records and reports a protocol failure of {@code at}, and closes the other leg with the matching code. */
+  private void failed(LegEnd at, int code, String reason) {
     session.recordEnd(EndCause.ERROR, code, at.leg.yamlName() + ": " + reason);
     if (!protocolErrorReported) {
       protocolErrorReported = true;

@@ -265,10 +265,7 @@ public final class ProxySession extends Session {
     LegEnd at = end(leg);
     if (cause instanceof CorruptedWebSocketFrameException) {
       CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
-      // Netty's decoder (or UTF-8 validator) has sent the close frame and closes the connection.
-      at.closeSent = true;
-      at.discardWaiting();
-      closes.failed(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage()
+      closes.dropped(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage()
           : e.closeStatus().reasonText());
     } else {
       log.debug("{}: {} connection failed: {}", logId, leg, cause.toString());

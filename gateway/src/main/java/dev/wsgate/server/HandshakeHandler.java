@@ -151,8 +151,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     if (!s.origins().allows(origin)) {
       return reject(r, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed");
     }
-    if (pipelinedRequest(r.channel())) {
-      return reject(r, HttpResponseStatus.BAD_REQUEST, "a request pipelined behind a WebSocket upgrade request");
+    if (pipelinedRequest(r.channel())) { // as early as it shows, before an upstream is connected for nothing
+      return refusePipelined(r);
     }
     SessionLimits limits = SessionLimits.of(route.config());
     SessionPlan plan = new SessionPlan(r.id(), route.id(), address(r.req().remoteAddress()), limits,
@@ -214,8 +214,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
    * closing the client connection is enough, the lifecycle then closes the upstream leg (1001).
    */
   private Mono<Void> upgrade(Request r, Snapshot s, SessionLifecycle lifecycle, ProxySession session) {
-    if (pipelinedRequest(r.channel())) {
-      return reject(r, HttpResponseStatus.BAD_REQUEST, "a request pipelined behind a WebSocket upgrade request");
+    if (pipelinedRequest(r.channel())) { // it came during the upstream handshake
+      return refusePipelined(r);
     }
     WebsocketServerSpec.Builder builder = WebsocketServerSpec.builder()
         .maxFramePayloadLength(s.config().server().maxFrameSize())
@@ -306,6 +306,10 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
         .sendString(Mono.just(status.code() + " " + status.reasonPhrase() + ": " + reason + "\n"))
         .then();
+  }
+
+  private Mono<Void> refusePipelined(Request r) {
+    return reject(r, HttpResponseStatus.BAD_REQUEST, "a request pipelined behind a WebSocket upgrade request");
   }
 
   private static boolean pipelinedRequest(Channel channel) {

@@ -87,8 +87,6 @@ public abstract class Session {
    */
   public record LegStatus(long queuedBytes, long waitingBytes, long silenceNanos, long lastRttNanos, long pingsSent,
       long pongsReceived) {
-    /** A leg the proxy knows nothing of (yet). */
-    public static final LegStatus NONE = new LegStatus(0, 0, -1, -1, 0, 0);
   }
 
   private static final VarHandle FRAMES_FROM_CLIENT = counter("framesFromClient");

@@ -229,7 +229,9 @@ class HandshakeHardeningIT {
       try {
         WsFrame close = up.readClose();
         assertThat(close.closeCode()).isEqualTo(1001);
-        assertThat(close.closeReason()).isEqualTo("client went away during its handshake");
+        // Before wsgate's 101 went out, or after it (the client left as it was written): both are the client gone.
+        assertThat(close.closeReason()).isIn("client went away during its handshake",
+            "client closed the connection without a close frame");
       } catch (java.io.EOFException | java.net.SocketException abortedBeforeTheHandshakeCompleted) {
         // closed without a frame: the attempt was cancelled
       }

@@ -18,7 +18,7 @@ class SessionRegistryTest {
     return new Session(registry.nextId(), "req", route, URI.create("ws://127.0.0.1:1"), "127.0.0.1:2", null) {
       @Override
       public LegStatus leg(dev.wsgate.config.Leg leg) {
-        return LegStatus.NONE;
+        return new LegStatus(0, 0, -1, -1, 0, 0);
       }
 
       @Override

@@ -74,8 +74,17 @@ public final class RawWebSocket extends WsEndpoint {
   /** Sends one request (the head as given, and no body) and reads the response head and body until EOF. */
   public static Response request(InetSocketAddress address, String requestLine, Map<String, String> headers)
       throws IOException {
+    return exchange(address, head(requestLine, headers));
+  }
+
+  /**
+   * Sends {@code request} as it is, byte for byte (a request head, and whatever follows it), and reads the response
+   * head and, unless it is a 101, the body until EOF.
+   */
+  public static Response exchange(InetSocketAddress address, byte[] request) throws IOException {
     try (Socket socket = open(address)) {
-      writeRequest(socket.getOutputStream(), requestLine, headers);
+      socket.getOutputStream().write(request);
+      socket.getOutputStream().flush();
       WsWire.Head head = WsWire.readHead(socket.getInputStream());
       ByteArrayOutputStream body = new ByteArrayOutputStream();
       if (head.status() != 101) {
@@ -84,25 +93,6 @@ public final class RawWebSocket extends WsEndpoint {
         } catch (SocketException reset) {
           // the body so far is enough
         }
-      }
-      return new Response(head, body.toString(StandardCharsets.UTF_8));
-    }
-  }
-
-  /**
-   * Sends {@code request} as it is, byte for byte (a request head, and whatever follows it), and reads the response
-   * head and body until EOF.
-   */
-  public static Response exchange(InetSocketAddress address, byte[] request) throws IOException {
-    try (Socket socket = open(address)) {
-      socket.getOutputStream().write(request);
-      socket.getOutputStream().flush();
-      WsWire.Head head = WsWire.readHead(socket.getInputStream());
-      ByteArrayOutputStream body = new ByteArrayOutputStream();
-      try {
-        socket.getInputStream().transferTo(body);
-      } catch (SocketException reset) {
-        // the body so far is enough
       }
       return new Response(head, body.toString(StandardCharsets.UTF_8));
     }
