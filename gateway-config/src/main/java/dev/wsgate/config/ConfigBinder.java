@@ -2,8 +2,6 @@ package dev.wsgate.config;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -56,11 +54,13 @@ final class ConfigBinder {
   private final Values values;
   private final Problems problems;
   private final Path baseDir;
+  private final TlsFiles tlsFiles;
 
-  ConfigBinder(Values values, Path baseDir) {
+  ConfigBinder(Values values, Path baseDir, TlsFiles tlsFiles) {
     this.values = values;
     this.problems = values.problems();
     this.baseDir = baseDir;
+    this.tlsFiles = tlsFiles;
   }
 
   /** The configuration, or null when there were errors (they are in the {@link Problems}). */
@@ -171,11 +171,10 @@ final class ConfigBinder {
     if (m.has("ca-file")) {
       Path ca = file(m.get("ca-file"));
       if (ca != null) {
-        try {
-          PemFiles.certificates(ca);
+        List<TlsFiles.Refusal> refused = tlsFiles.checkTrust(ca);
+        refused.forEach(r -> problems.add(m.get("ca-file"), r.file() + ": " + r.message()));
+        if (refused.isEmpty()) {
           caFile = Optional.of(ca);
-        } catch (PemFiles.PemException e) {
-          problems.add(m.get("ca-file"), ca + ": " + e.getMessage());
         }
       }
     }
@@ -211,21 +210,8 @@ final class ConfigBinder {
     if (cert == null || key == null) {
       return Optional.empty();
     }
-    List<X509Certificate> chain = null;
-    PrivateKey privateKey = null;
-    try {
-      chain = PemFiles.certificates(cert);
-    } catch (PemFiles.PemException e) {
-      problems.add(m.get("cert"), cert + ": " + e.getMessage());
-    }
-    try {
-      privateKey = PemFiles.privateKey(key);
-    } catch (PemFiles.PemException e) {
-      problems.add(m.get("key"), key + ": " + e.getMessage());
-    }
-    if (chain != null && privateKey != null && !PemFiles.matches(privateKey, chain.get(0).getPublicKey())) {
-      problems.add(m.get("key"), key + ": does not match the certificate " + cert + " (expected: the private key of "
-          + "the first certificate in server.tls.cert)");
+    for (TlsFiles.Refusal r : tlsFiles.checkServer(cert, key)) {
+      problems.add(m.get(r.file().equals(key) ? "key" : "cert"), r.file() + ": " + r.message());
     }
     return Optional.of(new TlsConfig(cert, key));
   }

@@ -17,20 +17,30 @@ import org.yaml.snakeyaml.nodes.Node;
 public final class ConfigLoader {
 
   private final Function<String, String> environment;
+  private final TlsFiles tlsFiles;
 
-  private ConfigLoader(Function<String, String> environment) {
+  private ConfigLoader(Function<String, String> environment, TlsFiles tlsFiles) {
     this.environment = environment;
+    this.tlsFiles = tlsFiles;
   }
 
   /** A loader that substitutes variables from this process's environment. */
   public static ConfigLoader withSystemEnvironment() {
-    return new ConfigLoader(System::getenv);
+    return new ConfigLoader(System::getenv, TlsFiles.READABLE);
   }
 
   /** A loader that substitutes variables from the given map only (for tests and embedding). */
   public static ConfigLoader withEnvironment(Map<String, String> environment) {
     Map<String, String> copy = Map.copyOf(environment);
-    return new ConfigLoader(copy::get);
+    return new ConfigLoader(copy::get, TlsFiles.READABLE);
+  }
+
+  /**
+   * This loader, checking TLS files with {@code tlsFiles}: the gateway passes the check of the TLS stack that
+   * serves, so that a file is judged by what will load it. Without it, files are only checked to be readable.
+   */
+  public ConfigLoader withTls(TlsFiles tlsFiles) {
+    return new ConfigLoader(environment, Objects.requireNonNull(tlsFiles, "tlsFiles"));
   }
 
   /**
@@ -56,7 +66,7 @@ public final class ConfigLoader {
   public GatewayConfig parse(String yaml, String source, Path baseDir) throws ConfigException {
     Node root = YamlDocument.compose(yaml, source);
     Problems problems = new Problems(source);
-    GatewayConfig config = new ConfigBinder(new Values(problems, environment), baseDir).bind(root);
+    GatewayConfig config = new ConfigBinder(new Values(problems, environment), baseDir, tlsFiles).bind(root);
     problems.throwIfAny();
     return Objects.requireNonNull(config, "a configuration without errors binds");
   }
