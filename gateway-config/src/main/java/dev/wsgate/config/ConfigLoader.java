@@ -66,7 +66,7 @@ public final class ConfigLoader {
   public GatewayConfig parse(String yaml, String source, Path baseDir) throws ConfigException {
     Node root = YamlDocument.compose(yaml, source);
     Problems problems = new Problems(source);
-    GatewayConfig config = new ConfigBinder(new Values(problems, environment), baseDir, tlsFiles).bind(root);
+    GatewayConfig config = new ConfigBinder(new Values(problems, environment, baseDir), tlsFiles).bind(root);
     problems.throwIfAny();
     return Objects.requireNonNull(config, "a configuration without errors binds");
   }

@@ -1,106 +1,96 @@
 package dev.wsgate.config;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Writes the effective configuration, every default applied, as YAML that loads back to the same
- * {@link GatewayConfig}; comments state what the heartbeat of each leg does against the idle timeout.
+ * {@link GatewayConfig}: every key of the {@link Schema} in its order, typed as users write it (durations and sizes
+ * with units, booleans as booleans); comments state what the heartbeat of each leg does against the idle timeout.
  */
 public final class ConfigSummary {
-
-  private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_/.][A-Za-z0-9_./:@+=-]*");
-  private static final Set<String> RESERVED = Set.of("true", "false", "null", "yes", "no", "on", "off", "y", "n");
 
   private ConfigSummary() {
   }
 
   public static String render(GatewayConfig c) {
-    StringBuilder out = new StringBuilder();
-    out.append("# wsgate effective configuration: every default applied\n");
-    ServerConfig s = c.server();
-    out.append("server:\n");
-    line(out, 1, "listen", s.listen().toString());
-    line(out, 1, "admin", s.admin().toString());
-    line(out, 1, "max-connections", Integer.toString(s.maxConnections()),
-        s.maxConnections() == 0 ? "no limit" : null);
-    line(out, 1, "max-frame-size", DataSizes.format(s.maxFrameSize()));
-    line(out, 1, "handshake-timeout", Durations.format(s.handshakeTimeout()));
-    list(out, 1, "allowed-origins", s.allowedOrigins(), "any origin");
-    s.tls().ifPresentOrElse(tls -> {
-      indent(out, 1).append("tls:\n");
-      line(out, 2, "cert", tls.cert().toString());
-      line(out, 2, "key", tls.key().toString());
-    }, () -> indent(out, 1).append("# tls: none, clients connect with ws://\n"));
-    line(out, 1, "write-buffer-high-water-mark", DataSizes.format(s.writeBufferHighWaterMark()));
-    line(out, 1, "close-timeout", Durations.format(s.closeTimeout()));
-
-    UpstreamConfig u = c.upstream();
-    out.append("upstream:\n");
-    line(out, 1, "connect-timeout", Durations.format(u.connectTimeout()));
-    u.caFile().ifPresentOrElse(ca -> line(out, 1, "ca-file", ca.toString()),
-        () -> indent(out, 1).append("# ca-file: none, wss:// upstreams are checked against the system trust store\n"));
-    line(out, 1, "failure-backoff", Durations.format(u.failureBackoff()),
-        u.failureBackoff().isZero() ? "off" : null);
-
-    IntermediariesConfig im = c.intermediaries();
-    out.append("intermediaries:\n");
-    line(out, 1, "idle-timeout", Durations.format(im.idleTimeout()), im.present()
-        ? "each leg acts within " + Durations.format(HeartbeatBudget.limit(im.idleTimeout())) + " (margin "
-          + Durations.format(HeartbeatBudget.margin(im.idleTimeout())) + ")"
-        : "nothing in the path cuts idle connections");
-
-    out.append("heartbeat:\n");
-    heartbeats(out, 1, c.heartbeat(), im);
-
-    out.append("routes:\n");
-    for (RouteConfig r : c.routes()) {
-      indent(out, 1).append("- path: ").append(scalar(r.path())).append('\n');
-      r.host().ifPresent(h -> line(out, 2, "host", h));
-      list(out, 2, "upstreams", r.upstreams().stream().map(Object::toString).toList(), null);
-      line(out, 2, "balance", r.balance().yamlName());
-      indent(out, 2).append("headers:\n");
-      list(out, 3, "forward", r.headers().forward(), null);
-      if (r.headers().add().isEmpty()) {
-        indent(out, 3).append("add: {}\n");
-      } else {
-        indent(out, 3).append("add:\n");
-        for (Map.Entry<String, String> e : r.headers().add().entrySet()) {
-          line(out, 4, e.getKey(), e.getValue());
-        }
-      }
-      indent(out, 2).append("heartbeat:\n");
-      heartbeats(out, 3, r.heartbeat(), im);
-      line(out, 2, "max-idle", Durations.format(r.maxIdle()), r.maxIdle().isZero() ? "off" : null);
-      line(out, 2, "forward-pings", Boolean.toString(r.forwardPings()), r.forwardPings() ? null
-          : "heartbeats are hop by hop");
-      line(out, 2, "max-session-age", Durations.format(r.maxSessionAge()), r.maxSessionAge().isZero() ? "off" : null);
-      line(out, 2, "max-session-age-jitter", Durations.format(r.maxSessionAgeJitter()));
-    }
-
-    out.append("shutdown:\n");
-    line(out, 1, "drain-timeout", Durations.format(c.shutdown().drainTimeout()));
-    line(out, 1, "drain-window", Durations.format(c.shutdown().drainWindow()));
-    out.append("logging:\n");
-    line(out, 1, "format", c.logging().format().yamlName());
+    StringBuilder out = new StringBuilder("# wsgate effective configuration: every default applied\n");
+    section(out, 0, Schema.ROOT, c, c.intermediaries());
     return out.toString();
   }
 
-  private static void heartbeats(StringBuilder out, int depth, Heartbeats h, IntermediariesConfig im) {
-    for (Leg leg : Leg.values()) {
-      HeartbeatSettings s = h.of(leg);
-      indent(out, depth).append(leg.yamlName()).append(":  # ").append(explain(s, im)).append('\n');
-      line(out, depth + 1, "interval", Durations.format(s.interval()));
-      line(out, depth + 1, "timeout", Durations.format(s.timeout()));
-      line(out, depth + 1, "mode", s.mode().yamlName());
-      indent(out, depth + 1).append("text:\n");
-      line(out, depth + 2, "ping", s.text().ping());
-      line(out, depth + 2, "pong", s.text().pong());
-      line(out, depth + 2, "answer-pings", Boolean.toString(s.text().answerPings()));
-      line(out, depth + 1, "close-code", Integer.toString(s.closeCode()));
+  private static <R> void section(StringBuilder out, int depth, Section<R> section, R record,
+      IntermediariesConfig im) {
+    Set<String> groupsDone = new HashSet<>();
+    for (Object entry : section.entries()) {
+      if (entry instanceof Section.Nested n) {
+        nested(out, depth, n, n.get().apply(record), im);
+        continue;
+      }
+      @SuppressWarnings("unchecked")
+      Key<R, Object> key = (Key<R, Object>) entry;
+      if (key.head().equals(key.name())) {
+        key(out, depth, key.name(), key, record);
+      } else if (groupsDone.add(key.head())) {
+        group(out, depth, section, key.head(), record);
+      }
+    }
+  }
+
+  /** The dotted keys of one nested mapping ({@code tls.cert}, {@code tls.key}), or one comment when all are absent. */
+  private static <R> void group(StringBuilder out, int depth, Section<R> section, String group, R record) {
+    List<Key<R, ?>> keys = section.keys().stream().filter(k -> k.head().equals(group) && !k.name().equals(group))
+        .toList();
+    if (keys.stream().allMatch(k -> write(k, record) == null)) {
+      @SuppressWarnings("unchecked")
+      Key<R, Object> first = (Key<R, Object>) keys.get(0);
+      indent(out, depth).append("# ").append(group).append(": ").append(noneNote(first, record)).append('\n');
+      return;
+    }
+    indent(out, depth).append(group).append(":\n");
+    for (Key<R, ?> k : keys) {
+      @SuppressWarnings("unchecked")
+      Key<R, Object> key = (Key<R, Object>) k;
+      key(out, depth + 1, key.tail(), key, record);
+    }
+  }
+
+  private static <R> void key(StringBuilder out, int depth, String name, Key<R, Object> key, R record) {
+    Object value = key.get(record);
+    Object written = key.type().write(value);
+    String note = key.note(value);
+    if (written == null) {
+      indent(out, depth).append("# ").append(name).append(": ").append(noneNote(key, record)).append('\n');
+    } else if (written instanceof List<?> list && !list.isEmpty()) {
+      indent(out, depth).append(name).append(':').append(comment(note)).append('\n');
+      list.forEach(item -> indent(out, depth + 1).append("- ").append(item).append('\n'));
+    } else if (written instanceof Map<?, ?> map && !map.isEmpty()) {
+      indent(out, depth).append(name).append(':').append(comment(note)).append('\n');
+      map.forEach((k, v) -> indent(out, depth + 1).append(k).append(": ").append(v).append('\n'));
+    } else {
+      indent(out, depth).append(name).append(": ").append(Type.flow(written)).append(comment(note)).append('\n');
+    }
+  }
+
+  private static void nested(StringBuilder out, int depth, Section.Nested n, Object value, IntermediariesConfig im) {
+    indent(out, depth).append(n.name()).append(":\n");
+    if (value instanceof Heartbeats h) {
+      for (Leg leg : Leg.values()) {
+        HeartbeatSettings s = h.of(leg);
+        indent(out, depth + 1).append(leg.yamlName()).append(":  # ").append(explain(s, im)).append('\n');
+        section(out, depth + 2, Schema.HEARTBEAT_LEG, s, im);
+      }
+    } else if (n.list()) {
+      for (Object item : (List<?>) value) {
+        StringBuilder element = new StringBuilder();
+        section(element, depth + 2, cast(n.section()), item, im);
+        out.append("  ".repeat(depth + 1)).append("- ").append(element, 2 * (depth + 2), element.length());
+      }
+    } else {
+      section(out, depth + 1, cast(n.section()), value, im);
     }
   }
 
@@ -119,42 +109,27 @@ public final class ConfigSummary {
         + " idle timeout";
   }
 
-  private static void line(StringBuilder out, int depth, String key, String value) {
-    line(out, depth, key, value, null);
+  private static <R> Object write(Key<R, ?> key, R record) {
+    @SuppressWarnings("unchecked")
+    Key<R, Object> k = (Key<R, Object>) key;
+    return k.type().write(k.get(record));
   }
 
-  private static void line(StringBuilder out, int depth, String key, String value, String comment) {
-    indent(out, depth).append(scalar(key)).append(": ").append(scalar(value));
-    if (comment != null) {
-      out.append("  # ").append(comment);
-    }
-    out.append('\n');
+  private static <R> String noneNote(Key<R, Object> key, R record) {
+    String note = key.note(key.get(record));
+    return note != null ? note : "none";
   }
 
-  private static void list(StringBuilder out, int depth, String key, List<String> items, String emptyComment) {
-    if (items.isEmpty()) {
-      indent(out, depth).append(key).append(": []");
-      if (emptyComment != null) {
-        out.append("  # ").append(emptyComment);
-      }
-      out.append('\n');
-      return;
-    }
-    indent(out, depth).append(key).append(":\n");
-    for (String item : items) {
-      indent(out, depth + 1).append("- ").append(scalar(item)).append('\n');
-    }
+  private static String comment(String note) {
+    return note == null ? "" : "  # " + note;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Section<Object> cast(Section<?> section) {
+    return (Section<Object>) section;
   }
 
   private static StringBuilder indent(StringBuilder out, int depth) {
     return out.append("  ".repeat(depth));
-  }
-
-  /** A YAML scalar: plain when that reads back as the same string, single-quoted otherwise. */
-  static String scalar(String value) {
-    if (PLAIN.matcher(value).matches() && !RESERVED.contains(value.toLowerCase(java.util.Locale.ROOT))) {
-      return value;
-    }
-    return "'" + value.replace("'", "''") + "'";
   }
 }

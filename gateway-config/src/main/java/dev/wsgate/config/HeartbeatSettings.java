@@ -15,17 +15,12 @@ import java.util.Objects;
 public record HeartbeatSettings(
     Duration interval, Duration timeout, HeartbeatMode mode, TextHeartbeat text, int closeCode) {
 
-  /** 25 s of inbound silence before a ping: under the 30 s that the seeds advise and under every common idle timeout. */
-  public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(25);
   /** 40 s of inbound silence before eviction: about 1.5 times the interval, as the seeds advise. */
-  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(40);
   /** Ping frames. */
-  public static final HeartbeatMode DEFAULT_MODE = HeartbeatMode.FRAME;
   /**
    * 4408, a private code (RFC 6455, 7.4.2) that reads as HTTP 408 Request Timeout: the peer did not answer in time.
    * A private code tells a heartbeat eviction apart from every registered reason.
    */
-  public static final int DEFAULT_CLOSE_CODE = 4408;
 
   public HeartbeatSettings {
     Objects.requireNonNull(interval, "interval");
@@ -35,8 +30,7 @@ public record HeartbeatSettings(
   }
 
   public static HeartbeatSettings defaults() {
-    return new HeartbeatSettings(DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_MODE, TextHeartbeat.defaults(),
-        DEFAULT_CLOSE_CODE);
+    return Schema.HEARTBEAT_LEG.defaults();
   }
 
   /** False when {@code interval} is 0: wsgate neither pings nor evicts on this leg. */

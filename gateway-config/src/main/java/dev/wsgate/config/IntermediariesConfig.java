@@ -11,15 +11,13 @@ import java.util.Objects;
  */
 public record IntermediariesConfig(Duration idleTimeout) {
 
-  /** 60 s: nginx {@code proxy_read_timeout} and the AWS Application Load Balancer, the most common in the path. */
-  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
   public IntermediariesConfig {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
   }
 
   public static IntermediariesConfig defaults() {
-    return new IntermediariesConfig(DEFAULT_IDLE_TIMEOUT);
+    return Schema.INTERMEDIARIES.defaults();
   }
 
   /** False when {@code idle-timeout} is 0: nothing in the path cuts quiet connections. */

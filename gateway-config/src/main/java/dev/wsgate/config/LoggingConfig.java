@@ -33,14 +33,12 @@ public record LoggingConfig(LogFormat format) {
     }
   }
 
-  /** Text: what a person at a terminal reads. */
-  public static final LogFormat DEFAULT_FORMAT = LogFormat.TEXT;
 
   public LoggingConfig {
     Objects.requireNonNull(format, "format");
   }
 
   public static LoggingConfig defaults() {
-    return new LoggingConfig(DEFAULT_FORMAT);
+    return Schema.LOGGING.defaults();
   }
 }

@@ -33,17 +33,10 @@ public record RouteConfig(
     Duration maxSessionAge,
     Duration maxSessionAgeJitter) {
 
-  /** Each upstream in turn. */
-  public static final Balance DEFAULT_BALANCE = Balance.ROUND_ROBIN;
   /** 0: sessions are not closed for want of application data; heartbeats alone keep them. */
-  public static final Duration DEFAULT_MAX_IDLE = Duration.ZERO;
 
-  /** Off: pings and pongs are answered on each leg, heartbeats are hop by hop. */
-  public static final boolean DEFAULT_FORWARD_PINGS = false;
   /** 0: sessions have no age limit. */
-  public static final Duration DEFAULT_MAX_SESSION_AGE = Duration.ZERO;
   /** 0: every session gets exactly {@code max-session-age}. */
-  public static final Duration DEFAULT_MAX_SESSION_AGE_JITTER = Duration.ZERO;
 
   public RouteConfig {
     Objects.requireNonNull(path, "path");

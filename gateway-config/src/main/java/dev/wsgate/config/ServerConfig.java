@@ -29,34 +29,17 @@ public record ServerConfig(
     int writeBufferHighWaterMark,
     Duration closeTimeout) {
 
-  /** {@code 0.0.0.0:8080}: every IPv4 interface, port 8080. */
-  public static final ListenAddress DEFAULT_LISTEN = new ListenAddress("0.0.0.0", 8080);
   /** {@code 127.0.0.1:9090}: loopback only, so health and metrics are not exposed by accident. */
-  public static final ListenAddress DEFAULT_ADMIN = new ListenAddress("127.0.0.1", 9090);
   /** 10,000 sessions. Each proxied session holds two sockets, so this needs about 20,000 open files. */
-  public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   /** The most {@code server.max-connections} may be: 1,000,000 sessions. */
-  public static final int MAX_CONNECTIONS_LIMIT = 1_000_000;
   /** 1 MiB (1,048,576 bytes), as in Python {@code websockets}. */
-  public static final int DEFAULT_MAX_FRAME_SIZE = 1 << 20;
   /** The smallest {@code server.max-frame-size}: 125 bytes, the largest control frame payload (RFC 6455, 5.5). */
-  public static final int MIN_FRAME_SIZE = 125;
   /** The largest {@code server.max-frame-size}: 64 MiB. A frame is held whole in memory while it is decoded. */
-  public static final int MAX_FRAME_SIZE_LIMIT = 64 << 20;
   /** 10 s: a client that has not sent its whole upgrade request by then is disconnected (slowloris). */
-  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
 
-  /**
-   * 64 KiB, Netty's own default: per direction of a session, the bytes wsgate queues toward a peer that does not
-   * read before it stops reading from the other peer. The resume mark is half of it.
-   */
-  public static final int DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK = 64 << 10;
   /** The smallest {@code server.write-buffer-high-water-mark}: 1 KiB. */
-  public static final int MIN_WRITE_BUFFER_HIGH_WATER_MARK = 1 << 10;
   /** The largest {@code server.write-buffer-high-water-mark}: 64 MiB. */
-  public static final int MAX_WRITE_BUFFER_HIGH_WATER_MARK = 64 << 20;
   /** 5 s for a peer to answer a close frame, as in Python {@code websockets} and browsers. */
-  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -67,10 +50,8 @@ public record ServerConfig(
     Objects.requireNonNull(closeTimeout, "closeTimeout");
   }
 
-  /** The configuration of {@code server:} when the file does not have one. */
+  /** The configuration of {@code server:} when the file does not have one: the defaults of {@link Schema}. */
   public static ServerConfig defaults() {
-    return new ServerConfig(DEFAULT_LISTEN, DEFAULT_ADMIN, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_SIZE,
-        DEFAULT_HANDSHAKE_TIMEOUT, List.of(), Optional.empty(), DEFAULT_WRITE_BUFFER_HIGH_WATER_MARK,
-        DEFAULT_CLOSE_TIMEOUT);
+    return Schema.SERVER.defaults();
   }
 }

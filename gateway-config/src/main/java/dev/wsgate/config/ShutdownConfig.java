@@ -13,11 +13,7 @@ import java.util.Objects;
  */
 public record ShutdownConfig(Duration drainTimeout, Duration drainWindow) {
 
-  /** 30 s, the default grace period of a Kubernetes pod. */
-  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
-  /** 10 s: a third of the drain timeout, leaving the rest for close handshakes to finish. */
-  public static final Duration DEFAULT_DRAIN_WINDOW = Duration.ofSeconds(10);
 
   public ShutdownConfig {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
@@ -25,6 +21,6 @@ public record ShutdownConfig(Duration drainTimeout, Duration drainWindow) {
   }
 
   public static ShutdownConfig defaults() {
-    return new ShutdownConfig(DEFAULT_DRAIN_TIMEOUT, DEFAULT_DRAIN_WINDOW);
+    return Schema.SHUTDOWN.defaults();
   }
 }

@@ -14,20 +14,15 @@ import java.util.Objects;
  */
 public record TextHeartbeat(String ping, String pong, boolean answerPings) {
 
-  /** {@code {"type":"ping"}}, the manual heartbeat of the seed documents. */
-  public static final String DEFAULT_PING = "{\"type\":\"ping\"}";
   /** {@code {"type":"pong"}}, its answer. */
-  public static final String DEFAULT_PONG = "{\"type\":\"pong\"}";
 
   public TextHeartbeat {
     Objects.requireNonNull(ping, "ping");
     Objects.requireNonNull(pong, "pong");
   }
 
-  /** Off: the peer's own text pings are application data, relayed to the other side. */
-  public static final boolean DEFAULT_ANSWER_PINGS = false;
 
   public static TextHeartbeat defaults() {
-    return new TextHeartbeat(DEFAULT_PING, DEFAULT_PONG, DEFAULT_ANSWER_PINGS);
+    return HeartbeatSettings.defaults().text();
   }
 }

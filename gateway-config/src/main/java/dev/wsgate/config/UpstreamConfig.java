@@ -16,10 +16,7 @@ import java.util.Optional;
  */
 public record UpstreamConfig(Duration connectTimeout, Optional<Path> caFile, Duration failureBackoff) {
 
-  /** 10 s for the TCP connect and the WebSocket handshake together. */
-  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   /** 10 s: long enough to stop hammering a dead instance, short enough to notice it is back. */
-  public static final Duration DEFAULT_FAILURE_BACKOFF = Duration.ofSeconds(10);
 
   public UpstreamConfig {
     Objects.requireNonNull(connectTimeout, "connectTimeout");
@@ -28,6 +25,6 @@ public record UpstreamConfig(Duration connectTimeout, Optional<Path> caFile, Dur
   }
 
   public static UpstreamConfig defaults() {
-    return new UpstreamConfig(DEFAULT_CONNECT_TIMEOUT, Optional.empty(), DEFAULT_FAILURE_BACKOFF);
+    return Schema.UPSTREAM.defaults();
   }
 }

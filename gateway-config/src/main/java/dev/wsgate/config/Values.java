@@ -2,6 +2,7 @@ package dev.wsgate.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,14 +43,21 @@ final class Values {
 
   private final Problems problems;
   private final Function<String, String> env;
+  private final Path baseDir;
 
-  Values(Problems problems, Function<String, String> env) {
+  /** Values of one file: errors go to {@code problems}; relative paths are resolved against {@code baseDir}. */
+  Values(Problems problems, Function<String, String> env, Path baseDir) {
     this.problems = problems;
     this.env = env;
+    this.baseDir = baseDir;
   }
 
   Problems problems() {
     return problems;
+  }
+
+  Path baseDir() {
+    return baseDir;
   }
 
   /** The text of a single value, environment variables substituted. */

@@ -3,6 +3,7 @@ package dev.wsgate.config;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
@@ -45,15 +46,31 @@ final class YamlMapping {
         continue;
       }
       if (!knownKeys.contains(name)) {
-        String hint = Suggestions.closest(name, knownKeys)
-            .map(s -> "did you mean " + s + "?")
-            .orElse("expected one of: " + String.join(", ", knownKeys));
-        problems.add(keyAt, "unknown key (" + hint + ")");
+        problems.add(keyAt, "unknown key (" + hint(name, knownKeys) + ")");
         continue;
       }
       entries.put(name, at.child(name, tuple.getValueNode()));
     }
     return new YamlMapping(at, entries);
+  }
+
+  /**
+   * What an unknown key may have been meant as: a known key it is a typo of; else the places where the schema
+   * has it ({@code forward-pings is a key of routes[i]}); else the keys known here.
+   */
+  static String hint(String name, List<String> knownKeys) {
+    Optional<String> typo = Suggestions.closest(name, knownKeys);
+    if (typo.isPresent()) {
+      return "did you mean " + typo.get() + "?";
+    }
+    List<String> places = Schema.placesOf(name);
+    if (!places.isEmpty()) {
+      List<String> named = places.stream().map(p -> p.isEmpty() ? "the top level" : p).toList();
+      String where = named.size() <= 2 ? String.join(" and ", named)
+          : String.join(", ", named.subList(0, 2)) + " and " + (named.size() - 2) + " more";
+      return name + " is a key of " + where;
+    }
+    return "expected one of: " + String.join(", ", knownKeys);
   }
 
   /** The value of {@code key}, or null when the file does not set it. */

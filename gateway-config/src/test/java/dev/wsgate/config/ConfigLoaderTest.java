@@ -57,7 +57,7 @@ class ConfigLoaderTest {
     assertThat(h.timeout()).isEqualTo(Duration.ofSeconds(40));
     assertThat(h.mode()).isEqualTo(HeartbeatMode.FRAME);
     assertThat(h.closeCode()).isEqualTo(4408);
-    assertThat(IntermediariesConfig.DEFAULT_IDLE_TIMEOUT).isEqualTo(Duration.ofSeconds(60));
+    assertThat(IntermediariesConfig.defaults().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(HeartbeatBudget.fits(h, IntermediariesConfig.defaults())).isTrue();
   }
 
@@ -96,13 +96,13 @@ class ConfigLoaderTest {
     assertThat(bClient.interval()).isEqualTo(Duration.ofSeconds(5));
     assertThat(bClient.timeout()).isEqualTo(Duration.ofSeconds(8));
     assertThat(bClient.mode()).isEqualTo(HeartbeatMode.TEXT);
-    assertThat(bClient.text()).isEqualTo(new TextHeartbeat("ping", TextHeartbeat.DEFAULT_PONG, true));
+    assertThat(bClient.text()).isEqualTo(new TextHeartbeat("ping", "{\"type\":\"pong\"}", true));
     assertThat(bClient.closeCode()).isEqualTo(4000);
     HeartbeatSettings bUpstream = b.heartbeat().upstream();
     assertThat(bUpstream.interval()).isEqualTo(Duration.ofSeconds(10));
     assertThat(bUpstream.timeout()).isEqualTo(Duration.ofSeconds(15));
     assertThat(bUpstream.mode()).isEqualTo(HeartbeatMode.TEXT);
-    assertThat(bUpstream.closeCode()).isEqualTo(HeartbeatSettings.DEFAULT_CLOSE_CODE);
+    assertThat(bUpstream.closeCode()).isEqualTo(4408);
   }
 
   /** The bound the budget's messages name is the bound its rules keep: at the limit is fine, past it is not. */

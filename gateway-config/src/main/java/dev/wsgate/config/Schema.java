@@ -1,0 +1,293 @@
+package dev.wsgate.config;
+
+import static dev.wsgate.config.Values.DurationRule.POSITIVE;
+import static dev.wsgate.config.Values.DurationRule.ZERO_OR_MORE;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every key of wsgate's configuration, each declared once: name, type and rule, default, and what it means. A new
+ * key is one declaration here, the code that uses it, and the README row that {@code ConfigReferenceTest} demands.
+ * Rules across keys are checks of their own ({@link ListenAdminCheck}, {@link DrainWindowCheck},
+ * {@link SessionAgeJitterCheck}, {@link HeartbeatBudgetCheck}, {@link RoutesCheck}, {@link TlsFilesCheck}).
+ */
+final class Schema {
+  private Schema() {
+  }
+
+  // ------------------------------------------------------------------------------------------------------ server
+
+  static final Key<ServerConfig, ListenAddress> LISTEN = Key.of("listen", Types.listenAddress(),
+      new ListenAddress("0.0.0.0", 8080), ServerConfig::listen,
+      "where clients connect: `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface); port 0 picks a free port");
+  static final Key<ServerConfig, ListenAddress> ADMIN = Key.of("admin", Types.listenAddress(),
+      new ListenAddress("127.0.0.1", 9090), ServerConfig::admin,
+      "health and metrics, apart from traffic; may not share `listen`'s port. Loopback by default, so that they are "
+          + "not exposed by accident");
+  /** The most {@code server.max-connections} may be: 1,000,000 sessions. */
+  static final int MAX_CONNECTIONS_LIMIT = 1_000_000;
+  static final Key<ServerConfig, Integer> MAX_CONNECTIONS = Key.of("max-connections",
+      Types.integer(0, MAX_CONNECTIONS_LIMIT, "a whole number from 0 to " + MAX_CONNECTIONS_LIMIT
+          + ", 0 for no limit"), 10_000, ServerConfig::maxConnections,
+      "client connections at once, counted from accept until everything the connection took is released (its "
+          + "session finished, or its refusal sent); past it, a request gets 503. `0` = no limit. Each session "
+          + "holds two sockets")
+      .note(n -> n == 0 ? "no limit" : null);
+  static final Key<ServerConfig, Integer> MAX_FRAME_SIZE = Key.of("max-frame-size",
+      Types.size(125, 64 << 20), 1 << 20, ServerConfig::maxFrameSize,
+      "largest frame payload accepted from either peer, 125 bytes (the largest control frame) to 64 MiB (a frame is "
+          + "held whole while it is decoded); 1 MiB as in Python `websockets`");
+  static final Key<ServerConfig, Duration> HANDSHAKE_TIMEOUT = Key.of("handshake-timeout",
+      Types.duration(POSITIVE), Duration.ofSeconds(10), ServerConfig::handshakeTimeout,
+      "a client must finish its upgrade request within this (slowloris); above 0");
+  static final Key<ServerConfig, List<String>> ALLOWED_ORIGINS = Key.of("allowed-origins", HttpTypes.origins(),
+      List.of(), ServerConfig::allowedOrigins,
+      "`Origin` values accepted, such as `https://app.example.com` or `https://*.example.com`; empty (or `*`) = any")
+      .note(o -> o.isEmpty() ? "any origin" : null);
+  static final Key<ServerConfig, Optional<Path>> TLS_CERT = Key.of("tls.cert",
+      Types.file("the path of a PEM file"), Optional.empty(),
+      (ServerConfig s) -> s.tls().map(TlsConfig::cert),
+      "PEM certificate chain, leaf first, to serve `wss://`; with `tls.key`. Judged at load by the TLS stack that "
+          + "serves it")
+      .note(p -> p.isEmpty() ? "none, clients connect with ws://" : null);
+  static final Key<ServerConfig, Optional<Path>> TLS_KEY = Key.of("tls.key",
+      Types.file("the path of a PEM file"), Optional.empty(),
+      (ServerConfig s) -> s.tls().map(TlsConfig::key),
+      "its private key, PEM (PKCS#8, unencrypted); checked at load to be the certificate's")
+      .note(p -> p.isEmpty() ? "none" : null);
+  static final Key<ServerConfig, Integer> WRITE_BUFFER_HIGH_WATER_MARK = Key.of("write-buffer-high-water-mark",
+      Types.size(1 << 10, 64 << 20), 64 << 10, ServerConfig::writeBufferHighWaterMark,
+      "per direction of a session: bytes queued toward a peer that does not read before wsgate stops reading from "
+          + "the other peer (resumes below half); 1 KiB to 64 MiB. See [Backpressure](#backpressure)");
+  static final Key<ServerConfig, Duration> CLOSE_TIMEOUT = Key.of("close-timeout", Types.duration(POSITIVE),
+      Duration.ofSeconds(5), ServerConfig::closeTimeout,
+      "how long a peer gets to answer a close frame (and, on the upstream leg, to close TCP) before its connection "
+          + "is closed; 5 s as in Python `websockets` and browsers");
+
+  static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
+      MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
+      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT), b -> new ServerConfig(b.get(LISTEN), b.get(ADMIN),
+      b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
+      b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
+      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT)))
+      .together("tls", "both cert and key, PEM files");
+
+  // ---------------------------------------------------------------------------------------------------- upstream
+
+  static final Key<UpstreamConfig, Duration> CONNECT_TIMEOUT = Key.of("connect-timeout", Types.duration(POSITIVE),
+      Duration.ofSeconds(10), UpstreamConfig::connectTimeout,
+      "TCP connect plus WebSocket handshake with an upstream; past it the client gets 504");
+  static final Key<UpstreamConfig, Optional<Path>> CA_FILE = Key.of("ca-file",
+      Types.file("the path of a PEM file"), Optional.empty(), UpstreamConfig::caFile,
+      "PEM certificates trusted for `wss://` upstreams; without it, the system trust store")
+      .note(p -> p.isEmpty() ? "none, wss:// upstreams are checked against the system trust store" : null);
+  static final Key<UpstreamConfig, Duration> FAILURE_BACKOFF = Key.of("failure-backoff",
+      Types.duration(ZERO_OR_MORE), Duration.ofSeconds(10), UpstreamConfig::failureBackoff,
+      "an instance whose connection failed is passed over this long while another is available; `0` = never")
+      .note(Schema::off);
+
+  static final Section<UpstreamConfig> UPSTREAM = Section.of("upstream", List.of(CONNECT_TIMEOUT, CA_FILE,
+      FAILURE_BACKOFF), b -> new UpstreamConfig(b.get(CONNECT_TIMEOUT), b.get(CA_FILE), b.get(FAILURE_BACKOFF)));
+
+  // ---------------------------------------------------------------------------------------------- intermediaries
+
+  static final Key<IntermediariesConfig, Duration> IDLE_TIMEOUT = Key.of("idle-timeout",
+      Types.duration(ZERO_OR_MORE), Duration.ofSeconds(60), IntermediariesConfig::idleTimeout,
+      "the smallest idle timeout of any proxy, load balancer, NAT or firewall in front of or behind wsgate (60 s: "
+          + "nginx `proxy_read_timeout`, AWS ALB); `0` = none. Every heartbeat must fit under it (see below)")
+      .note(idle -> idle.isZero() ? "nothing in the path cuts idle connections"
+          : "each leg acts within " + Durations.format(HeartbeatBudget.limit(idle)) + " (margin "
+            + Durations.format(HeartbeatBudget.margin(idle)) + ")");
+
+  static final Section<IntermediariesConfig> INTERMEDIARIES = Section.of("intermediaries", List.of(IDLE_TIMEOUT),
+      b -> new IntermediariesConfig(b.get(IDLE_TIMEOUT)));
+
+  // --------------------------------------------------------------------------------------------------- heartbeat
+
+  static final Key<HeartbeatSettings, Duration> INTERVAL = Key.of("interval", Types.duration(ZERO_OR_MORE),
+      Duration.ofSeconds(25), HeartbeatSettings::interval,
+      "inbound silence on a leg after which wsgate sends a ping (25 s: under the seeds' 30 s and every common idle "
+          + "timeout); `0` = no heartbeat on that leg");
+  static final Key<HeartbeatSettings, Duration> TIMEOUT = Key.of("timeout", Types.duration(ZERO_OR_MORE),
+      Duration.ofSeconds(40), HeartbeatSettings::timeout,
+      "inbound silence after which the peer is evicted (about 1.5 x interval); `0` = keep pinging, never evict");
+  static final Key<HeartbeatSettings, HeartbeatMode> MODE = Key.of("mode", Types.choice(HeartbeatMode.values()),
+      HeartbeatMode.FRAME, HeartbeatSettings::mode,
+      "`frame`: RFC 6455 ping/pong frames. `text`: the messages below, for peers that cannot answer ping frames");
+  static final Key<HeartbeatSettings, String> TEXT_PING = Key.of("text.ping",
+      Types.nonEmptyText("a text message, such as '{\"type\":\"ping\"}'", "a text message that is not empty"),
+      "{\"type\":\"ping\"}", (HeartbeatSettings s) -> s.text().ping(),
+      "the text message sent as a ping in `text` mode (quote JSON in YAML: `'{\"type\":\"ping\"}'`)")
+      .defaultDoc("`{\"type\":\"ping\"}`");
+  static final Key<HeartbeatSettings, String> TEXT_PONG = Key.of("text.pong",
+      Types.nonEmptyText("a text message, such as '{\"type\":\"pong\"}'", "a text message that is not empty"),
+      "{\"type\":\"pong\"}", (HeartbeatSettings s) -> s.text().pong(),
+      "the answer; a JSON object template matches any object with the same fields, else an exact match")
+      .defaultDoc("`{\"type\":\"pong\"}`");
+  static final Key<HeartbeatSettings, Boolean> TEXT_ANSWER_PINGS = Key.of("text.answer-pings", Types.bool(), false,
+      (HeartbeatSettings s) -> s.text().answerPings(),
+      "answer the peer's own text pings (messages matching `text.ping`) with `text.pong`, echoing their other "
+          + "fields, instead of relaying them");
+  static final Key<HeartbeatSettings, Integer> CLOSE_CODE = Key.of("close-code", Types.closeCode(), 4408,
+      HeartbeatSettings::closeCode,
+      "close code sent to an evicted peer: 1000-1003, 1007-1014 or 3000-4999 (4408, private, reads as HTTP 408: "
+          + "the peer did not answer in time)");
+
+  private static final List<Object> LEG_KEYS = List.of(INTERVAL, TIMEOUT, MODE, TEXT_PING, TEXT_PONG,
+      TEXT_ANSWER_PINGS, CLOSE_CODE);
+
+  /** The heartbeat of one leg ({@code client:} or {@code upstream:} of a heartbeat mapping). */
+  static final Section<HeartbeatSettings> HEARTBEAT_LEG = Section.of("heartbeat leg", LEG_KEYS,
+      b -> new HeartbeatSettings(b.get(INTERVAL), b.get(TIMEOUT), b.get(MODE),
+          new TextHeartbeat(b.get(TEXT_PING), b.get(TEXT_PONG), b.get(TEXT_ANSWER_PINGS)), b.get(CLOSE_CODE)));
+
+  /** A heartbeat mapping, global or of a route: the keys of both legs, then overrides per leg. */
+  static final Section<HeartbeatSettings> HEARTBEAT = Section.of("heartbeat", concat(LEG_KEYS,
+      Section.Nested.of("client", HEARTBEAT_LEG, (Heartbeats h) -> h.client()),
+      Section.Nested.of("upstream", HEARTBEAT_LEG, (Heartbeats h) -> h.upstream())),
+      HEARTBEAT_LEG::build);
+
+  // ------------------------------------------------------------------------------------------------------ routes
+
+  static final Key<RouteConfig, String> PATH = Key.required("path", HttpTypes.routePath(),
+      "a path prefix such as /chat", RouteConfig::path,
+      "path prefix from `/`; the longest matching prefix wins; `/chat` and `/chat/` are the same route");
+  static final Key<RouteConfig, Optional<String>> HOST = Key.of("host", HttpTypes.host(), Optional.empty(),
+      RouteConfig::host, "the `Host` this route is for: `chat.example.com`, or `*.example.com`")
+      .defaultDoc("any").note(h -> h.isEmpty() ? "any host" : null);
+  static final Key<RouteConfig, List<URI>> UPSTREAMS = Key.required("upstreams", HttpTypes.upstreams(),
+      "a list of at least one ws:// or wss:// URI", RouteConfig::upstreams,
+      "one or more `ws://` or `wss://` URIs, without query or user info");
+  static final Key<RouteConfig, Balance> BALANCE = Key.of("balance", Types.choice(Balance.values()),
+      Balance.ROUND_ROBIN, RouteConfig::balance,
+      "`round-robin`, or `least-sessions` (fewest live sessions through this wsgate)");
+  static final Key<RouteConfig, List<String>> HEADERS_FORWARD = Key.of("headers.forward", HttpTypes.headerNames(),
+      List.of(), (RouteConfig r) -> r.headers().forward(), "further client request headers to pass upstream");
+  static final Key<RouteConfig, Map<String, String>> HEADERS_ADD = Key.of("headers.add", HttpTypes.headerValues(),
+      Map.of(), (RouteConfig r) -> r.headers().add(),
+      "headers set on every upstream request; hop-by-hop, handshake and `X-Forwarded-*` headers are wsgate's own");
+  static final Key<RouteConfig, Duration> MAX_IDLE = Key.of("max-idle", Types.duration(ZERO_OR_MORE),
+      Duration.ZERO, RouteConfig::maxIdle,
+      "close a session with no application data in either direction for this long (1001 \"idle\"); `0` = off")
+      .note(Schema::off);
+  static final Key<RouteConfig, Boolean> FORWARD_PINGS = Key.of("forward-pings", Types.bool(), false,
+      RouteConfig::forwardPings,
+      "relay ping and pong frames between the legs instead of answering them on each leg")
+      .note(f -> f ? null : "heartbeats are hop by hop");
+  static final Key<RouteConfig, Duration> MAX_SESSION_AGE = Key.of("max-session-age", Types.duration(ZERO_OR_MORE),
+      Duration.ZERO, RouteConfig::maxSessionAge,
+      "close a session this old (1001 \"max session age\"), so that clients reconnect and rebalance; `0` = off")
+      .note(Schema::off);
+  static final Key<RouteConfig, Duration> MAX_SESSION_AGE_JITTER = Key.of("max-session-age-jitter",
+      Types.duration(ZERO_OR_MORE), Duration.ZERO, RouteConfig::maxSessionAgeJitter,
+      "each session's age limit is drawn in `[max-session-age - jitter, max-session-age]`, so that sessions opened "
+          + "together do not reconnect together");
+
+  static final Section<RouteConfig> ROUTE = Section.of("routes", List.of(PATH, HOST, UPSTREAMS, BALANCE,
+      HEADERS_FORWARD, HEADERS_ADD,
+      Section.Nested.of("heartbeat", HEARTBEAT, RouteConfig::heartbeat).documented("global",
+          "overrides of `heartbeat`, as above"),
+      MAX_IDLE, FORWARD_PINGS, MAX_SESSION_AGE, MAX_SESSION_AGE_JITTER),
+      b -> new RouteConfig(b.get(PATH), b.get(HOST), b.get(UPSTREAMS), b.get(BALANCE),
+          new HeaderRules(b.get(HEADERS_FORWARD), b.get(HEADERS_ADD)), b.attached("heartbeat"), b.get(MAX_IDLE),
+          b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER)));
+
+  // ---------------------------------------------------------------------------------------------------- shutdown
+
+  static final Key<ShutdownConfig, Duration> DRAIN_TIMEOUT = Key.of("drain-timeout", Types.duration(ZERO_OR_MORE),
+      Duration.ofSeconds(30), ShutdownConfig::drainTimeout,
+      "after SIGTERM, how long sessions get to close cleanly (1001) before the rest are cut (30 s, a Kubernetes "
+          + "pod's grace period); `0` = at once");
+  static final Key<ShutdownConfig, Duration> DRAIN_WINDOW = Key.of("drain-window", Types.duration(ZERO_OR_MORE),
+      Duration.ofSeconds(10), ShutdownConfig::drainWindow,
+      "the 1001 closes are spread over this window, so that clients do not all reconnect at once; at most "
+          + "`drain-timeout` (a shorter `drain-timeout` without a window of its own spreads over all of it)");
+
+  static final Section<ShutdownConfig> SHUTDOWN = Section.of("shutdown", List.of(DRAIN_TIMEOUT, DRAIN_WINDOW),
+      b -> new ShutdownConfig(b.get(DRAIN_TIMEOUT), DrainWindowCheck.window(b)));
+
+  // ----------------------------------------------------------------------------------------------------- logging
+
+  static final Key<LoggingConfig, LoggingConfig.LogFormat> LOG_FORMAT = Key.of("format",
+      Types.choice(LoggingConfig.LogFormat.values()), LoggingConfig.LogFormat.TEXT, LoggingConfig::format,
+      "`text`: human-readable lines; `json`: JSON lines (Logback's JSON encoder); `--log-format` overrides it");
+
+  static final Section<LoggingConfig> LOGGING = Section.of("logging", List.of(LOG_FORMAT),
+      b -> new LoggingConfig(b.get(LOG_FORMAT)));
+
+  // -------------------------------------------------------------------------------------------------------- file
+
+  /** The whole file. */
+  static final Section<GatewayConfig> ROOT = Section.of("", List.of(
+      Section.Nested.of("server", SERVER, GatewayConfig::server),
+      Section.Nested.of("upstream", UPSTREAM, GatewayConfig::upstream),
+      Section.Nested.of("heartbeat", HEARTBEAT, GatewayConfig::heartbeat),
+      Section.Nested.of("intermediaries", INTERMEDIARIES, GatewayConfig::intermediaries),
+      Section.Nested.of("routes", ROUTE, GatewayConfig::routes).asList(),
+      Section.Nested.of("shutdown", SHUTDOWN, GatewayConfig::shutdown),
+      Section.Nested.of("logging", LOGGING, GatewayConfig::logging)),
+      b -> new GatewayConfig(b.attached("server"), b.attached("upstream"), b.attached("heartbeat"),
+          b.attached("intermediaries"), b.attached("routes"), b.attached("shutdown"), b.attached("logging")));
+
+  /** The sections that have a table in the README, in its order. */
+  static final List<Section<?>> DOCUMENTED = List.of(SERVER, UPSTREAM, INTERMEDIARIES, HEARTBEAT, ROUTE, SHUTDOWN,
+      LOGGING);
+
+  /** For each name a mapping may hold, the places of the file that hold it ({@code routes[i]}), shortest first. */
+  private static final Map<String, List<String>> PLACES = places();
+
+  /** Where a key that is unknown in one place belongs: {@code [routes[i]]}; empty when nowhere. */
+  static List<String> placesOf(String name) {
+    return PLACES.getOrDefault(name, List.of());
+  }
+
+  private static Map<String, List<String>> places() {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    walk(ROOT, "", out);
+    out.values().forEach(l -> l.sort(java.util.Comparator.comparingInt(String::length)));
+    return out;
+  }
+
+  private static void walk(Section<?> section, String place, Map<String, List<String>> out) {
+    for (Object e : section.entries()) {
+      if (e instanceof Key<?, ?> k) {
+        add(out, k.head(), place);
+        if (!k.head().equals(k.name())) {
+          add(out, k.tail(), join(place, k.head()));
+        }
+      } else {
+        Section.Nested n = (Section.Nested) e;
+        add(out, n.name(), place);
+        walk(n.section(), join(place, n.name()) + (n.list() ? "[i]" : ""), out);
+      }
+    }
+  }
+
+  private static void add(Map<String, List<String>> out, String name, String place) {
+    List<String> places = out.computeIfAbsent(name, n -> new ArrayList<>());
+    if (!places.contains(place)) {
+      places.add(place);
+    }
+  }
+
+  private static String join(String place, String name) {
+    return place.isEmpty() ? name : place + "." + name;
+  }
+
+  private static String off(Duration d) {
+    return d.isZero() ? "off" : null;
+  }
+
+  private static List<Object> concat(List<Object> keys, Object... more) {
+    List<Object> out = new ArrayList<>(keys);
+    out.addAll(List.of(more));
+    return out;
+  }
+}
