@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Meter.MeterProvider;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -23,9 +24,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -55,7 +54,7 @@ public final class GatewayMetrics {
   private final MeterProvider<Counter> connects;
   private final MeterProvider<Timer> connectLatency;
   private final MeterProvider<Counter> reloads;
-  private final Map<String, Meter> routeGauges = new ConcurrentHashMap<>();
+  private final MultiGauge routeGauges;
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -97,6 +96,9 @@ public final class GatewayMetrics {
     reloads = Counter.builder("wsgate.config.reloads")
         .description("Configuration reloads, applied or refused")
         .withRegistry(registry);
+    routeGauges = MultiGauge.builder("wsgate.sessions.active")
+        .description("Live sessions per route")
+        .register(registry);
   }
 
   public MeterRegistry registry() {
@@ -143,20 +145,9 @@ public final class GatewayMetrics {
 
   /** One {@code wsgate_sessions_active{route}} gauge per configured route; gauges of removed routes go. */
   public void routes(Set<String> routeIds, SessionRegistry sessions) {
-    for (String id : routeIds) {
-      routeGauges.computeIfAbsent(id, r -> Gauge.builder("wsgate.sessions.active", sessions,
-              s -> s.liveOnRoute(r))
-          .description("Live sessions per route")
-          .tag("route", r)
-          .register(registry));
-    }
-    routeGauges.entrySet().removeIf(e -> {
-      if (!routeIds.contains(e.getKey())) {
-        registry.remove(e.getValue());
-        return true;
-      }
-      return false;
-    });
+    routeGauges.register(routeIds.stream()
+        .map(r -> MultiGauge.Row.of(Tags.of("route", r), sessions, s -> s.liveOnRoute(r)))
+        .toList());
   }
 
   private enum Direction {
