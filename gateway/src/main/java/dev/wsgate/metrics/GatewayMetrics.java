@@ -7,7 +7,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Meter.MeterProvider;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -22,33 +24,81 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
  * wsgate's meters, named once here, in base units (Prometheus: {@code wsgate_..._total}, {@code _seconds},
- * {@code _bytes}). Meters are created on first use per tag set and cached. Nothing is counted per frame: frame and
- * byte totals are read from the sessions when scraped.
+ * {@code _bytes}). Meters with tags are registered on first use through a {@link MeterProvider}, whose lookup
+ * allocates a {@link Meter.Id}: it is used at most a few times per handshake or session, never per heartbeat or
+ * frame. A session's heartbeat meters are looked up once, into {@link HeartbeatMeters}; frame and byte totals are
+ * read from the sessions when scraped.
  */
 public final class GatewayMetrics {
 
+  private static final String REJECTIONS = "wsgate.handshake.rejections";
+  private static final String PROTOCOL_ERRORS = "wsgate.protocol.errors";
+  private static final String ENDED_BY_REASON = "wsgate.sessions.ended.by.reason";
+
   private final MeterRegistry registry;
-  private final Map<Integer, Counter> rejections = new ConcurrentHashMap<>();
-  private final Map<String, Counter> protocolErrors = new ConcurrentHashMap<>();
-  private final Map<Session.EndCause, Counter> endsByCause = new ConcurrentHashMap<>();
-  private final Map<String, Counter> closed = new ConcurrentHashMap<>();
-  private final Map<String, Counter> opened = new ConcurrentHashMap<>();
-  private final Map<String, HeartbeatMeters> heartbeats = new ConcurrentHashMap<>();
-  private final Map<String, Counter> connects = new ConcurrentHashMap<>();
-  private final Map<String, Timer> connectLatency = new ConcurrentHashMap<>();
-  private final Map<String, Meter> routeGauges = new ConcurrentHashMap<>();
-  private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
+  private final MeterProvider<Counter> rejections;
+  private final MeterProvider<Counter> protocolErrors;
+  private final MeterProvider<Counter> opened;
+  private final MeterProvider<Counter> endedByReason;
+  private final MeterProvider<Counter> closed;
+  private final MeterProvider<Counter> pings;
+  private final MeterProvider<Counter> pongs;
+  private final MeterProvider<Timer> rtt;
+  private final MeterProvider<Counter> evictions;
+  private final MeterProvider<Counter> connects;
+  private final MeterProvider<Timer> connectLatency;
+  private final MeterProvider<Counter> reloads;
+  private final MultiGauge routeGauges;
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
+    rejections = Counter.builder(REJECTIONS)
+        .description("Client handshakes answered with an HTTP error instead of an upgrade, by status")
+        .withRegistry(registry);
+    protocolErrors = Counter.builder(PROTOCOL_ERRORS)
+        .description("Peers closed for bad input: protocol violations (1002), invalid UTF-8 (1007), frames too "
+            + "big (1009)")
+        .withRegistry(registry);
+    opened = Counter.builder("wsgate.sessions.opened")
+        .description("Sessions opened (both handshakes done), by route")
+        .withRegistry(registry);
+    endedByReason = Counter.builder(ENDED_BY_REASON)
+        .description("Sessions ended, by reason alone")
+        .withRegistry(registry);
+    closed = Counter.builder("wsgate.sessions.closed")
+        .description("Sessions ended, by route, reason (client-close, upstream-close, client-lost, upstream-lost, "
+            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, drain, error), closing side and close code")
+        .withRegistry(registry);
+    pings = Counter.builder("wsgate.heartbeat.pings").description("Heartbeat pings sent").withRegistry(registry);
+    pongs = Counter.builder("wsgate.heartbeat.pongs").description("Heartbeat pongs received").withRegistry(registry);
+    rtt = Timer.builder("wsgate.heartbeat.rtt").description("Heartbeat round-trip time, ping to pong")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(1))
+        .withRegistry(registry);
+    evictions = Counter.builder("wsgate.evictions").description("Peers evicted for heartbeat timeout")
+        .withRegistry(registry);
+    connects = Counter.builder("wsgate.upstream.connects")
+        .description("Connection attempts to upstreams (TCP, TLS and WebSocket handshake), by outcome")
+        .withRegistry(registry);
+    connectLatency = Timer.builder("wsgate.upstream.connect")
+        .description("Time to connect to an upstream and complete its handshake, every outcome")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30))
+        .withRegistry(registry);
+    reloads = Counter.builder("wsgate.config.reloads")
+        .description("Configuration reloads, applied or refused")
+        .withRegistry(registry);
+    routeGauges = MultiGauge.builder("wsgate.sessions.active")
+        .description("Live sessions per route")
+        .register(registry);
   }
 
   public MeterRegistry registry() {
@@ -95,20 +145,9 @@ public final class GatewayMetrics {
 
   /** One {@code wsgate_sessions_active{route}} gauge per configured route; gauges of removed routes go. */
   public void routes(Set<String> routeIds, SessionRegistry sessions) {
-    for (String id : routeIds) {
-      routeGauges.computeIfAbsent(id, r -> Gauge.builder("wsgate.sessions.active", sessions,
-              s -> s.liveOnRoute(r))
-          .description("Live sessions per route")
-          .tag("route", r)
-          .register(registry));
-    }
-    routeGauges.entrySet().removeIf(e -> {
-      if (!routeIds.contains(e.getKey())) {
-        registry.remove(e.getValue());
-        return true;
-      }
-      return false;
-    });
+    routeGauges.register(routeIds.stream()
+        .map(r -> MultiGauge.Row.of(Tags.of("route", r), sessions, s -> s.liveOnRoute(r)))
+        .toList());
   }
 
   private enum Direction {
@@ -130,112 +169,78 @@ public final class GatewayMetrics {
     }
   }
 
-  /** A handshake answered with an HTTP error instead of an upgrade. */
+  /** A handshake answered with an HTTP error instead of an upgrade. Once per refused handshake. */
   public void handshakeRejected(int status) {
-    rejections.computeIfAbsent(status, s -> Counter.builder("wsgate.handshake.rejections")
-        .description("Client handshakes answered with an HTTP error instead of an upgrade, by status")
-        .tag("status", Integer.toString(s))
-        .register(registry)).increment();
+    rejections.withTag("status", Integer.toString(status)).increment();
   }
 
-  /** A peer broke the protocol and was closed with {@code code}. */
+  /** A peer broke the protocol and was closed with {@code code}. At most once per session. */
   public void protocolError(Leg leg, int code) {
-    protocolErrors.computeIfAbsent(leg.yamlName() + code, k -> Counter.builder("wsgate.protocol.errors")
-        .description("Peers closed for bad input: protocol violations (1002), invalid UTF-8 (1007), frames too "
-            + "big (1009)")
-        .tag("leg", leg.yamlName())
-        .tag("code", Integer.toString(code))
-        .register(registry)).increment();
+    protocolErrors.withTags("leg", leg.yamlName(), "code", Integer.toString(code)).increment();
   }
 
+  /** Once per session. */
   public void sessionOpened(String route) {
-    opened.computeIfAbsent(route, r -> Counter.builder("wsgate.sessions.opened")
-        .description("Sessions opened (both handshakes done), by route")
-        .tag("route", r)
-        .register(registry)).increment();
+    opened.withTag("route", route).increment();
   }
 
-  /** A session ended: by route, reason, closing side and close code (1000-1015 exactly, else 3xxx or 4xxx). */
+  /**
+   * A session ended: by route, reason, closing side and close code (1000-1015 exactly, else 3xxx or 4xxx). Once per
+   * session.
+   */
   public void sessionEnded(Session s) {
     Session.EndCause cause = s.endCause();
     if (cause == null) {
       return;
     }
-    endsByCause.computeIfAbsent(cause, c -> Counter.builder("wsgate.sessions.ended.by.reason")
-        .description("Sessions ended, by reason alone")
-        .tag("reason", c.label())
-        .register(registry)).increment();
-    String code = codeLabel(s.closeCode());
-    String key = s.route() + '\u0000' + cause.label() + '\u0000' + code;
-    closed.computeIfAbsent(key, k -> Counter.builder("wsgate.sessions.closed")
-        .description("Sessions ended, by route, reason (client-close, upstream-close, client-lost, upstream-lost, "
-            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, drain, error), closing side and close code")
-        .tags(Tags.of("route", s.route(), "reason", cause.label(), "closed_by", cause.initiator().label(),
-            "code", code))
-        .register(registry)).increment();
+    endedByReason.withTag("reason", cause.label()).increment();
+    closed.withTags("route", s.route(), "reason", cause.label(), "closed_by", cause.initiator().label(),
+        "code", codeLabel(s.closeCode())).increment();
   }
 
   /** How many sessions ended for {@code cause}. */
   public double sessionsEnded(Session.EndCause cause) {
-    Counter c = endsByCause.get(cause);
-    return c == null ? 0 : c.count();
+    return count(registry.find(ENDED_BY_REASON).tag("reason", cause.label()).counter());
   }
 
-  /** The heartbeat meters of a route and leg. */
+  /**
+   * The heartbeat meters of a route and leg, looked up once per handshake and leg: the session's pings, pongs and
+   * evictions then count without any lookup.
+   */
   public HeartbeatMeters heartbeat(String route, Leg leg) {
-    return heartbeats.computeIfAbsent(route + '\u0000' + leg.yamlName(), k -> {
-      Tags tags = Tags.of("route", route, "leg", leg.yamlName());
-      return new HeartbeatMeters(
-          Counter.builder("wsgate.heartbeat.pings").description("Heartbeat pings sent").tags(tags).register(registry),
-          Counter.builder("wsgate.heartbeat.pongs").description("Heartbeat pongs received").tags(tags)
-              .register(registry),
-          Timer.builder("wsgate.heartbeat.rtt").description("Heartbeat round-trip time, ping to pong").tags(tags)
-              .publishPercentileHistogram()
-              .minimumExpectedValue(Duration.ofMillis(1))
-              .maximumExpectedValue(Duration.ofMinutes(1))
-              .register(registry),
-          Counter.builder("wsgate.evictions").description("Peers evicted for heartbeat timeout").tags(tags)
-              .register(registry));
-    });
+    Tags tags = Tags.of("route", route, "leg", leg.yamlName());
+    return new HeartbeatMeters(pings.withTags(tags), pongs.withTags(tags), rtt.withTags(tags),
+        evictions.withTags(tags));
   }
 
   /**
    * One attempt to connect to an upstream, and how it went: {@code success}, {@code refused} (or unreachable),
-   * {@code rejected} (an HTTP status instead of 101), {@code timeout}.
+   * {@code rejected} (an HTTP status instead of 101), {@code timeout}. Once or twice per handshake.
    */
   public void upstreamConnect(String route, URI upstream, String outcome, long nanos) {
     String u = upstream.toString();
-    connects.computeIfAbsent(route + '\u0000' + u + '\u0000' + outcome, k -> Counter.builder(
-            "wsgate.upstream.connects")
-        .description("Connection attempts to upstreams (TCP, TLS and WebSocket handshake), by outcome")
-        .tags(Tags.of("route", route, "upstream", u, "outcome", outcome))
-        .register(registry)).increment();
-    connectLatency.computeIfAbsent(route + '\u0000' + u, k -> Timer.builder("wsgate.upstream.connect")
-        .description("Time to connect to an upstream and complete its handshake, every outcome")
-        .tags(Tags.of("route", route, "upstream", u))
-        .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1))
-        .maximumExpectedValue(Duration.ofSeconds(30))
-        .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    connects.withTags("route", route, "upstream", u, "outcome", outcome).increment();
+    connectLatency.withTags("route", route, "upstream", u).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** A configuration reload, {@code applied} or {@code refused}. */
   public void reload(String outcome) {
-    reloads.computeIfAbsent(outcome, o -> Counter.builder("wsgate.config.reloads")
-        .description("Configuration reloads, applied or refused")
-        .tag("outcome", o)
-        .register(registry)).increment();
+    reloads.withTag("outcome", outcome).increment();
   }
 
   /** How many times {@link #handshakeRejected} counted {@code status}. */
   public double handshakeRejections(int status) {
-    Counter c = rejections.get(status);
-    return c == null ? 0 : c.count();
+    return count(registry.find(REJECTIONS).tag("status", Integer.toString(status)).counter());
   }
 
   /** How many times {@link #protocolError} counted a leg and code. */
   public double protocolErrors(Leg leg, int code) {
-    Counter c = protocolErrors.get(leg.yamlName() + code);
+    return count(registry.find(PROTOCOL_ERRORS).tags("leg", leg.yamlName(), "code", Integer.toString(code))
+        .counter());
+  }
+
+  /** A counter's count; 0 for one never registered (looking it up through its provider would register it). */
+  private static double count(Counter c) {
     return c == null ? 0 : c.count();
   }
 
