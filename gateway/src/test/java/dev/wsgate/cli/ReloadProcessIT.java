@@ -10,7 +10,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -197,17 +199,63 @@ class ReloadProcessIT {
           c.sendClose(1000, "");
           c.readClose();
         }
-        String access = wsgate.awaitStdout("the access log line", WAIT, l -> l.contains("request_id=json-log-1"));
+        String access = wsgate.awaitStdout("the access log line", WAIT,
+            l -> l.contains("{\"request_id\":\"json-log-1\"}"));
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         var node = mapper.readTree(access);
         assertThat(node.get("loggerName").asText()).isEqualTo("wsgate.access");
         assertThat(node.get("level").asText()).isEqualTo("INFO");
-        assertThat(node.get("formattedMessage").asText()).contains("close_code=1000 closed_by=client");
+        assertThat(node.get("formattedMessage").asText()).isEqualTo("session end");
+        // Each field a {"key": "value"} object of its own in kvpList, in the access log's order.
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (var pair : node.get("kvpList")) {
+          assertThat(pair.size()).as("%s", pair).isEqualTo(1);
+          var field = pair.fields().next();
+          fields.put(field.getKey(), field.getValue().asText());
+        }
+        assertThat(fields.keySet()).containsExactly("request_id", "session", "client", "route", "upstream",
+            "subprotocol", "duration_ms", "frames_in", "bytes_in", "frames_out", "bytes_out", "close_code", "closed_by",
+            "end");
+        assertThat(fields).containsEntry("request_id", "json-log-1").containsEntry("route", "/")
+            .containsEntry("upstream", a.uri().toString()).containsEntry("subprotocol", "-")
+            .containsEntry("frames_in", "1").containsEntry("bytes_in", "1").containsEntry("frames_out", "1")
+            .containsEntry("bytes_out", "1").containsEntry("close_code", "1000").containsEntry("closed_by", "client")
+            .containsEntry("end", "client-close");
+        assertThat(fields.get("client")).matches("127\\.0\\.0\\.1:\\d+");
+        assertThat(fields.get("duration_ms")).matches("\\d+");
         wsgate.signal("TERM");
         assertThat(wsgate.awaitExit(WAIT)).isZero();
         for (String line : wsgate.stdoutLines()) {
           assertThat(mapper.readTree(line).isObject()).as(line).isTrue();
         }
+      }
+    }
+  }
+
+  @Test
+  void textAccessLinesAreLogfmt() throws Exception {
+    try (RawUpstream a = RawUpstream.echo()) {
+      int port = JarProcess.freePort();
+      int admin = JarProcess.freePort();
+      Path file = dir.resolve("gateway.yaml");
+      Files.writeString(file, config(port, admin, "routes:\n" + route("/", a)));
+      try (JarProcess wsgate = JarProcess.start(Map.of(), "--config", file.toString())) {
+        wsgate.awaitStdout("started", WAIT, l -> l.contains(" started; stop it with"));
+        try (RawWebSocket c = RawWebSocket.connect(new InetSocketAddress("127.0.0.1", port), "/",
+            Map.of("X-Request-Id", "text-log-1"))) {
+          c.sendText("x");
+          c.readData();
+          c.sendClose(4001, "bye now");
+          c.readClose();
+        }
+        String access = wsgate.awaitStdout("the access log line", WAIT, l -> l.contains(" request_id=text-log-1 "));
+        assertThat(access).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S+ ACCESS "
+            + "request_id=text-log-1 session=\\d+ client=127\\.0\\.0\\.1:\\d+ route=/ "
+            + "upstream=" + Pattern.quote(a.uri().toString()) + " subprotocol=- duration_ms=\\d+ "
+            + "frames_in=1 bytes_in=1 frames_out=1 bytes_out=1 close_code=4001 closed_by=client end=client-close "
+            + "close_reason=\"bye now\"");
+        wsgate.signal("TERM");
+        assertThat(wsgate.awaitExit(WAIT)).isZero();
       }
     }
   }
