@@ -65,7 +65,10 @@ final class YamlMapping {
     }
     List<String> places = Schema.placesOf(name);
     if (!places.isEmpty()) {
-      List<String> named = places.stream().map(p -> p.isEmpty() ? "the top level" : p).toList();
+      // A place inside another listed place (heartbeat.client inside heartbeat) goes without saying.
+      List<String> named = places.stream()
+          .filter(p -> places.stream().noneMatch(q -> !q.isEmpty() && p.startsWith(q + ".")))
+          .map(p -> p.isEmpty() ? "the top level" : p).toList();
       String where = named.size() <= 2 ? String.join(" and ", named)
           : String.join(", ", named.subList(0, 2)) + " and " + (named.size() - 2) + " more";
       return name + " is a key of " + where;

@@ -472,6 +472,27 @@ class BadConfigTest {
             "21:18: shutdown.drain-timeout: -5s (expected: a duration such as 25s, or 0 to disable; a duration "
                 + "cannot be negative)"),
 
+        // ----- a known key in the wrong place says where it belongs
+        bad("keys in the wrong place", """
+            server:
+              idle-timeout: 30s
+              cert: cert.pem
+              ca-file: ca.pem
+            heartbeat:
+              forward-pings: true
+            tls: {cert: a.pem, key: b.pem}
+            routes:
+              - path: /
+                upstreams: [ws://a:1]
+                interval: 5s
+            """,
+            "2:3: server.idle-timeout: unknown key (idle-timeout is a key of intermediaries)",
+            "3:3: server.cert: unknown key (cert is a key of server.tls)",
+            "4:3: server.ca-file: unknown key (ca-file is a key of upstream)",
+            "6:3: heartbeat.forward-pings: unknown key (forward-pings is a key of routes[i])",
+            "7:1: tls: unknown key (tls is a key of server)",
+            "11:5: routes[0].interval: unknown key (interval is a key of heartbeat and routes[i].heartbeat)"),
+
         // ----- YAML itself
         bad("YAML syntax error", """
             server:

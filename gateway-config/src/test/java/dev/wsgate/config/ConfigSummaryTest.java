@@ -78,4 +78,23 @@ class ConfigSummaryTest {
         .contains("idle-timeout: 60s  # each leg acts within 55s (margin 5s)")
         .contains("client:  # ping after 25s of silence, evict after 40s; 20s inside the 60s idle timeout");
   }
+
+  /** Booleans print as booleans, sizes and durations in the units users write, absent values as comments. */
+  @org.junit.jupiter.api.Test
+  void summaryIsTyped() throws Exception {
+    GatewayConfig c = ConfigLoader.withEnvironment(Map.of()).parse("""
+        server: {max-frame-size: 65536, write-buffer-high-water-mark: 1048576}
+        shutdown: {drain-timeout: 5400000ms}
+        routes: [{path: /, upstreams: [ws://a:1], forward-pings: true}]
+        """, "t.yaml", BadConfigTest.resourceDir());
+    assertThat(ConfigSummary.render(c))
+        .contains("\n      answer-pings: false\n")
+        .contains("\n    forward-pings: true\n")
+        .contains("\n  max-frame-size: 64KiB\n")
+        .contains("\n  write-buffer-high-water-mark: 1MiB\n")
+        .contains("\n  drain-timeout: 1h30m\n")
+        .contains("\n  # tls: none, clients connect with ws://\n")
+        .contains("\n    # host: any host\n")
+        .doesNotContain("'false'").doesNotContain("'true'");
+  }
 }

@@ -36,9 +36,18 @@ class LogfmtConverterTest {
     assertThat(converter.convert(event("v", "a b"))).isEqualTo("v=\"a b\"");
     assertThat(converter.convert(event("v", "a=b"))).isEqualTo("v=\"a=b\"");
     assertThat(converter.convert(event("v", "say \"hi\" \\ there"))).isEqualTo("v=\"say \\\"hi\\\" \\\\ there\"");
-    assertThat(converter.convert(event("v", "a\tb\nc"))).isEqualTo("v=\"a\tb\nc\"");
-    assertThat(converter.convert(event("v", "a\u007fb"))).isEqualTo("v=\"a\u007fb\"");
+    assertThat(converter.convert(event("v", "a\tb\nc\rd"))).isEqualTo("v=\"a\\tb\\nc\\rd\"");
+    assertThat(converter.convert(event("v", "a\u007fb\u0000"))).isEqualTo("v=\"a\\u007fb\\u0000\"");
     assertThat(converter.convert(event("v", "caf\u00e9"))).isEqualTo("v=\"caf\u00e9\"");
     assertThat(converter.convert(event("v", "\"x\""))).isEqualTo("v=\"\\\"x\\\"\"");
+  }
+
+  /** A peer chooses its close reason: it cannot end the access line and forge another. */
+  @Test
+  void noValueSplitsTheLine() {
+    String line = converter.convert(event("close_reason", "bye\n2026-12-01T00:00:00Z ACCESS request_id=forged",
+        "end", "client-close"));
+    assertThat(line).doesNotContain("\n").doesNotContain("\r")
+        .isEqualTo("close_reason=\"bye\\n2026-12-01T00:00:00Z ACCESS request_id=forged\" end=client-close");
   }
 }

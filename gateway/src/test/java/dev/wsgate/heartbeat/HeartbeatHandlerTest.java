@@ -41,7 +41,7 @@ class HeartbeatHandlerTest {
 
   private static HeartbeatSettings settings(long intervalMs, long timeoutMs, HeartbeatMode mode, boolean answer) {
     return new HeartbeatSettings(Duration.ofMillis(intervalMs), Duration.ofMillis(timeoutMs), mode,
-        new TextHeartbeat(TextHeartbeat.DEFAULT_PING, TextHeartbeat.DEFAULT_PONG, answer), 4408);
+        new TextHeartbeat(TextHeartbeat.defaults().ping(), TextHeartbeat.defaults().pong(), answer), 4408);
   }
 
   /** A leg with the given settings and no jitter: ticks of exactly timeout / n. */
