@@ -71,12 +71,17 @@ final class Schema {
       "how long a peer gets to answer a close frame (and, on the upstream leg, to close TCP) before its connection "
           + "is closed; 5 s as in Python `websockets` and browsers");
 
+  static final Key<ServerConfig, Boolean> REUSE_PORT = Key.of("reuse-port", Types.bool(), false,
+      ServerConfig::reusePort,
+      "`true`: listen with `SO_REUSEPORT` (Linux, epoll), so that several wsgate processes share `listen` and the "
+          + "kernel spreads connections over them (each with an `admin` of its own); start-up fails where it cannot");
+
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
       MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
-      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT), b -> new ServerConfig(b.get(LISTEN), b.get(ADMIN),
+      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT), b -> new ServerConfig(b.get(LISTEN), b.get(ADMIN),
       b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
       b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
-      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT)))
+      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT)))
       .together("tls", "both cert and key, PEM files");
 
   // ---------------------------------------------------------------------------------------------------- upstream

@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param tls              the certificate and key when clients connect with {@code wss://}
  * @param writeBufferHighWaterMark bytes queued toward one peer above which wsgate stops reading from the other
  * @param closeTimeout     how long a peer gets to answer a close frame before its connection is closed
+ * @param reusePort        true to listen with {@code SO_REUSEPORT}, sharing {@code listen} with other processes
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -27,7 +28,8 @@ public record ServerConfig(
     List<String> allowedOrigins,
     Optional<TlsConfig> tls,
     int writeBufferHighWaterMark,
-    Duration closeTimeout) {
+    Duration closeTimeout,
+    boolean reusePort) {
 
   /** {@code 127.0.0.1:9090}: loopback only, so health and metrics are not exposed by accident. */
   /** 10,000 sessions. Each proxied session holds two sockets, so this needs about 20,000 open files. */

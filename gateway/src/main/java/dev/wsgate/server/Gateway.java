@@ -23,6 +23,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,6 +135,16 @@ public final class Gateway implements AutoCloseable {
           p.addBefore(NettyPipeline.HttpCodec, ProxyPipeline.EARLY_BYTES, new EarlyBytesHandler(mark));
         })
         .handle(handler);
+    if (config.server().reusePort()) {
+      if (!Epoll.isAvailable()) {
+        if (ownLoops) {
+          dispose(loops);
+        }
+        throw new GatewayStartException("server.reuse-port: true needs the epoll transport (Linux), which did not "
+            + "load: " + Epoll.unavailabilityCause(), Epoll.unavailabilityCause());
+      }
+      http = http.option(EpollChannelOption.SO_REUSEPORT, true);
+    }
     if (config.server().tls().isPresent()) {
       var tls = config.server().tls().get();
       SslProvider.GenericSslContextSpec<?> ssl = Http11SslContextSpec.forServer(tls.cert().toFile(),
@@ -207,6 +219,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (!was.tls().equals(is.tls())) {
       notApplied.add("server.tls");
+    }
+    if (was.reusePort() != is.reusePort()) {
+      notApplied.add("server.reuse-port " + was.reusePort() + " -> " + is.reusePort());
     }
     handler.update(snapshot(next, loops, handler.snapshot().router()));
     limit.max(is.maxConnections());
