@@ -211,7 +211,8 @@ final class ConfigBinder {
       return Optional.empty();
     }
     for (TlsFiles.Refusal r : tlsFiles.checkServer(cert, key)) {
-      problems.add(m.get(r.file().equals(key) ? "key" : "cert"), r.file() + ": " + r.message());
+      boolean ofKey = r.privateKey() || !r.file().equals(cert);
+      problems.add(m.get(ofKey ? "key" : "cert"), r.file() + ": " + r.message());
     }
     return Optional.of(new TlsConfig(cert, key));
   }
