@@ -22,7 +22,7 @@ public interface TlsFiles {
     public List<Refusal> checkServer(Path cert, Path key) {
       List<Refusal> out = new ArrayList<>();
       unreadable(cert).ifPresent(out::add);
-      unreadable(key).ifPresent(out::add);
+      unreadable(key).map(Refusal::asPrivateKey).ifPresent(out::add);
       return out;
     }
 
@@ -32,7 +32,10 @@ public interface TlsFiles {
     }
   };
 
-  /** Loads a certificate chain (leaf first) and its private key as the listener will; empty when they serve. */
+  /**
+   * Loads a certificate chain (leaf first) and its private key as the listener will; empty when they serve. A refusal
+   * of the key is {@linkplain Refusal#asPrivateKey() marked so}: both may be one file.
+   */
   List<Refusal> checkServer(Path cert, Path key);
 
   /** Loads the certificates trusted for {@code wss://} upstreams as the upstream client will; empty when usable. */
@@ -55,9 +58,21 @@ public interface TlsFiles {
   /**
    * A file that cannot be used.
    *
-   * @param file    the file at fault: the error is reported at the YAML key that names it
-   * @param message what is wrong, read after the file name: {@code no certificate in it (expected: ...)}
+   * @param file       the file at fault: the error is reported at the YAML key that names it
+   * @param message    what is wrong, read after the file name: {@code no certificate in it (expected: ...)}
+   * @param privateKey true when the file was refused as the private key of {@code server.tls}, which tells the keys
+   *                   apart when {@code cert} and {@code key} name the same file
    */
-  record Refusal(Path file, String message) {
+  record Refusal(Path file, String message, boolean privateKey) {
+
+    /** A refusal of a file as certificates: {@code server.tls.cert} or {@code upstream.ca-file}. */
+    public Refusal(Path file, String message) {
+      this(file, message, false);
+    }
+
+    /** This refusal, of the file as the private key of {@code server.tls}. */
+    public Refusal asPrivateKey() {
+      return new Refusal(file, message, true);
+    }
   }
 }

@@ -14,7 +14,7 @@ final class TlsFilesCheck {
     Bound.Located<Optional<Path>> key = server.located(Schema.TLS_KEY);
     if (present(cert) && present(key)) {
       for (TlsFiles.Refusal r : tlsFiles.checkServer(cert.value().get(), key.value().get())) {
-        At at = r.file().equals(key.value().get()) ? key.at() : cert.at();
+        At at = r.privateKey() || !r.file().equals(cert.value().get()) ? key.at() : cert.at();
         problems.add(at, r.file() + ": " + r.message());
       }
     }

@@ -423,6 +423,14 @@ class BadConfigTest {
             """ + ROUTE,
             "3:11: server.tls.cert: {dir}/nowhere/cert.pem: no such file",
             "4:10: server.tls.key: {dir}/nowhere/key.pem: no such file"),
+        bad("TLS certificate and key in one missing file: each key gets its refusal", """
+            server:
+              tls:
+                cert: nowhere/both.pem
+                key: nowhere/both.pem
+            """ + ROUTE,
+            "3:11: server.tls.cert: {dir}/nowhere/both.pem: no such file",
+            "4:10: server.tls.key: {dir}/nowhere/both.pem: no such file"),
         bad("TLS without a key", """
             server:
               tls:

@@ -5,6 +5,7 @@ import dev.wsgate.config.ConfigException;
 import dev.wsgate.config.ConfigLoader;
 import dev.wsgate.config.ConfigSummary;
 import dev.wsgate.config.GatewayConfig;
+import dev.wsgate.server.Gateway;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,7 +36,7 @@ final class CheckConfigCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      GatewayConfig config = ConfigLoader.withSystemEnvironment().load(file);
+      GatewayConfig config = ConfigLoader.withSystemEnvironment().withTls(Gateway.tlsFiles()).load(file);
       out.print(ConfigSummary.render(config));
       out.println("# " + file + ": configuration OK");
       out.flush();

@@ -64,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
         echo = EchoUpstream.start(loops);
         loaded = demoConfig(echo.port());
       } else {
-        loaded = ConfigLoader.withSystemEnvironment().load(config);
+        loaded = ConfigLoader.withSystemEnvironment().withTls(Gateway.tlsFiles()).load(config);
       }
     } catch (ConfigException e) {
       CheckConfigCommand.printErrors(err, config == null ? "embedded demo configuration" : config.toString(), e);
@@ -141,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
 
   private void reload(Gateway gateway, String why) {
     try {
-      GatewayConfig next = ConfigLoader.withSystemEnvironment().load(config);
+      GatewayConfig next = ConfigLoader.withSystemEnvironment().withTls(Gateway.tlsFiles()).load(config);
       gateway.reload(next);
       LogFormats.apply(logFormat != null ? logFormat : next.logging().format());
       log.info("reloaded {} on {}", config, why);
@@ -181,7 +181,7 @@ final class RunCommand implements Callable<Integer> {
     }
     Map<String, String> env = new HashMap<>(System.getenv());
     env.put("WSGATE_DEMO_ECHO_PORT", Integer.toString(echoPort));
-    return ConfigLoader.withEnvironment(env).parse(yaml, "embedded demo configuration",
-        Path.of("").toAbsolutePath());
+    return ConfigLoader.withEnvironment(env).withTls(Gateway.tlsFiles())
+        .parse(yaml, "embedded demo configuration", Path.of("").toAbsolutePath());
   }
 }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.ssl.SslContext;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -21,11 +22,9 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 import reactor.netty.Connection;
-import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.resources.LoopResources;
-import reactor.netty.tcp.SslProvider;
 
 /**
  * Opens the upstream leg of a session: TCP (and TLS for {@code wss://}), then the WebSocket handshake, within the
@@ -41,7 +40,12 @@ public final class UpstreamConnector {
   private final Duration timeout;
   private final int maxFrameSize;
 
-  public UpstreamConnector(LoopResources loops, UpstreamConfig config, int maxFrameSize, int highWaterMark) {
+  /**
+   * @param tls the client TLS for {@code wss://} upstreams, trusting {@code upstream.ca-file} or else the JDK's trust
+   *            store: built by the code that checked the CA file when the configuration was loaded
+   */
+  public UpstreamConnector(LoopResources loops, UpstreamConfig config, SslContext tls, int maxFrameSize,
+      int highWaterMark) {
     HttpClient base = LegSockets.upstreamLeg(HttpClient.newConnection())
         .runOn(loops)
         .disableRetry(true)
@@ -52,9 +56,7 @@ public final class UpstreamConnector {
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWaterMark / 2, highWaterMark));
     this.plain = base;
-    SslProvider.GenericSslContextSpec<?> ssl = Http11SslContextSpec.forClient()
-        .configure(builder -> config.caFile().ifPresent(ca -> builder.trustManager(ca.toFile())));
-    this.secure = base.secure(spec -> spec.sslContext(ssl));
+    this.secure = base.secure(spec -> spec.sslContext(tls));
     this.timeout = config.connectTimeout();
     this.maxFrameSize = maxFrameSize;
   }

@@ -6,6 +6,7 @@ import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.ListenAddress;
 import dev.wsgate.config.RouteConfig;
 import dev.wsgate.config.ServerConfig;
+import dev.wsgate.config.TlsFiles;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.LegSockets;
@@ -25,6 +26,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,10 +45,8 @@ import org.slf4j.LoggerFactory;
 import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
 import reactor.netty.NettyPipeline;
-import reactor.netty.http.Http11SslContextSpec;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
-import reactor.netty.tcp.SslProvider;
 
 /**
  * A running wsgate: the client listener with its routes, upstream connector and session registry, on one set of
@@ -88,6 +88,14 @@ public final class Gateway implements AutoCloseable {
     this.readiness = readiness;
   }
 
+  /**
+   * The check of TLS files to hand to {@link dev.wsgate.config.ConfigLoader#withTls}: it loads {@code server.tls}
+   * and {@code upstream.ca-file} with the very code this gateway serves and connects with.
+   */
+  public static TlsFiles tlsFiles() {
+    return TlsContexts.CHECK;
+  }
+
   /** Event loops for a gateway: one per core, daemon threads named {@code wsgate-...}. */
   public static LoopResources newLoops() {
     return LoopResources.create("wsgate", 1, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
@@ -103,17 +111,29 @@ public final class Gateway implements AutoCloseable {
    *
    * @param loops    the event loops to run on
    * @param ownLoops true to dispose of the loops when the gateway closes
-   * @throws GatewayStartException when a listener cannot be bound
+   * @throws GatewayStartException when a listener cannot be bound, or a TLS file cannot be loaded (one line)
    */
   public static Gateway start(GatewayConfig config, LoopResources loops, boolean ownLoops) {
     Objects.requireNonNull(config, "config");
+    SslContext serverTls;
+    HandshakeHandler.Snapshot first;
+    try {
+      serverTls = config.server().tls().isPresent()
+          ? TlsContexts.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
+      first = snapshot(config, loops, null);
+    } catch (TlsContexts.Refused e) {
+      if (ownLoops) {
+        dispose(loops);
+      }
+      throw new GatewayStartException("cannot use TLS files: " + e.getMessage(), e);
+    }
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     GatewayMetrics metrics = new GatewayMetrics(meters);
     metrics.bindJvmAndNetty();
     SessionRegistry sessions = new SessionRegistry();
     ConnectionLimit limit = new ConnectionLimit(config.server().maxConnections());
     Readiness readiness = new Readiness();
-    HandshakeHandler handler = new HandshakeHandler(snapshot(config, loops, null), metrics, readiness);
+    HandshakeHandler handler = new HandshakeHandler(first, metrics, readiness);
     metrics.bindSessions(sessions, readiness::isDraining);
     metrics.routes(routeIds(config), sessions);
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
@@ -145,11 +165,8 @@ public final class Gateway implements AutoCloseable {
       }
       http = http.option(EpollChannelOption.SO_REUSEPORT, true);
     }
-    if (config.server().tls().isPresent()) {
-      var tls = config.server().tls().get();
-      SslProvider.GenericSslContextSpec<?> ssl = Http11SslContextSpec.forServer(tls.cert().toFile(),
-          tls.key().toFile());
-      http = http.secure(spec -> spec.sslContext(ssl));
+    if (serverTls != null) {
+      http = http.secure(spec -> spec.sslContext(serverTls));
     }
     LoopResources adminLoops = LoopResources.create("wsgate-admin", 1, 1, true);
     DisposableServer server;
@@ -204,6 +221,8 @@ public final class Gateway implements AutoCloseable {
    * with. Upstream instances that stay keep their sessions count and health.
    *
    * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS)
+   * @throws IllegalArgumentException when {@code upstream.ca-file} can no longer be loaded (it changed since the
+   *                                  configuration was checked); nothing is applied
    */
   public List<String> reload(GatewayConfig next) {
     Objects.requireNonNull(next, "next");
@@ -223,7 +242,11 @@ public final class Gateway implements AutoCloseable {
     if (was.reusePort() != is.reusePort()) {
       notApplied.add("server.reuse-port " + was.reusePort() + " -> " + is.reusePort());
     }
-    handler.update(snapshot(next, loops, handler.snapshot().router()));
+    try {
+      handler.update(snapshot(next, loops, handler.snapshot().router()));
+    } catch (TlsContexts.Refused e) {
+      throw new IllegalArgumentException("cannot use TLS files: " + e.getMessage(), e);
+    }
     limit.max(is.maxConnections());
     metrics.routes(routeIds(next), sessions);
     metrics.reload("applied");
@@ -241,7 +264,9 @@ public final class Gateway implements AutoCloseable {
     metrics.reload("refused");
   }
 
-  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Router previous) {
+  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Router previous)
+      throws TlsContexts.Refused {
+    SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
     Map<String, UpstreamPool> before = previous == null ? Map.of() : previous.routes().stream()
         .collect(Collectors.toMap(Route::id, Route::upstreams, (a, b) -> a));
     List<Route> routes = new ArrayList<>();
@@ -250,8 +275,8 @@ public final class Gateway implements AutoCloseable {
           config.upstream().failureBackoff(), before.get(rc.id()));
       routes.add(new Route(rc, pool));
     }
-    UpstreamConnector connector = new UpstreamConnector(loops, config.upstream(), config.server().maxFrameSize(),
-        config.server().writeBufferHighWaterMark());
+    UpstreamConnector connector = new UpstreamConnector(loops, config.upstream(), upstreamTls,
+        config.server().maxFrameSize(), config.server().writeBufferHighWaterMark());
     return new HandshakeHandler.Snapshot(config, new Router(routes), connector);
   }
 

@@ -65,6 +65,30 @@ class CliTest {
     assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
+  /** check-config and run judge TLS files by what the listener loads: a PKCS#1 key is refused at its line. */
+  @Test
+  void checkConfigAndRunJudgeTlsFilesAsTheListenerLoadsThem() throws Exception {
+    Path tls = Path.of(CliTest.class.getResource("/tls/rsa-cert.pem").toURI()).getParent();
+    Path file = Files.writeString(dir.resolve("tls.yaml"), """
+        server:
+          tls:
+            cert: "%s"
+            key: "%s"
+        routes:
+          - path: /chat
+            upstreams: [ws://backend:8000]
+        """.formatted(tls.resolve("rsa-cert.pem"), tls.resolve("rsa-pkcs1-key.pem")));
+    String refusal = file + ":4:10: server.tls.key: " + tls.resolve("rsa-pkcs1-key.pem") + ": a PKCS#1 RSA key "
+        + "(expected: PKCS#8, -----BEGIN PRIVATE KEY-----; convert it with: openssl pkcs8 -topk8 -nocrypt -in "
+        + "rsa-pkcs1-key.pem -out key-pkcs8.pem)\n";
+    CliRun check = CliRun.of("check-config", file.toString());
+    assertThat(check.exitCode()).isEqualTo(1);
+    assertThat(check.err()).isEqualTo(refusal + file + ": 1 error, configuration refused\n");
+    CliRun run = CliRun.of("--config", file.toString());
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith(refusal).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
   @Test
   void help() {
     CliRun run = CliRun.of("--help");

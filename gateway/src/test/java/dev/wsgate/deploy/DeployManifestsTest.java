@@ -6,6 +6,7 @@ import dev.wsgate.config.ConfigException;
 import dev.wsgate.config.ConfigLoader;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.deploy.Yamls.Node;
+import dev.wsgate.server.Gateway;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -355,12 +356,12 @@ class DeployManifestsTest {
   }
 
   private static GatewayConfig configMapConfig() throws IOException, ConfigException {
-    return ConfigLoader.withEnvironment(Map.of()).parse(DeployFiles.configMapGatewayYaml(),
-        "deploy/k8s/configmap.yaml gateway.yaml", K8S);
+    return ConfigLoader.withEnvironment(Map.of()).withTls(Gateway.tlsFiles())
+        .parse(DeployFiles.configMapGatewayYaml(), "deploy/k8s/configmap.yaml gateway.yaml", K8S);
   }
 
   private static GatewayConfig load(Path file) throws ConfigException {
-    return ConfigLoader.withEnvironment(DeployFiles.testTlsEnvironment()).load(file);
+    return ConfigLoader.withEnvironment(DeployFiles.testTlsEnvironment()).withTls(Gateway.tlsFiles()).load(file);
   }
 
   private static void assertProbe(Node container, String probe, String path, Map<String, Long> ports) {

@@ -27,8 +27,8 @@ public final class TestGateway implements AutoCloseable {
     String withServer = yaml.contains("server:") ? yaml : "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n"
         + yaml;
     try {
-      GatewayConfig config = ConfigLoader.withEnvironment(env).parse(withServer, "test.yaml",
-          Path.of("").toAbsolutePath());
+      GatewayConfig config = ConfigLoader.withEnvironment(env).withTls(Gateway.tlsFiles())
+          .parse(withServer, "test.yaml", Path.of("").toAbsolutePath());
       return new TestGateway(Gateway.start(config));
     } catch (dev.wsgate.config.ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
