@@ -15,13 +15,6 @@ import java.util.Objects;
 public record HeartbeatSettings(
     Duration interval, Duration timeout, HeartbeatMode mode, TextHeartbeat text, int closeCode) {
 
-  /** 40 s of inbound silence before eviction: about 1.5 times the interval, as the seeds advise. */
-  /** Ping frames. */
-  /**
-   * 4408, a private code (RFC 6455, 7.4.2) that reads as HTTP 408 Request Timeout: the peer did not answer in time.
-   * A private code tells a heartbeat eviction apart from every registered reason.
-   */
-
   public HeartbeatSettings {
     Objects.requireNonNull(interval, "interval");
     Objects.requireNonNull(timeout, "timeout");

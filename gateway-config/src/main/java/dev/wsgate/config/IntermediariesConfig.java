@@ -11,7 +11,6 @@ import java.util.Objects;
  */
 public record IntermediariesConfig(Duration idleTimeout) {
 
-
   public IntermediariesConfig {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
   }

@@ -33,7 +33,6 @@ public record LoggingConfig(LogFormat format) {
     }
   }
 
-
   public LoggingConfig {
     Objects.requireNonNull(format, "format");
   }

@@ -33,11 +33,6 @@ public record RouteConfig(
     Duration maxSessionAge,
     Duration maxSessionAgeJitter) {
 
-  /** 0: sessions are not closed for want of application data; heartbeats alone keep them. */
-
-  /** 0: sessions have no age limit. */
-  /** 0: every session gets exactly {@code max-session-age}. */
-
   public RouteConfig {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(host, "host");

@@ -31,18 +31,6 @@ public record ServerConfig(
     Duration closeTimeout,
     boolean reusePort) {
 
-  /** {@code 127.0.0.1:9090}: loopback only, so health and metrics are not exposed by accident. */
-  /** 10,000 sessions. Each proxied session holds two sockets, so this needs about 20,000 open files. */
-  /** The most {@code server.max-connections} may be: 1,000,000 sessions. */
-  /** 1 MiB (1,048,576 bytes), as in Python {@code websockets}. */
-  /** The smallest {@code server.max-frame-size}: 125 bytes, the largest control frame payload (RFC 6455, 5.5). */
-  /** The largest {@code server.max-frame-size}: 64 MiB. A frame is held whole in memory while it is decoded. */
-  /** 10 s: a client that has not sent its whole upgrade request by then is disconnected (slowloris). */
-
-  /** The smallest {@code server.write-buffer-high-water-mark}: 1 KiB. */
-  /** The largest {@code server.write-buffer-high-water-mark}: 64 MiB. */
-  /** 5 s for a peer to answer a close frame, as in Python {@code websockets} and browsers. */
-
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
     Objects.requireNonNull(admin, "admin");

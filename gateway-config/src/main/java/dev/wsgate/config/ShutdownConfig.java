@@ -13,8 +13,6 @@ import java.util.Objects;
  */
 public record ShutdownConfig(Duration drainTimeout, Duration drainWindow) {
 
-
-
   public ShutdownConfig {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
     Objects.requireNonNull(drainWindow, "drainWindow");

@@ -14,13 +14,10 @@ import java.util.Objects;
  */
 public record TextHeartbeat(String ping, String pong, boolean answerPings) {
 
-  /** {@code {"type":"pong"}}, its answer. */
-
   public TextHeartbeat {
     Objects.requireNonNull(ping, "ping");
     Objects.requireNonNull(pong, "pong");
   }
-
 
   public static TextHeartbeat defaults() {
     return HeartbeatSettings.defaults().text();

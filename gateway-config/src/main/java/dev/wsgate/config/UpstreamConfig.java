@@ -16,8 +16,6 @@ import java.util.Optional;
  */
 public record UpstreamConfig(Duration connectTimeout, Optional<Path> caFile, Duration failureBackoff) {
 
-  /** 10 s: long enough to stop hammering a dead instance, short enough to notice it is back. */
-
   public UpstreamConfig {
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(caFile, "caFile");
