@@ -51,17 +51,34 @@ public final class HeartbeatCpuBenchmark {
     System.out.printf(Locale.ROOT, "heartbeat CPU benchmark: %d idle sessions, %d s warm-up, %d s measured, %d cores,"
         + " Java %s%n", sessions, o.get("--warmup"), seconds, Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"));
-    List<String> lines = new ArrayList<>();
+    List<Run> runs = new ArrayList<>();
     for (boolean heartbeat : new boolean[] {false, true}) {
-      lines.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops));
+      runs.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops));
     }
     System.out.println("wsgate process CPU while holding the sessions (100% = one core):");
-    lines.forEach(System.out::println);
+    runs.forEach(r -> System.out.println(r.line()));
+    Run off = runs.get(0);
+    Run on = runs.get(1);
+    double pingsPerSecond = 2.0 * on.open() * 1000 / intervalMs;
+    double cpuPerPing = (on.cpuPercent() - off.cpuPercent()) / 100 / pingsPerSecond * 1e6;
+    System.out.printf(Locale.ROOT, "CPU per ping and pong: %.1f us (heartbeat on minus off, %.0f pings/s)%n",
+        cpuPerPing, pingsPerSecond);
+    for (Run r : runs) {
+      System.out.printf(Locale.ROOT, "live heap per session, %s: %.2f KiB (%d sessions, after a full GC)%n",
+          r.heartbeat() ? "heartbeat on" : "heartbeat off", r.heapPerSession() / 1024, r.open());
+    }
+    System.out.println("what a session holds (heartbeat on), the classes that grew most, per session:");
+    on.growth().forEach(l -> System.out.println("  " + l));
     upstream.disposeNow();
     loops.disposeLater().block(Duration.ofSeconds(5));
   }
 
-  private static String run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
+  /** One wsgate process's figures. */
+  private record Run(boolean heartbeat, String line, int open, double cpuPercent, double heapPerSession,
+      List<String> growth) {
+  }
+
+  private static Run run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
       DisposableServer upstream, LoopResources loops) throws Exception {
     int port = WsgateProcess.freePort();
     int admin = WsgateProcess.freePort();
@@ -82,6 +99,7 @@ public final class HeartbeatCpuBenchmark {
     Process wsgate = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       awaitLine(wsgate, "started", Duration.ofSeconds(60));
+      HeapHistogram before = HeapHistogram.of(wsgate.pid());
       AtomicInteger open = new AtomicInteger();
       AtomicInteger failed = new AtomicInteger();
       Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
@@ -117,10 +135,14 @@ public final class HeartbeatCpuBenchmark {
       double system = (cpu1[1] - cpu0[1]) / wall;
       String what = heartbeat ? "heartbeat " + intervalMs + " ms / " + (2 * intervalMs) + " ms, both legs"
           : "heartbeat off";
-      return String.format(Locale.ROOT, "  %-38s %5d sessions (%d failed): %6.2f%% CPU (user %.2f%%, system %.2f%%)"
+      HeapHistogram after = HeapHistogram.of(pid);
+      double heapPerSession = (double) (after.totalBytes() - before.totalBytes()) / Math.max(1, open.get());
+      String line = String.format(Locale.ROOT, "  %-38s %5d sessions (%d failed): %6.2f%% CPU (user %.2f%%, system %.2f%%)"
           + ", %s%s", what, open.get(), failed.get(), user + system, user, system, heartbeat
           ? String.format(Locale.ROOT, "about %d pings/s", (long) (2L * open.get() * 1000 / intervalMs))
           : "no pings", failures.isEmpty() ? "" : "; failures: " + failures);
+      return new Run(heartbeat, line, open.get(), user + system, heapPerSession,
+          after.growthPer(before, Math.max(1, open.get()), 30));
     } finally {
       wsgate.destroy();
       wsgate.waitFor(30, TimeUnit.SECONDS);
