@@ -1,9 +1,9 @@
 package dev.wsgate.proxy;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
@@ -43,9 +43,9 @@ public final class LegSockets {
     return Epoll.isAvailable() ? s.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK) : s;
   }
 
-  /** The upstream connector, with the options on its connections, where the platform has them. */
-  static HttpClient upstreamLeg(HttpClient client) {
-    HttpClient c = client.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
-    return Epoll.isAvailable() ? c.option(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK) : c;
+  /** An upstream connection, with its options where the platform has them. */
+  static Bootstrap upstreamLeg(Bootstrap bootstrap) {
+    Bootstrap b = bootstrap.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
+    return Epoll.isAvailable() ? b.option(EpollChannelOption.TCP_NOTSENT_LOWAT, NOT_SENT_LOW_WATER_MARK) : b;
   }
 }

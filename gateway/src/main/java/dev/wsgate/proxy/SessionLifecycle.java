@@ -59,6 +59,12 @@ public final class SessionLifecycle {
     this.metrics = metrics;
   }
 
+
+  /** The client leg's event loop: the session's, where its upstream leg is registered too. */
+  io.netty.channel.EventLoop loop() {
+    return client.eventLoop();
+  }
+
   /**
    * A client connection was accepted: it takes a place of {@code server.max-connections} if one is free, and its
    * lifecycle ends when it closes. Call once per connection, at accept.

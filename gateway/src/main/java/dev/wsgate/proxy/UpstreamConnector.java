@@ -4,41 +4,75 @@ import dev.wsgate.config.Durations;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.UpstreamConfig;
 import dev.wsgate.routing.UpstreamPool;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.ReferenceCountUtil;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
-import reactor.netty.Connection;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.client.WebsocketClientSpec;
+import reactor.netty.http.HttpResources;
 import reactor.netty.resources.LoopResources;
+import reactor.netty.transport.NameResolverProvider;
 
 /**
  * Opens the upstream leg of a session: TCP (and TLS for {@code wss://}), then the WebSocket handshake, within the
- * upstream connect timeout. The connection runs on the caller's event loop when the caller is on one of wsgate's
- * (Reactor Netty colocates it), so both legs of a session share a thread.
+ * upstream connect timeout, with Netty's own client and handshaker. The connection is registered on the client
+ * leg's event loop, so both legs of a session share a thread. Once the handshake is done the leg holds wsgate's
+ * handlers and nothing else: no HTTP codec, no client configuration, no operations or subscribers of a reactive
+ * client, which would stay with the connection for its life (issue 10: what a held session costs).
  */
 public final class UpstreamConnector {
 
   private static final Logger log = LoggerFactory.getLogger(UpstreamConnector.class);
 
-  private final HttpClient plain;
-  private final HttpClient secure;
+  /** The largest handshake answer taken whole (a refusal's body included): 8 KiB, as Reactor Netty's client. */
+  private static final int MAX_ANSWER = 8192;
+  /** Names of the handshake's own handlers, gone once it is done. */
+  private static final String TLS = "wsgate.upstreamTls";
+  private static final String HTTP = "wsgate.upstreamHttp";
+  private static final String AGGREGATOR = "wsgate.upstreamAnswer";
+  private static final String HANDSHAKE = "wsgate.upstreamHandshakeDone";
+
+  /** Names resolved without blocking an event loop, shared by the process (as Reactor Netty's clients share one). */
+  private static final class Resolver {
+    static final AddressResolverGroup<?> GROUP = NameResolverProvider.builder().build()
+        .newNameResolverGroup(HttpResources.get(), true);
+  }
+
+  private final LoopResources loops;
+  private final SslContext tls;
   private final Duration timeout;
   private final int maxFrameSize;
+  private final WriteBufferWaterMark waterMark;
 
   /**
    * @param tls the client TLS for {@code wss://} upstreams, trusting {@code upstream.ca-file} or else the JDK's trust
@@ -46,19 +80,11 @@ public final class UpstreamConnector {
    */
   public UpstreamConnector(LoopResources loops, UpstreamConfig config, SslContext tls, int maxFrameSize,
       int highWaterMark) {
-    HttpClient base = LegSockets.upstreamLeg(HttpClient.newConnection())
-        .runOn(loops)
-        .disableRetry(true)
-        .compress(false)
-        .followRedirect(false)
-        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(config.connectTimeout().toMillis(),
-            Integer.MAX_VALUE))
-        .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(highWaterMark / 2, highWaterMark));
-    this.plain = base;
-    this.secure = base.secure(spec -> spec.sslContext(tls));
+    this.loops = loops;
+    this.tls = tls;
     this.timeout = config.connectTimeout();
     this.maxFrameSize = maxFrameSize;
+    this.waterMark = new WriteBufferWaterMark(highWaterMark / 2, highWaterMark);
   }
 
   /**
@@ -72,36 +98,59 @@ public final class UpstreamConnector {
    */
   public Mono<ProxySession> connect(UpstreamPool.Instance instance, UpstreamRequest.Target target,
       HttpHeaders headers, String subprotocols, SessionLifecycle lifecycle, SessionPlan plan) {
-    HttpClient client = "wss".equalsIgnoreCase(target.uri().getScheme()) ? secure : plain;
-    // The subprotocols travel as a plain header and the answer is checked by UpstreamHandshakeFilter, not by Netty.
-    WebsocketClientSpec spec = WebsocketClientSpec.builder()
-        .maxFramePayloadLength(maxFrameSize)
-        .handlePing(true)
-        .build();
+    URI uri = target.uri();
+    boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
+    int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
     Mono<ProxySession> attempt = Mono.create(sink -> {
       Attempt a = new Attempt(sink, instance.uri(), target, subprotocols, lifecycle, plan, instance.claim(),
           new UpstreamHandshakeFilter(headers.contains(HttpHeaderNames.ORIGIN), target.requestTarget()));
       try {
-        Disposable subscription = client
-            .headers(h -> {
-              h.set(headers);
-              if (subprotocols != null) {
-                h.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocols);
+        // The subprotocols travel as a plain header and the answer is checked by UpstreamHandshakeFilter, not by
+        // Netty's handshaker, which is given none.
+        HttpHeaders sent = new DefaultHttpHeaders().set(headers);
+        if (subprotocols != null) {
+          sent.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocols);
+        }
+        WebSocketClientHandshaker handshaker = new WebSocketClientHandshaker13(uri, WebSocketVersion.V13, null,
+            false, sent, maxFrameSize, true, false, -1);
+        EventLoop loop = lifecycle.loop();
+        Bootstrap bootstrap = LegSockets.upstreamLeg(new Bootstrap())
+            .group(loop)
+            .channel(loops.onChannelClass(SocketChannel.class, loop))
+            .resolver(Resolver.GROUP)
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
+            .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
+            .handler(new ChannelInitializer<SocketChannel>() {
+              @Override
+              protected void initChannel(SocketChannel ch) {
+                ChannelPipeline p = ch.pipeline();
+                if (secure) {
+                  p.addLast(TLS, tls.newHandler(ch.alloc(), uri.getHost(), port));
+                }
+                p.addLast(HTTP, new HttpClientCodec());
+                p.addLast(AGGREGATOR, new HttpObjectAggregator(MAX_ANSWER));
+                p.addLast(UpstreamHandshakeFilter.NAME, a.filter);
+                p.addLast(HANDSHAKE, new HandshakeDone(a, handshaker));
               }
-            })
-            .doOnConnected(c -> ProxyPipeline.addLast(c.channel().pipeline(), UpstreamHandshakeFilter.NAME,
-                a.filter))
-            .websocket(spec)
-            .uri(target.uri())
-            .handle((in, out) -> {
-              Connection[] connection = new Connection[1];
-              in.withConnection(c -> connection[0] = c);
-              return a.handshakeDone(connection[0]);
-            })
-            .subscribe(null, a::failed);
+            });
+        ChannelFuture connected = bootstrap.connect(uri.getHost(), port);
+        Channel channel = connected.channel();
         sink.onCancel(() -> {
           a.cancelled();
-          subscription.dispose();
+          channel.close();
+        });
+        connected.addListener(f -> {
+          if (!f.isSuccess()) {
+            a.failed(f.cause());
+            return;
+          }
+          handshaker.handshake(channel).addListener(h -> {
+            if (!h.isSuccess()) {
+              a.failed(h.cause());
+              channel.close();
+            }
+          });
         });
       } catch (RuntimeException e) {
         a.failed(e);
@@ -110,6 +159,58 @@ public final class UpstreamConnector {
     return attempt.timeout(timeout, Mono.error(() -> new UpstreamFailure(UpstreamFailure.Kind.TIMEOUT,
         HttpResponseStatus.GATEWAY_TIMEOUT, target.uri(), "no WebSocket handshake answer from " + target.uri()
         + " within " + Durations.format(timeout), null)));
+  }
+
+  /**
+   * Takes the upstream's answer: Netty's handshaker checks it and turns the pipeline to WebSocket frames, then the
+   * session is made, in the same read, before any frame that came with the answer is handled.
+   */
+  private static final class HandshakeDone extends ChannelInboundHandlerAdapter {
+    private final Attempt attempt;
+    private final WebSocketClientHandshaker handshaker;
+
+    HandshakeDone(Attempt attempt, WebSocketClientHandshaker handshaker) {
+      this.attempt = attempt;
+      this.handshaker = handshaker;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof FullHttpResponse response)) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      try {
+        if (response.decoderResult().isFailure()) {
+          Throwable why = response.decoderResult().cause();
+          throw new WebSocketClientHandshakeException(why instanceof PrematureChannelClosureException
+              ? "an answer cut short: the connection closed before its headers ended"
+              : "an answer that is not HTTP (" + why.getMessage() + ")", response);
+        }
+        handshaker.finishHandshake(ctx.channel(), response);
+      } catch (RuntimeException e) {
+        attempt.failed(e);
+        ctx.close();
+        return;
+      } finally {
+        response.release();
+      }
+      ctx.pipeline().remove(this);
+      attempt.handshakeDone(ctx.channel());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      attempt.failed(new WebSocketClientHandshakeException("Connection prematurely closed BEFORE opening "
+          + "handshake is complete."));
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      attempt.failed(cause);
+      ctx.close();
+    }
   }
 
   /**
@@ -140,38 +241,32 @@ public final class UpstreamConnector {
     }
 
     /**
-     * The upstream answered 101 and Netty accepted it; on the upstream's event loop. A handshake cancelled meanwhile
-     * (the client left, or the connect timeout passed) still becomes a session, which the lifecycle ends at once:
-     * the upstream gets its 1001 like any other.
+     * The upstream answered 101 and Netty's handshaker accepted it; on the session's event loop, in the read that
+     * brought the answer. An attempt cancelled meanwhile (the client left, or the connect timeout passed) has its
+     * connection closed already: no session is made of it.
      */
-    Mono<Void> handshakeDone(Connection connection) {
-      boolean first = settled.compareAndSet(false, true);
+    void handshakeDone(Channel channel) {
+      if (!settled.compareAndSet(false, true)) {
+        channel.close(); // cancelled meanwhile (the client left, or the timeout passed): its close is under way
+        return;
+      }
       String refusal = filter.refusal(subprotocols);
       if (refusal != null) {
-        connection.dispose();
+        channel.close();
         claim.release();
-        if (first) {
-          sink.error(new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target.uri(),
-              "upstream " + target.uri() + " " + refusal, null));
-        }
-        return Mono.empty();
+        sink.error(new UpstreamFailure(UpstreamFailure.Kind.INVALID, HttpResponseStatus.BAD_GATEWAY, target.uri(),
+            "upstream " + target.uri() + " " + refusal, null));
+        return;
       }
       try {
-        FrameRelayHandler relay = ProxyPipeline.install(connection.channel(), Leg.UPSTREAM, plan.upstreamSetup());
-        ProxySession session = lifecycle.upstreamConnected(plan, instance, filter.chosen(), connection.channel(),
-            relay, claim);
-        if (first) {
-          sink.success(session);
-        }
+        FrameRelayHandler relay = ProxyPipeline.install(channel, Leg.UPSTREAM, plan.upstreamSetup());
+        ProxySession session = lifecycle.upstreamConnected(plan, instance, filter.chosen(), channel, relay, claim);
+        sink.success(session);
       } catch (RuntimeException e) {
-        connection.dispose();
+        channel.close();
         claim.release();
-        if (first) {
-          sink.error(e);
-        }
-        return Mono.empty();
+        sink.error(e);
       }
-      return connection.onDispose();
     }
 
     void failed(Throwable error) {
