@@ -30,11 +30,12 @@ import reactor.netty.NettyPipeline;
  *   wsgate.idle          Netty's IdleStateHandler: a reader-idle event every heartbeat tick of silence
  *   wsgate.heartbeat     HeartbeatHandler: pings, pongs, RTT, eviction; answers the peer's pings
  *   wsgate.relay         relays frames and closes to the other leg, with backpressure
- *   reactor.right.reactiveBridge                (Reactor Netty's; sees no frames)
  * </pre>
  * {@code wsgate.idle} is left out on a leg that needs no ticks (heartbeat off and no session limits).
- * Every wsgate handler goes right before Reactor's reactive bridge, in this order. During the upstream handshake
- * only, the upstream leg also holds {@value UpstreamHandshakeFilter#NAME} ({@link UpstreamHandshakeFilter}).
+ * Nothing else: the client leg leaves Reactor Netty once upgraded ({@link #leaveReactor}), the upstream leg never
+ * had it ({@link UpstreamConnector}: Netty's client, whose HTTP codec and aggregator its handshaker removes).
+ * During the upstream handshake only, the upstream leg also holds {@value UpstreamHandshakeFilter#NAME}
+ * ({@link UpstreamHandshakeFilter}) and the handler that takes the answer.
  */
 public final class ProxyPipeline {
 
@@ -70,6 +71,25 @@ public final class ProxyPipeline {
     addLast(p, RELAY, relay);
     return relay;
   }
+
+  /**
+   * Takes the client leg out of Reactor Netty's hands once it is upgraded, so that a held session keeps nothing of
+   * the HTTP server's: the reactive bridge (which sees no frames: the relay takes them all, and never passes an
+   * exception on) leaves the pipeline, and the channel forgets its Reactor operations (request and response
+   * headers, inbound sinks, subscribers). From here the session's own handlers and its lifecycle's close listeners
+   * own the channel. (The upstream leg never had Reactor's: {@link UpstreamConnector} uses Netty's client.)
+   */
+  static void leaveReactor(Channel channel) {
+    ChannelPipeline p = channel.pipeline();
+    if (p.get(NettyPipeline.ReactiveBridge) != null) {
+      p.remove(NettyPipeline.ReactiveBridge);
+    }
+    channel.attr(REACTOR_CONNECTION).set(null);
+  }
+
+  /** Where Reactor Netty keeps a channel's operations ({@code ReactorNetty.CONNECTION}, not public). */
+  private static final io.netty.util.AttributeKey<Object> REACTOR_CONNECTION =
+      io.netty.util.AttributeKey.valueOf("$CONNECTION");
 
   /**
    * Puts the WebSocket frame encoder on the network side of the frame decoder. Netty's client handshake adds the

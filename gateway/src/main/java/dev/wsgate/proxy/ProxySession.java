@@ -47,7 +47,6 @@ public final class ProxySession extends Session {
   private final Ticker ticker;
   private final long maxIdleNanos;
   private final long ageDeadlineNanos;
-  private final String logId;
   private boolean started;
   private boolean dataInBatch;
   private long lastDataNanos;
@@ -75,8 +74,6 @@ public final class ProxySession extends Session {
     long now = ticker.nanoTime();
     this.lastDataNanos = now;
     this.ageDeadlineNanos = plan.limits().maxAge().isZero() ? 0 : now + plan.limits().maxAge().toNanos();
-    this.logId = "session " + id + " [request " + plan.requestId() + ", client " + client.id().asShortText()
-        + ", upstream " + upstream.id().asShortText() + "]";
   }
 
   /** True when both legs run on one event loop, as they should: no frame then crosses threads. */
@@ -95,16 +92,17 @@ public final class ProxySession extends Session {
    */
   void start() {
     if (!colocated()) {
-      log.debug("{}: legs on different event loops ({} and {})", logId, loop, upstream.channel.eventLoop());
+      log.debug("{}: legs on different event loops ({} and {})", this, loop, upstream.channel.eventLoop());
     }
     FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup);
+    ProxyPipeline.leaveReactor(client.channel);
     started = true;
     client.setUp(client.channel.pipeline().get(HeartbeatHandler.class));
     client.channel.config().setAutoRead(upstream.channel.isWritable());
     upstream.channel.config().setAutoRead(client.channel.isWritable());
     attachUpstreamRelay();
     clientRelay.attach(this);
-    log.debug("{}: started, route {} upstream {}", logId, route(), upstream());
+    log.debug("{}: started, route {} upstream {}", this, route(), upstream());
   }
 
   /**
@@ -268,7 +266,7 @@ public final class ProxySession extends Session {
       closes.dropped(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage()
           : e.closeStatus().reasonText());
     } else {
-      log.debug("{}: {} connection failed: {}", logId, leg, cause.toString());
+      log.debug("{}: {} connection failed: {}", this, leg, cause.toString());
       at.channel.close();
     }
   }
@@ -321,8 +319,15 @@ public final class ProxySession extends Session {
     return l == client ? upstream : client;
   }
 
+  /** The connection of one leg: for tests that look at what a held session keeps. */
+  Channel channel(Leg leg) {
+    return end(leg).channel;
+  }
+
   @Override
   public String toString() {
-    return logId;
+    // Built when logged, not kept: a held session holds no text it does not need.
+    return "session " + id() + " [request " + requestId() + ", client " + client.channel.id().asShortText()
+        + ", upstream " + upstream.channel.id().asShortText() + "]";
   }
 }

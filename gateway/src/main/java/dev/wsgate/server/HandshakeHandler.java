@@ -234,6 +234,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
             // Its handshake was under way when the drain began: it goes away with the others.
             session.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN);
           }
+          // The session owns the channel now; nothing of Reactor's waits on it (ProxyPipeline.leaveReactor).
+          return Mono.never();
         }
       } catch (RuntimeException e) {
         unexpectedAfterUpgrade(r, lifecycle, session, e);

@@ -1,0 +1,53 @@
+package dev.wsgate.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.config.Leg;
+import dev.wsgate.testing.JdkWebSocket;
+import dev.wsgate.testing.RawUpstream;
+import dev.wsgate.testing.TestGateway;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a held session keeps of its handshakes: nothing. Both legs hold wsgate's handlers and Netty's frame codec,
+ * no HTTP codec, no Reactor Netty bridge or operations (issue 10: a held session's memory). The heartbeat benchmark
+ * prints what that is worth per session.
+ */
+class HeldSessionIT {
+
+  @Test
+  void bothLegsHoldOnlyTheFrameCodecAndWsgatesHandlers() throws Exception {
+    try (RawUpstream upstream = RawUpstream.echo();
+         TestGateway gw = TestGateway.proxying(upstream.uri())) {
+      try (JdkWebSocket client = JdkWebSocket.connect(URI.create("ws://127.0.0.1:" + gw.port() + "/"), null)) {
+        client.sendText("hello");
+        assertThat(client.next()).isEqualTo("hello");
+        ProxySession session = (ProxySession) gw.gateway().sessions().snapshot().get(0);
+        List<String> wsgate = List.of(ProxyPipeline.UTF8_VALIDATOR, ProxyPipeline.IDLE, ProxyPipeline.HEARTBEAT,
+            ProxyPipeline.RELAY);
+        assertThat(handlers(session.channel(Leg.CLIENT))).as("client leg")
+            .containsExactly(concat(List.of("wsencoder", "wsdecoder"), wsgate));
+        assertThat(handlers(session.channel(Leg.UPSTREAM))).as("upstream leg")
+            .containsExactly(concat(List.of("ws-encoder", "ws-decoder"), wsgate));
+        for (Leg leg : Leg.values()) {
+          assertThat(session.channel(leg).attr(AttributeKey.valueOf("$CONNECTION")).get())
+              .as("Reactor Netty's operations on the %s leg", leg).isNull();
+        }
+      }
+    }
+  }
+
+  /** The pipeline's handler names, without Netty's tail. */
+  private static List<String> handlers(Channel channel) throws Exception {
+    return channel.eventLoop().submit(() -> channel.pipeline().names().stream()
+        .filter(n -> !n.startsWith("DefaultChannelPipeline$TailContext")).toList()).get();
+  }
+
+  private static String[] concat(List<String> a, List<String> b) {
+    return java.util.stream.Stream.concat(a.stream(), b.stream()).toArray(String[]::new);
+  }
+}
