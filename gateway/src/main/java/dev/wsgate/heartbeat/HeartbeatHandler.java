@@ -96,8 +96,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     this.forwardPings = forwardPings;
     this.textMode = settings.enabled() && settings.mode() == HeartbeatMode.TEXT;
     this.answerTextPings = settings.text().answerPings();
-    this.textPing = new TextTemplate(settings.text().ping());
-    this.textPong = new TextTemplate(settings.text().pong());
+    // Parsed templates only where they are used: a held session in frame mode keeps none.
+    boolean texts = textMode || answerTextPings;
+    this.textPing = texts ? new TextTemplate(settings.text().ping()) : null;
+    this.textPong = texts ? new TextTemplate(settings.text().pong()) : null;
   }
 
   /** The {@code IdleStateHandler} that goes before this handler: reader-idle every tick, nothing else. */

@@ -36,8 +36,9 @@ final class HandshakeTimeout {
         channel.close();
       }
     }, timeout.get().toNanos(), TimeUnit.NANOSECONDS);
+    // Not cancelled when the connection closes first: the timer finds it inactive and does nothing. A close
+    // listener would hold the timer for the whole life of a session.
     channel.attr(TIMER).set(timer);
-    channel.closeFuture().addListener(f -> timer.cancel(false));
   }
 
   static void disarm(Channel channel) {
