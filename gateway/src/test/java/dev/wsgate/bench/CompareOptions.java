@@ -36,7 +36,7 @@ record CompareOptions(int connections, int window, int size, int rounds, int sec
     v.put("--size", "128");
     v.put("--rounds", "2");
     v.put("--seconds", "20");
-    v.put("--warmup", "10");
+    v.put("--warmup", "20");
     v.put("--settle", "2");
     v.put("--idle", "9500");
     v.put("--idle-per-process", "5000");

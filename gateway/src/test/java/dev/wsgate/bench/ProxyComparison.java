@@ -39,6 +39,9 @@ import java.util.stream.Stream;
  */
 public final class ProxyComparison {
 
+  /** Classes shown of those whose live objects grew most with wsgate's idle sessions. */
+  private static final int GROWTH_SHOWN = 15;
+
   /** One path of the echo load: a proxy, or straight to the upstream (proxy null). */
   record Target(String name, int port, ProxyUnderTest proxy) {
   }
@@ -293,12 +296,23 @@ public final class ProxyComparison {
     System.out.printf(Locale.ROOT, "  live objects (GC.class_histogram): %,d -> %,d bytes, %.0f bytes and %.1f"
         + " objects a session; largest growth a session:%n", total0[1], total1[1],
         (total1[1] - total0[1]) / (double) sessions, (total1[0] - total0[0]) / (double) sessions);
-    after.entrySet().stream().filter(e -> !e.getKey().equals("Total"))
+    List<Map.Entry<String, long[]>> growth = after.entrySet().stream().filter(e -> !e.getKey().equals("Total"))
         .map(e -> Map.entry(e.getKey(), new long[] {e.getValue()[0] - before.getOrDefault(e.getKey(), zero)[0],
             e.getValue()[1] - before.getOrDefault(e.getKey(), zero)[1]}))
-        .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).limit(10)
-        .forEach(e -> System.out.printf(Locale.ROOT, "    %8.0f B %6.2f x %s%n", e.getValue()[1] / (double) sessions,
-            e.getValue()[0] / (double) sessions, e.getKey()));
+        .filter(e -> e.getValue()[1] > 0)
+        .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).toList();
+    long[] shown = {0, 0};
+    growth.stream().limit(GROWTH_SHOWN).forEach(e -> {
+      shown[0] += e.getValue()[0];
+      shown[1] += e.getValue()[1];
+      System.out.printf(Locale.ROOT, "    %8.0f B %6.2f x %s%n", e.getValue()[1] / (double) sessions,
+          e.getValue()[0] / (double) sessions, e.getKey());
+    });
+    if (growth.size() > GROWTH_SHOWN) {
+      System.out.printf(Locale.ROOT, "    %8.0f B %6.2f x in %d other classes%n",
+          (total1[1] - total0[1] - shown[1]) / (double) sessions, (total1[0] - total0[0] - shown[0]) / (double) sessions,
+          growth.size() - GROWTH_SHOWN);
+    }
   }
 
   private static String describe(Run r) {
