@@ -23,11 +23,15 @@ final class Children implements AutoCloseable {
     return p;
   }
 
-  /** Stops one process now (SIGTERM, then SIGKILL after 10 s). */
+  /**
+   * Stops one process now (SIGTERM, then SIGKILL after 10 s), and then any of the processes it had started that
+   * outlive it (nginx's workers, should its master be killed), by their ids as seen before the SIGTERM.
+   */
   static void stop(Process p) {
     if (!p.isAlive()) {
       return;
     }
+    List<ProcessHandle> descendants = p.descendants().toList();
     p.destroy();
     try {
       if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -36,6 +40,11 @@ final class Children implements AutoCloseable {
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+    for (ProcessHandle d : descendants) {
+      if (d.isAlive()) {
+        d.destroyForcibly();
+      }
     }
   }
 

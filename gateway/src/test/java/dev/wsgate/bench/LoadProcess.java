@@ -92,16 +92,37 @@ final class LoadProcess {
 
   /** Asks for the process's figures and waits for them (at most 30 s). */
   Map<String, String> stats() throws IOException, InterruptedException {
+    return StatsLine.parse(StatsLine.PREFIX + ask("stats", StatsLine.PREFIX.strip(), Duration.ofSeconds(30)));
+  }
+
+  /**
+   * Sends a command and waits, at most {@code timeout}, for the answer that starts with {@code prefix} (such as
+   * {@code @@STATS}); returns the rest of that line after the prefix and a space. Earlier answers are dropped.
+   */
+  String ask(String command, String prefix, Duration timeout) throws IOException, InterruptedException {
     answers.clear();
-    send("stats");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    send(command);
+    return await(prefix, timeout, command);
+  }
+
+  /**
+   * Waits, at most {@code timeout}, for an answer that starts with {@code prefix} (one that came before counts;
+   * others met on the way are dropped); returns the rest of the line, as {@link #ask}.
+   */
+  String await(String prefix, Duration timeout) throws InterruptedException {
+    return await(prefix, timeout, "with " + prefix);
+  }
+
+  private String await(String prefix, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       String line = answers.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       if (line == null) {
-        throw new IllegalStateException(name + " did not answer stats within 30 s (alive: " + process.isAlive() + ")");
+        throw new IllegalStateException(name + " did not answer " + what + " within " + timeout + " (alive: "
+            + process.isAlive() + "; see its log)");
       }
-      if (line.startsWith(StatsLine.PREFIX)) {
-        return StatsLine.parse(line);
+      if (line.equals(prefix) || line.startsWith(prefix + " ")) {
+        return line.substring(prefix.length()).strip();
       }
     }
   }

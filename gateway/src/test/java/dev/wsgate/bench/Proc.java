@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
-/** What {@code /proc} tells of a process: CPU time, open files, and the TCP states of its sockets. */
+/** What {@code /proc} tells of a process: CPU time, memory, open files, and the TCP states of its sockets. */
 final class Proc {
 
   /** Clock ticks per second of {@code /proc/PID/stat} (USER_HZ). */
@@ -29,6 +29,36 @@ final class Proc {
     } catch (IOException gone) {
       return new long[] {0, 0};
     }
+  }
+
+  /**
+   * A field of {@code /proc/PID/status} given in kB, such as {@code VmRSS}, in KiB; -1 when the process has gone
+   * or the field is missing.
+   */
+  static long statusKiB(long pid, String field) {
+    return kibField(Path.of("/proc/" + pid + "/status"), field);
+  }
+
+  /**
+   * A field of {@code /proc/PID/smaps_rollup} (Linux 4.14 and later), such as {@code Pss}: the process's resident
+   * pages, each shared one divided by the number of processes that map it; in KiB, -1 when unknown.
+   */
+  static long smapsRollupKiB(long pid, String field) {
+    return kibField(Path.of("/proc/" + pid + "/smaps_rollup"), field);
+  }
+
+  private static long kibField(Path file, String field) {
+    try {
+      for (String line : Files.readAllLines(file)) {
+        if (line.startsWith(field + ":")) {
+          String[] f = line.substring(field.length() + 1).trim().split("\\s+");
+          return Long.parseLong(f[0]);
+        }
+      }
+    } catch (IOException | NumberFormatException gone) {
+      // the process has ended, or the file is not there
+    }
+    return -1;
   }
 
   /**

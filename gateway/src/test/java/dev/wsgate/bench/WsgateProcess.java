@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +28,7 @@ import java.util.stream.Collectors;
 final class WsgateProcess {
 
   private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+  private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
   private final Process process;
   private final int port;
@@ -52,24 +55,37 @@ final class WsgateProcess {
       throws IOException {
     int port = freePort();
     int admin = freePort();
-    Path config = dir.resolve("wsgate.yaml");
-    Files.writeString(config, "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
+    String config = "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
         + "  max-connections: " + o.maxConnections() + "\n"
         + "heartbeat:\n  interval: 1s\n  timeout: 3s\n"
         + "intermediaries:\n  idle-timeout: 5s\n"
         + "shutdown:\n  drain-timeout: 0\n"
         + "routes:\n  - path: /\n    balance: least-sessions\n    upstreams: ["
         + upstreamPorts.stream().map(p -> "\"ws://127.0.0.1:" + p + "\"").collect(Collectors.joining(", "))
-        + "]\n");
+        + "]\n";
+    return start(children, port, admin, config, List.of("-Xms256m", "-Xmx1g",
+        "-Dio.netty.leakDetection.level=advanced"), dir);
+  }
+
+  /**
+   * Starts wsgate with the given configuration (written to {@code dir/wsgate.yaml}; it must listen on
+   * {@code 127.0.0.1:port} and serve admin on {@code adminPort}) and JVM options, followed by those of the
+   * {@code wsgate.jvmArgs} system property.
+   */
+  static WsgateProcess start(Children children, int port, int adminPort, String configYaml, List<String> jvmOptions,
+      Path dir) throws IOException {
+    Path config = dir.resolve("wsgate.yaml");
+    Files.writeString(config, configYaml);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xms256m", "-Xmx1g", "-Dio.netty.leakDetection.level=advanced"));
+        .toString()));
+    command.addAll(jvmOptions);
     String extra = System.getProperty("wsgate.jvmArgs", "").strip(); // e.g. a JFR recording, for profiling
     if (!extra.isEmpty()) {
       command.addAll(List.of(extra.split("\\s+")));
     }
     command.addAll(List.of("-jar", jar().toString(), "--config", config.toString()));
     Process p = children.add(new ProcessBuilder(command).redirectErrorStream(true).start());
-    WsgateProcess w = new WsgateProcess(p, port, admin, command);
+    WsgateProcess w = new WsgateProcess(p, port, adminPort, command);
     Thread reader = new Thread(() -> w.readOutput(dir.resolve("wsgate.log")), "wsgate-output");
     reader.setDaemon(true);
     reader.start();
@@ -126,6 +142,10 @@ final class WsgateProcess {
     return process.pid();
   }
 
+  Process process() {
+    return process;
+  }
+
   String commandLine() {
     return String.join(" ", command);
   }
@@ -150,8 +170,28 @@ final class WsgateProcess {
     return Long.parseLong(m.group(1)) * 1024;
   }
 
+  /**
+   * Live objects by class ({@code jcmd PID GC.class_histogram}, which collects first): class name to instances and
+   * bytes; the key {@code Total} holds the sums.
+   */
+  Map<String, long[]> classHistogram() throws IOException, InterruptedException {
+    Map<String, long[]> classes = new HashMap<>();
+    for (String line : jcmd("GC.class_histogram").split("\n")) {
+      Matcher m = HISTOGRAM_LINE.matcher(line);
+      if (m.find()) {
+        // several loaders may each have a class of a name: summed
+        classes.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
+            (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+      } else if (line.startsWith("Total")) {
+        String[] f = line.trim().split("\\s+");
+        classes.put("Total", new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+      }
+    }
+    return classes;
+  }
+
   private String jcmd(String what) throws IOException, InterruptedException {
-    Path out = Files.createTempFile("churn-soak-jcmd", ".txt");
+    Path out = Files.createTempFile("wsgate-jcmd", ".txt");
     try {
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
           String.valueOf(process.pid()), what).redirectErrorStream(true).redirectOutput(out.toFile()).start();
