@@ -67,15 +67,15 @@ public final class HeartbeatCpuBenchmark {
       System.out.printf(Locale.ROOT, "live heap per session, %s: %.2f KiB (%d sessions, after a full GC)%n",
           r.heartbeat() ? "heartbeat on" : "heartbeat off", r.heapPerSession() / 1024, r.open());
     }
-    System.out.println("what a session holds (heartbeat on), the classes that grew most, per session:");
-    on.growth().forEach(l -> System.out.println("  " + l));
+    System.out.println("what a session holds (heartbeat on):");
+    on.after().printGrowth(on.before(), on.open(), 30);
     upstream.disposeNow();
     loops.disposeLater().block(Duration.ofSeconds(5));
   }
 
   /** One wsgate process's figures. */
   private record Run(boolean heartbeat, String line, int open, double cpuPercent, double heapPerSession,
-      List<String> growth) {
+      HeapHistogram before, HeapHistogram after) {
   }
 
   private static Run run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
@@ -141,8 +141,7 @@ public final class HeartbeatCpuBenchmark {
           + ", %s%s", what, open.get(), failed.get(), user + system, user, system, heartbeat
           ? String.format(Locale.ROOT, "about %d pings/s", (long) (2L * open.get() * 1000 / intervalMs))
           : "no pings", failures.isEmpty() ? "" : "; failures: " + failures);
-      return new Run(heartbeat, line, open.get(), user + system, heapPerSession,
-          after.growthPer(before, Math.max(1, open.get()), 30));
+      return new Run(heartbeat, line, open.get(), user + system, heapPerSession, before, after);
     } finally {
       wsgate.destroy();
       wsgate.waitFor(30, TimeUnit.SECONDS);

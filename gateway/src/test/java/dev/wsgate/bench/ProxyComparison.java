@@ -223,7 +223,7 @@ public final class ProxyComparison {
       System.out.println("  the upstream still holds sessions: " + upstream.stats().get("live"));
     }
     long heapBefore = p.heapUsedAfterFullGc(); // wsgate: two full collections first; others: nothing
-    Map<String, long[]> classesBefore = p.classHistogram();
+    HeapHistogram classesBefore = p.classHistogram();
     long directBefore = p.nettyDirectBytes();
     Poll.pauseUntil(System.nanoTime() + Duration.ofSeconds(2).toNanos());
     long rss0 = p.rssKiB();
@@ -268,9 +268,11 @@ public final class ProxyComparison {
       long rss1 = p.rssKiB();
       long pss1 = p.pssKiB();
       long heapAfter = p.heapUsedAfterFullGc();
-      Map<String, long[]> classesAfter = p.classHistogram();
+      HeapHistogram classesAfter = p.classHistogram();
       long rssAfterGc = heapAfter < 0 ? -1 : p.rssKiB();
-      printGrowth(classesBefore, classesAfter, opened);
+      if (classesAfter != null) {
+        classesAfter.printGrowth(classesBefore, opened, GROWTH_SHOWN);
+      }
       long directAfter = p.nettyDirectBytes();
       if (directAfter >= 0) {
         System.out.printf(Locale.ROOT, "  Netty direct memory: %.1f -> %.1f MiB (%.2f KiB a session)%n",
@@ -282,36 +284,6 @@ public final class ProxyComparison {
       for (LoadProcess l : idle) {
         l.stop();
       }
-    }
-  }
-
-  /** What grew in the heap with the idle sessions, by class: the ten largest, per session. */
-  private static void printGrowth(Map<String, long[]> before, Map<String, long[]> after, long sessions) {
-    if (after.isEmpty() || sessions <= 0) {
-      return;
-    }
-    long[] zero = {0, 0};
-    long[] total0 = before.getOrDefault("Total", zero);
-    long[] total1 = after.getOrDefault("Total", zero);
-    System.out.printf(Locale.ROOT, "  live objects (GC.class_histogram): %,d -> %,d bytes, %.0f bytes and %.1f"
-        + " objects a session; largest growth a session:%n", total0[1], total1[1],
-        (total1[1] - total0[1]) / (double) sessions, (total1[0] - total0[0]) / (double) sessions);
-    List<Map.Entry<String, long[]>> growth = after.entrySet().stream().filter(e -> !e.getKey().equals("Total"))
-        .map(e -> Map.entry(e.getKey(), new long[] {e.getValue()[0] - before.getOrDefault(e.getKey(), zero)[0],
-            e.getValue()[1] - before.getOrDefault(e.getKey(), zero)[1]}))
-        .filter(e -> e.getValue()[1] > 0)
-        .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1])).toList();
-    long[] shown = {0, 0};
-    growth.stream().limit(GROWTH_SHOWN).forEach(e -> {
-      shown[0] += e.getValue()[0];
-      shown[1] += e.getValue()[1];
-      System.out.printf(Locale.ROOT, "    %8.0f B %6.2f x %s%n", e.getValue()[1] / (double) sessions,
-          e.getValue()[0] / (double) sessions, e.getKey());
-    });
-    if (growth.size() > GROWTH_SHOWN) {
-      System.out.printf(Locale.ROOT, "    %8.0f B %6.2f x in %d other classes%n",
-          (total1[1] - total0[1] - shown[1]) / (double) sessions, (total1[0] - total0[0] - shown[0]) / (double) sessions,
-          growth.size() - GROWTH_SHOWN);
     }
   }
 

@@ -125,9 +125,9 @@ abstract class ProxyUnderTest {
     return -1;
   }
 
-  /** For wsgate: live objects by class (instances, bytes), after a full collection; empty for the others. */
-  Map<String, long[]> classHistogram() throws IOException, InterruptedException {
-    return Map.of();
+  /** For wsgate: live objects by class, after a full collection; null for the others. */
+  HeapHistogram classHistogram() throws IOException, InterruptedException {
+    return null;
   }
 
   // ---- the three proxies
@@ -154,7 +154,7 @@ abstract class ProxyUnderTest {
       }
 
       @Override
-      Map<String, long[]> classHistogram() throws IOException, InterruptedException {
+      HeapHistogram classHistogram() throws IOException, InterruptedException {
         return w.classHistogram();
       }
 

@@ -28,7 +28,6 @@ import java.util.stream.Collectors;
 final class WsgateProcess {
 
   private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
-  private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
 
   private final Process process;
   private final int port;
@@ -170,24 +169,9 @@ final class WsgateProcess {
     return Long.parseLong(m.group(1)) * 1024;
   }
 
-  /**
-   * Live objects by class ({@code jcmd PID GC.class_histogram}, which collects first): class name to instances and
-   * bytes; the key {@code Total} holds the sums.
-   */
-  Map<String, long[]> classHistogram() throws IOException, InterruptedException {
-    Map<String, long[]> classes = new HashMap<>();
-    for (String line : jcmd("GC.class_histogram").split("\n")) {
-      Matcher m = HISTOGRAM_LINE.matcher(line);
-      if (m.find()) {
-        // several loaders may each have a class of a name: summed
-        classes.merge(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))},
-            (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
-      } else if (line.startsWith("Total")) {
-        String[] f = line.trim().split("\\s+");
-        classes.put("Total", new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
-      }
-    }
-    return classes;
+  /** Live objects by class, after a full collection. */
+  HeapHistogram classHistogram() throws IOException, InterruptedException {
+    return HeapHistogram.of(process.pid());
   }
 
   private String jcmd(String what) throws IOException, InterruptedException {
