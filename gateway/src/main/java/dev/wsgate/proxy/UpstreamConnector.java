@@ -2,6 +2,7 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Durations;
 import dev.wsgate.config.Leg;
+import dev.wsgate.config.Transport;
 import dev.wsgate.config.UpstreamConfig;
 import dev.wsgate.routing.UpstreamPool;
 import io.netty.channel.ChannelOption;
@@ -41,12 +42,14 @@ public final class UpstreamConnector {
   private final int maxFrameSize;
 
   /**
-   * @param tls the client TLS for {@code wss://} upstreams, trusting {@code upstream.ca-file} or else the JDK's trust
-   *            store: built by the code that checked the CA file when the configuration was loaded
+   * @param transport the transport {@code loops} run on, for the socket options it has
+   * @param tls       the client TLS for {@code wss://} upstreams, trusting {@code upstream.ca-file} or else the
+   *                  JDK's trust store: built by the code that checked the CA file when the configuration was
+   *                  loaded
    */
-  public UpstreamConnector(LoopResources loops, UpstreamConfig config, SslContext tls, int maxFrameSize,
-      int highWaterMark) {
-    HttpClient base = LegSockets.upstreamLeg(HttpClient.newConnection())
+  public UpstreamConnector(LoopResources loops, Transport transport, UpstreamConfig config, SslContext tls,
+      int maxFrameSize, int highWaterMark) {
+    HttpClient base = LegSockets.upstreamLeg(HttpClient.newConnection(), transport)
         .runOn(loops)
         .disableRetry(true)
         .compress(false)
