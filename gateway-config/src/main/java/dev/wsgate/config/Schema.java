@@ -73,15 +73,22 @@ final class Schema {
 
   static final Key<ServerConfig, Boolean> REUSE_PORT = Key.of("reuse-port", Types.bool(), false,
       ServerConfig::reusePort,
-      "`true`: listen with `SO_REUSEPORT` (Linux, epoll), so that several wsgate processes share `listen` and the "
-          + "kernel spreads connections over them (each with an `admin` of its own); start-up fails where it cannot");
+      "`true`: listen with `SO_REUSEPORT` (Linux: epoll or io_uring), so that several wsgate processes share "
+          + "`listen` and the kernel spreads connections over them (each with an `admin` of its own); start-up fails "
+          + "where it cannot");
+
+  static final Key<ServerConfig, Transport> TRANSPORT = Key.of("transport", Types.choice(Transport.values()),
+      Transport.AUTO, ServerConfig::transport,
+      "the event loops' network transport: `io_uring` or `epoll` (Linux, native) or `nio`; `auto` takes the first "
+          + "that loads of epoll, io_uring, nio (why: [Transports](#transports)). The start-up log says which runs; a "
+          + "transport named that cannot load fails start-up");
 
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
       MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
-      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT), b -> new ServerConfig(b.get(LISTEN), b.get(ADMIN),
-      b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
+      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT, TRANSPORT), b -> new ServerConfig(b.get(LISTEN),
+      b.get(ADMIN), b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
       b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
-      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT)))
+      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT), b.get(TRANSPORT)))
       .together("tls", "both cert and key, PEM files");
 
   // ---------------------------------------------------------------------------------------------------- upstream

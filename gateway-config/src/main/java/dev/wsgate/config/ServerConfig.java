@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param writeBufferHighWaterMark bytes queued toward one peer above which wsgate stops reading from the other
  * @param closeTimeout     how long a peer gets to answer a close frame before its connection is closed
  * @param reusePort        true to listen with {@code SO_REUSEPORT}, sharing {@code listen} with other processes
+ * @param transport        the event loops' network transport ({@code server.transport})
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -29,7 +30,8 @@ public record ServerConfig(
     Optional<TlsConfig> tls,
     int writeBufferHighWaterMark,
     Duration closeTimeout,
-    boolean reusePort) {
+    boolean reusePort,
+    Transport transport) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -38,6 +40,7 @@ public record ServerConfig(
     allowedOrigins = List.copyOf(allowedOrigins);
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(closeTimeout, "closeTimeout");
+    Objects.requireNonNull(transport, "transport");
   }
 
   /** The configuration of {@code server:} when the file does not have one: the defaults of {@link Schema}. */

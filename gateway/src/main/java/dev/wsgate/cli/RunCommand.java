@@ -5,6 +5,7 @@ import dev.wsgate.config.ConfigException;
 import dev.wsgate.config.ConfigLoader;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.LoggingConfig;
+import dev.wsgate.config.Transport;
 import dev.wsgate.demo.EchoUpstream;
 import dev.wsgate.server.Gateway;
 import dev.wsgate.server.GatewayStartException;
@@ -56,19 +57,27 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LoopResources loops = Gateway.newLoops();
+    // The demo's echo upstream shares the gateway's loops, on the demo configuration's transport (auto); a file's
+    // gateway gets loops on the transport the file names, once it is loaded.
+    LoopResources loops = null;
     EchoUpstream echo = null;
     GatewayConfig loaded;
     try {
       if (config == null) {
+        loops = Gateway.newLoops(Transport.AUTO);
         echo = EchoUpstream.start(loops);
         loaded = demoConfig(echo.port());
       } else {
         loaded = ConfigLoader.withSystemEnvironment().withTls(Gateway.tlsFiles()).load(config);
+        loops = Gateway.newLoops(loaded.server().transport());
       }
     } catch (ConfigException e) {
       CheckConfigCommand.printErrors(err, config == null ? "embedded demo configuration" : config.toString(), e);
       shutdown(null, echo, loops);
+      return Main.EXIT_ERROR;
+    } catch (GatewayStartException e) {
+      err.println("wsgate: " + e.getMessage());
+      err.flush();
       return Main.EXIT_ERROR;
     }
     LogFormats.apply(logFormat != null ? logFormat : loaded.logging().format());
@@ -113,11 +122,12 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     EchoUpstream demo = echo;
+    LoopResources gatewayLoops = loops;
     AtomicBoolean stopped = new AtomicBoolean();
     // Other ways out (System.exit elsewhere, a signal the handlers could not take) still close in order.
     Thread hook = new Thread(() -> {
       if (stopped.compareAndSet(false, true)) {
-        shutdown(gateway, demo, loops);
+        shutdown(gateway, demo, gatewayLoops);
       }
     }, "wsgate-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
@@ -165,7 +175,9 @@ final class RunCommand implements Callable<Integer> {
     if (echo != null) {
       echo.close();
     }
-    loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+    if (loops != null) {
+      loops.disposeLater(Duration.ZERO, Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+    }
   }
 
   /** The embedded demo configuration, with the echo upstream's port filled in. */

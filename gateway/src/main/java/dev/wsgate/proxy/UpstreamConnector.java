@@ -2,6 +2,7 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Durations;
 import dev.wsgate.config.Leg;
+import dev.wsgate.config.Transport;
 import dev.wsgate.config.UpstreamConfig;
 import dev.wsgate.routing.UpstreamPool;
 import io.netty.bootstrap.Bootstrap;
@@ -69,18 +70,22 @@ public final class UpstreamConnector {
   }
 
   private final LoopResources loops;
+  private final Transport transport;
   private final SslContext tls;
   private final Duration timeout;
   private final int maxFrameSize;
   private final WriteBufferWaterMark waterMark;
 
   /**
-   * @param tls the client TLS for {@code wss://} upstreams, trusting {@code upstream.ca-file} or else the JDK's trust
-   *            store: built by the code that checked the CA file when the configuration was loaded
+   * @param transport the transport {@code loops} run on, for the socket options it has
+   * @param tls       the client TLS for {@code wss://} upstreams, trusting {@code upstream.ca-file} or else the
+   *                  JDK's trust store: built by the code that checked the CA file when the configuration was
+   *                  loaded
    */
-  public UpstreamConnector(LoopResources loops, UpstreamConfig config, SslContext tls, int maxFrameSize,
-      int highWaterMark) {
+  public UpstreamConnector(LoopResources loops, Transport transport, UpstreamConfig config, SslContext tls,
+      int maxFrameSize, int highWaterMark) {
     this.loops = loops;
+    this.transport = transport;
     this.tls = tls;
     this.timeout = config.connectTimeout();
     this.maxFrameSize = maxFrameSize;
@@ -114,7 +119,7 @@ public final class UpstreamConnector {
         WebSocketClientHandshaker handshaker = new WebSocketClientHandshaker13(uri, WebSocketVersion.V13, null,
             false, sent, maxFrameSize, true, false, -1);
         EventLoop loop = lifecycle.loop();
-        Bootstrap bootstrap = LegSockets.upstreamLeg(new Bootstrap())
+        Bootstrap bootstrap = LegSockets.upstreamLeg(new Bootstrap(), transport)
             .group(loop)
             .channel(loops.onChannelClass(SocketChannel.class, loop))
             .resolver(Resolver.GROUP)

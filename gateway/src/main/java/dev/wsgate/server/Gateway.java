@@ -7,6 +7,7 @@ import dev.wsgate.config.ListenAddress;
 import dev.wsgate.config.RouteConfig;
 import dev.wsgate.config.ServerConfig;
 import dev.wsgate.config.TlsFiles;
+import dev.wsgate.config.Transport;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.LegSockets;
@@ -24,8 +25,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -50,8 +50,8 @@ import reactor.netty.resources.LoopResources;
 
 /**
  * A running wsgate: the client listener with its routes, upstream connector and session registry, on one set of
- * event loops (native epoll on Linux, NIO elsewhere) shared by both legs of every session; and the admin listener
- * on a loop of its own.
+ * event loops (on the transport of {@code server.transport}: see {@link TransportLoops}) shared by both legs of every
+ * session; and the admin listener on a loop of its own, on the same transport.
  *
  * <p>A configuration can be {@linkplain #reload reloaded}: new sessions get it, live ones keep theirs. On
  * {@linkplain #drain drain} wsgate stops taking sessions and closes the live ones with 1001, spread over a window.
@@ -61,6 +61,7 @@ public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
   private final LoopResources loops;
+  private final Transport transport;
   private final boolean ownLoops;
   private final LoopResources adminLoops;
   private final DisposableServer server;
@@ -72,10 +73,11 @@ public final class Gateway implements AutoCloseable {
   private final HandshakeHandler handler;
   private final Readiness readiness;
 
-  private Gateway(LoopResources loops, boolean ownLoops, LoopResources adminLoops, DisposableServer server,
-      AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics, PrometheusMeterRegistry meters,
-      ConnectionLimit limit, HandshakeHandler handler, Readiness readiness) {
+  private Gateway(LoopResources loops, Transport transport, boolean ownLoops, LoopResources adminLoops,
+      DisposableServer server, AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics,
+      PrometheusMeterRegistry meters, ConnectionLimit limit, HandshakeHandler handler, Readiness readiness) {
     this.loops = loops;
+    this.transport = transport;
     this.ownLoops = ownLoops;
     this.adminLoops = adminLoops;
     this.server = server;
@@ -96,31 +98,49 @@ public final class Gateway implements AutoCloseable {
     return TlsContexts.CHECK;
   }
 
-  /** Event loops for a gateway: one per core, daemon threads named {@code wsgate-...}. */
-  public static LoopResources newLoops() {
-    return LoopResources.create("wsgate", 1, Math.max(1, Runtime.getRuntime().availableProcessors()), true);
+  /**
+   * Event loops for a gateway on {@code transport} ({@code server.transport}; {@code auto}: the first of
+   * {@link TransportLoops#AUTO_ORDER} that loads): one per core, and an acceptor; daemon threads named
+   * {@code wsgate-<transport>-n}.
+   *
+   * @throws GatewayStartException when the transport asked for cannot load here (one line, with the reason)
+   */
+  public static LoopResources newLoops(Transport transport) {
+    return TransportLoops.create("wsgate", transport, 1, Math.max(1, Runtime.getRuntime().availableProcessors()));
   }
 
-  /** Starts a gateway on event loops of its own. */
+  /** Starts a gateway on event loops of its own, on {@code server.transport}. */
   public static Gateway start(GatewayConfig config) {
-    return start(config, newLoops(), true);
+    return start(config, newLoops(config.server().transport()), true);
   }
 
   /**
    * Starts a gateway.
    *
-   * @param loops    the event loops to run on
+   * @param loops    the event loops to run on: {@link #newLoops}' on {@code server.transport}, or any on
+   *                 {@code auto}
    * @param ownLoops true to dispose of the loops when the gateway closes
-   * @throws GatewayStartException when a listener cannot be bound, or a TLS file cannot be loaded (one line)
+   * @throws GatewayStartException    when a listener cannot be bound, a TLS file cannot be loaded, or
+   *                                  {@code server.reuse-port} cannot be had on the transport (one line)
+   * @throws IllegalArgumentException when {@code server.transport} names a transport the loops do not run on
    */
   public static Gateway start(GatewayConfig config, LoopResources loops, boolean ownLoops) {
     Objects.requireNonNull(config, "config");
+    Transport transport = TransportLoops.of(loops);
+    Transport asked = config.server().transport();
+    if (asked != Transport.AUTO && asked != transport) {
+      if (ownLoops) {
+        dispose(loops);
+      }
+      throw new IllegalArgumentException("server.transport is " + asked + " but the event loops given run "
+          + transport);
+    }
     SslContext serverTls;
     HandshakeHandler.Snapshot first;
     try {
       serverTls = config.server().tls().isPresent()
           ? TlsContexts.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
-      first = snapshot(config, loops, null);
+      first = snapshot(config, loops, transport, null);
     } catch (TlsContexts.Refused e) {
       if (ownLoops) {
         dispose(loops);
@@ -139,7 +159,7 @@ public final class Gateway implements AutoCloseable {
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
-    HttpServer http = LegSockets.clientLeg(HttpServer.create())
+    HttpServer http = LegSockets.clientLeg(HttpServer.create(), transport)
         .runOn(loops)
         .bindAddress(() -> new InetSocketAddress(listen.host(), listen.port()))
         .childOption(ChannelOption.TCP_NODELAY, true)
@@ -156,19 +176,21 @@ public final class Gateway implements AutoCloseable {
         })
         .handle(handler);
     if (config.server().reusePort()) {
-      if (!Epoll.isAvailable()) {
+      if (transport == Transport.NIO) {
         if (ownLoops) {
           dispose(loops);
         }
-        throw new GatewayStartException("server.reuse-port: true needs the epoll transport (Linux), which did not "
-            + "load: " + Epoll.unavailabilityCause(), Epoll.unavailabilityCause());
+        Throwable cause = asked == Transport.NIO ? null : TransportLoops.unavailabilityCause(Transport.EPOLL);
+        throw new GatewayStartException("server.reuse-port: true needs a native transport (epoll or io_uring, "
+            + "Linux), and wsgate runs on nio" + (cause == null ? " (server.transport: nio)"
+            : ": epoll did not load: " + TransportLoops.describe(cause)), cause);
       }
-      http = http.option(EpollChannelOption.SO_REUSEPORT, true);
+      http = http.option(UnixChannelOption.SO_REUSEPORT, true);
     }
     if (serverTls != null) {
       http = http.secure(spec -> spec.sslContext(serverTls));
     }
-    LoopResources adminLoops = LoopResources.create("wsgate-admin", 1, 1, true);
+    LoopResources adminLoops = TransportLoops.create("wsgate-admin", transport, 1, 1);
     DisposableServer server;
     try {
       server = http.bindNow(Duration.ofSeconds(30));
@@ -205,10 +227,10 @@ public final class Gateway implements AutoCloseable {
       }
       throw new GatewayStartException(e.getMessage(), e);
     }
-    Gateway gateway = new Gateway(loops, ownLoops, adminLoops, server, admin, sessions, metrics, meters, limit,
-        handler, readiness);
+    Gateway gateway = new Gateway(loops, transport, ownLoops, adminLoops, server, admin, sessions, metrics, meters,
+        limit, handler, readiness);
     log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
-        ? "wss" : "ws", gateway.displayAddress(), LoopResources.hasNativeSupport() ? "epoll" : "nio",
+        ? "wss" : "ws", gateway.displayAddress(), transport,
         display(config.server().admin().host(), admin.address().getPort()));
     logRoutes(handler.snapshot().router());
     return gateway;
@@ -220,7 +242,8 @@ public final class Gateway implements AutoCloseable {
    * Applies a new, valid configuration to new sessions, atomically; live sessions keep the one they started
    * with. Upstream instances that stay keep their sessions count and health.
    *
-   * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS)
+   * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS, reuse-port,
+   *         transport)
    * @throws IllegalArgumentException when {@code upstream.ca-file} can no longer be loaded (it changed since the
    *                                  configuration was checked); nothing is applied
    */
@@ -242,8 +265,11 @@ public final class Gateway implements AutoCloseable {
     if (was.reusePort() != is.reusePort()) {
       notApplied.add("server.reuse-port " + was.reusePort() + " -> " + is.reusePort());
     }
+    if (was.transport() != is.transport()) {
+      notApplied.add("server.transport " + was.transport() + " -> " + is.transport());
+    }
     try {
-      handler.update(snapshot(next, loops, handler.snapshot().router()));
+      handler.update(snapshot(next, loops, transport, handler.snapshot().router()));
     } catch (TlsContexts.Refused e) {
       throw new IllegalArgumentException("cannot use TLS files: " + e.getMessage(), e);
     }
@@ -264,8 +290,8 @@ public final class Gateway implements AutoCloseable {
     metrics.reload("refused");
   }
 
-  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Router previous)
-      throws TlsContexts.Refused {
+  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Transport transport,
+      Router previous) throws TlsContexts.Refused {
     SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
     Map<String, UpstreamPool> before = previous == null ? Map.of() : previous.routes().stream()
         .collect(Collectors.toMap(Route::id, Route::upstreams, (a, b) -> a));
@@ -275,7 +301,7 @@ public final class Gateway implements AutoCloseable {
           config.upstream().failureBackoff(), before.get(rc.id()));
       routes.add(new Route(rc, pool));
     }
-    UpstreamConnector connector = new UpstreamConnector(loops, config.upstream(), upstreamTls,
+    UpstreamConnector connector = new UpstreamConnector(loops, transport, config.upstream(), upstreamTls,
         config.server().maxFrameSize(), config.server().writeBufferHighWaterMark());
     return new HandshakeHandler.Snapshot(config, new Router(routes), connector);
   }
@@ -336,6 +362,11 @@ public final class Gateway implements AutoCloseable {
   }
 
   // ----------------------------------------------------------------------------------------------- views
+
+  /** The transport the gateway's event loops run on ({@code server.transport}, {@code auto} resolved). */
+  public Transport transport() {
+    return transport;
+  }
 
   /** The address the client listener is bound to (with the real port when port 0 was asked for). */
   public InetSocketAddress address() {

@@ -2,7 +2,9 @@ package dev.wsgate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
+import dev.wsgate.config.Transport;
 import dev.wsgate.testing.JdkWebSocket;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.TestGateway;
@@ -13,18 +15,27 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** {@code server.reuse-port}: several wsgate processes (here two gateways) share one listen port. */
+/**
+ * {@code server.reuse-port}: several wsgate processes (here two gateways) share one listen port, on either native
+ * transport.
+ */
 class ReusePortIT {
 
   private static final int CLIENTS = 40;
 
-  @Test
-  void twoGatewaysWithReusePortShareOnePortAndTheKernelSpreadsClientsOverBoth() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = Transport.class, names = {"EPOLL", "IO_URING"})
+  void twoGatewaysWithReusePortShareOnePortAndTheKernelSpreadsClientsOverBoth(Transport transport) throws Exception {
+    assumeThat(TransportLoops.unavailabilityCause(transport)).as("%s loads here", transport).isNull();
     int port = freePort();
     try (RawUpstream upstream = RawUpstream.echo();
-         TestGateway a = TestGateway.start(yaml(port, true, upstream.uri()));
-         TestGateway b = TestGateway.start(yaml(port, true, upstream.uri()))) {
+         TestGateway a = TestGateway.start(yaml(port, true, transport, upstream.uri()));
+         TestGateway b = TestGateway.start(yaml(port, true, transport, upstream.uri()))) {
+      assertThat(a.gateway().transport()).isEqualTo(transport);
+      assertThat(b.gateway().transport()).isEqualTo(transport);
       assertThat(a.port()).isEqualTo(port);
       assertThat(b.port()).isEqualTo(port);
       List<JdkWebSocket> clients = new ArrayList<>();
@@ -51,17 +62,17 @@ class ReusePortIT {
   void withoutReusePortASecondGatewayCannotListenOnTheSamePort() throws Exception {
     int port = freePort();
     try (RawUpstream upstream = RawUpstream.echo();
-         TestGateway a = TestGateway.start(yaml(port, false, upstream.uri()))) {
+         TestGateway a = TestGateway.start(yaml(port, false, Transport.AUTO, upstream.uri()))) {
       assertThat(a.port()).isEqualTo(port);
-      assertThatThrownBy(() -> TestGateway.start(yaml(port, false, upstream.uri())).close())
+      assertThatThrownBy(() -> TestGateway.start(yaml(port, false, Transport.AUTO, upstream.uri())).close())
           .isInstanceOf(GatewayStartException.class)
           .hasMessageStartingWith("cannot listen on 127.0.0.1:" + port);
     }
   }
 
-  private static String yaml(int port, boolean reusePort, URI upstream) {
+  private static String yaml(int port, boolean reusePort, Transport transport, URI upstream) {
     return "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:0\n  reuse-port: " + reusePort
-        + "\nroutes:\n  - path: /\n    upstreams: [\"" + upstream + "\"]\n";
+        + "\n  transport: " + transport + "\nroutes:\n  - path: /\n    upstreams: [\"" + upstream + "\"]\n";
   }
 
   private static int freePort() throws IOException {

@@ -4,14 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.config.ConfigLoader;
 import dev.wsgate.config.GatewayConfig;
+import dev.wsgate.config.Transport;
 import dev.wsgate.server.Gateway;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** A wsgate started from YAML for one test, on loopback port 0. */
+/**
+ * A wsgate started from YAML for one test, on loopback port 0. Where the YAML leaves {@code server.transport} at
+ * {@code auto}, the environment variable {@value #TRANSPORT_ENV} (a transport's YAML name) picks the transport, so
+ * that a suite can run on each: {@code WSGATE_TEST_TRANSPORT=io_uring mvn ... verify}.
+ */
 public final class TestGateway implements AutoCloseable {
+
+  /** The environment variable naming the transport tests run wsgate on when their YAML does not. */
+  public static final String TRANSPORT_ENV = "WSGATE_TEST_TRANSPORT";
 
   private final Gateway gateway;
 
@@ -29,10 +37,29 @@ public final class TestGateway implements AutoCloseable {
     try {
       GatewayConfig config = ConfigLoader.withEnvironment(env).withTls(Gateway.tlsFiles())
           .parse(withServer, "test.yaml", Path.of("").toAbsolutePath());
+      Transport forced = forcedTransport();
+      if (forced != null && config.server().transport() == Transport.AUTO) {
+        return new TestGateway(Gateway.start(config, Gateway.newLoops(forced), true));
+      }
       return new TestGateway(Gateway.start(config));
     } catch (dev.wsgate.config.ConfigException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
+  }
+
+  /** The transport {@value #TRANSPORT_ENV} names, or null when it is not set. */
+  public static Transport forcedTransport() {
+    String name = System.getenv(TRANSPORT_ENV);
+    if (name == null || name.isBlank()) {
+      return null;
+    }
+    for (Transport t : Transport.values()) {
+      if (t.yamlName().equals(name.trim())) {
+        return t;
+      }
+    }
+    throw new IllegalArgumentException(TRANSPORT_ENV + "=" + name + ": not a transport; one of "
+        + java.util.Arrays.toString(Transport.values()));
   }
 
   public static TestGateway start(String yaml) {
