@@ -71,10 +71,11 @@ public final class Gateway implements AutoCloseable {
   private final ConnectionLimit limit;
   private final HandshakeHandler handler;
   private final Readiness readiness;
+  private final TlsContexts tls;
 
   private Gateway(LoopResources loops, boolean ownLoops, LoopResources adminLoops, DisposableServer server,
       AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics, PrometheusMeterRegistry meters,
-      ConnectionLimit limit, HandshakeHandler handler, Readiness readiness) {
+      ConnectionLimit limit, HandshakeHandler handler, Readiness readiness, TlsContexts tls) {
     this.loops = loops;
     this.ownLoops = ownLoops;
     this.adminLoops = adminLoops;
@@ -86,14 +87,18 @@ public final class Gateway implements AutoCloseable {
     this.limit = limit;
     this.handler = handler;
     this.readiness = readiness;
+    this.tls = tls;
   }
 
   /**
    * The check of TLS files to hand to {@link dev.wsgate.config.ConfigLoader#withTls}: it loads {@code server.tls}
-   * and {@code upstream.ca-file} with the very code this gateway serves and connects with.
+   * and {@code upstream.ca-file} with the very code, and the {@link TlsEngine}, this gateway serves and connects
+   * with.
+   *
+   * @throws IllegalStateException when {@code -Dwsgate.tls.engine} asks for an engine that cannot be had
    */
   public static TlsFiles tlsFiles() {
-    return TlsContexts.CHECK;
+    return TlsContexts.chosen();
   }
 
   /** Event loops for a gateway: one per core, daemon threads named {@code wsgate-...}. */
@@ -115,12 +120,22 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(GatewayConfig config, LoopResources loops, boolean ownLoops) {
     Objects.requireNonNull(config, "config");
+    TlsEngine.Choice engine;
+    try {
+      engine = TlsEngine.choose();
+    } catch (IllegalStateException e) {
+      if (ownLoops) {
+        dispose(loops);
+      }
+      throw new GatewayStartException(e.getMessage(), e);
+    }
+    TlsContexts tls = TlsContexts.of(engine.engine());
     SslContext serverTls;
     HandshakeHandler.Snapshot first;
     try {
       serverTls = config.server().tls().isPresent()
-          ? TlsContexts.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
-      first = snapshot(config, loops, null);
+          ? tls.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
+      first = snapshot(config, loops, null, tls);
     } catch (TlsContexts.Refused e) {
       if (ownLoops) {
         dispose(loops);
@@ -206,10 +221,18 @@ public final class Gateway implements AutoCloseable {
       throw new GatewayStartException(e.getMessage(), e);
     }
     Gateway gateway = new Gateway(loops, ownLoops, adminLoops, server, admin, sessions, metrics, meters, limit,
-        handler, readiness);
+        handler, readiness, tls);
     log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
         ? "wss" : "ws", gateway.displayAddress(), LoopResources.hasNativeSupport() ? "epoll" : "nio",
         display(config.server().admin().host(), admin.address().getPort()));
+    if (usesTls(config)) {
+      if (engine.fallback()) {
+        log.warn("TLS engine: {}, since {}; TLS sessions take more memory, and handshakes more CPU, with it",
+            engine.engine(), engine.why());
+      } else {
+        log.info("TLS engine: {}, {}", engine.engine(), engine.why());
+      }
+    }
     logRoutes(handler.snapshot().router());
     return gateway;
   }
@@ -243,7 +266,7 @@ public final class Gateway implements AutoCloseable {
       notApplied.add("server.reuse-port " + was.reusePort() + " -> " + is.reusePort());
     }
     try {
-      handler.update(snapshot(next, loops, handler.snapshot().router()));
+      handler.update(snapshot(next, loops, handler.snapshot().router(), tls));
     } catch (TlsContexts.Refused e) {
       throw new IllegalArgumentException("cannot use TLS files: " + e.getMessage(), e);
     }
@@ -264,9 +287,9 @@ public final class Gateway implements AutoCloseable {
     metrics.reload("refused");
   }
 
-  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Router previous)
-      throws TlsContexts.Refused {
-    SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
+  private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Router previous,
+      TlsContexts tls) throws TlsContexts.Refused {
+    SslContext upstreamTls = tls.upstream(config.upstream().caFile());
     Map<String, UpstreamPool> before = previous == null ? Map.of() : previous.routes().stream()
         .collect(Collectors.toMap(Route::id, Route::upstreams, (a, b) -> a));
     List<Route> routes = new ArrayList<>();
@@ -278,6 +301,12 @@ public final class Gateway implements AutoCloseable {
     UpstreamConnector connector = new UpstreamConnector(loops, config.upstream(), upstreamTls,
         config.server().maxFrameSize(), config.server().writeBufferHighWaterMark());
     return new HandshakeHandler.Snapshot(config, new Router(routes), connector);
+  }
+
+  /** Whether TLS serves the listener or connects to any upstream. */
+  private static boolean usesTls(GatewayConfig config) {
+    return config.server().tls().isPresent() || config.routes().stream().flatMap(r -> r.upstreams().stream())
+        .anyMatch(u -> "wss".equalsIgnoreCase(u.getScheme()));
   }
 
   private static java.util.Set<String> routeIds(GatewayConfig config) {
@@ -345,6 +374,11 @@ public final class Gateway implements AutoCloseable {
   /** The address the admin listener is bound to. */
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /** The TLS implementation of the listener's {@code wss://} and of the {@code wss://} upstream client. */
+  public TlsEngine tlsEngine() {
+    return tls.engine();
   }
 
   /** The configuration new sessions get. */

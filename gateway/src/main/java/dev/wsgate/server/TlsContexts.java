@@ -23,19 +23,19 @@ import reactor.netty.http.Http11SslContextSpec;
 
 /**
  * The one place where TLS files become what serves and connects: the listener's {@link SslContext}
- * ({@code server.tls}) and the upstream client's trust ({@code upstream.ca-file}). The configuration check
- * ({@link TlsFiles}, which {@link Gateway#tlsFiles()} hands to the loader) runs these very methods, so a file is
- * accepted exactly when the gateway can load it, and the two can never disagree.
+ * ({@code server.tls}) and the upstream client's trust ({@code upstream.ca-file}), both with one {@link TlsEngine}.
+ * The configuration check ({@link TlsFiles}, which {@link Gateway#tlsFiles()} hands to the loader) runs these very
+ * methods with the engine that serves, so a file is accepted exactly when the gateway can load it, and the two can
+ * never disagree.
  *
  * <p>Netty decides what a file is. When it refuses one, the refusal says what the file holds, from its
  * {@code -----BEGIN ...-----} lines alone, with the command that converts it: an explanation of Netty's refusal, never
- * a second opinion. Netty's JDK provider does not check that the key belongs to the certificate, so a server context is
- * only returned once a TLS handshake with it has succeeded, in memory, against a client that trusts anything.
+ * a second opinion. Netty reads the PEM files itself, in Java, for either engine, so both accept and refuse the same
+ * files. Neither checks that the key belongs to the certificate (BoringSSL is handed the pair per connection, at its
+ * handshake), so a server context is only returned once a TLS handshake with it has succeeded, in memory, against a
+ * client that trusts anything.
  */
 final class TlsContexts implements TlsFiles {
-
-  /** The check the configuration loader runs. */
-  static final TlsContexts CHECK = new TlsContexts();
 
   /** The most a file is read to explain a refusal: 1 MiB, far above any certificate chain. */
   private static final int EXPLAIN_BYTES = 1 << 20;
@@ -59,7 +59,31 @@ final class TlsContexts implements TlsFiles {
     }
   }
 
-  private TlsContexts() {
+  private static final TlsContexts OPENSSL = new TlsContexts(TlsEngine.OPENSSL);
+  private static final TlsContexts JDK = new TlsContexts(TlsEngine.JDK);
+
+  private final TlsEngine engine;
+
+  private TlsContexts(TlsEngine engine) {
+    this.engine = engine;
+  }
+
+  /** Contexts built with the given engine (OpenSSL's needs {@code OpenSsl.isAvailable()}). */
+  static TlsContexts of(TlsEngine engine) {
+    return engine == TlsEngine.OPENSSL ? OPENSSL : JDK;
+  }
+
+  /**
+   * Contexts built with the engine {@link TlsEngine#choose()} picks now.
+   *
+   * @throws IllegalStateException when {@code -Dwsgate.tls.engine} asks for an engine that cannot be had
+   */
+  static TlsContexts chosen() {
+    return of(TlsEngine.choose().engine());
+  }
+
+  TlsEngine engine() {
+    return engine;
   }
 
   // ------------------------------------------------------------------------------------------ what loads files
@@ -70,10 +94,12 @@ final class TlsContexts implements TlsFiles {
    *
    * @throws Refused when Netty cannot load a file, or the pair does not complete a handshake
    */
-  static SslContext server(Path cert, Path key) throws Refused {
+  SslContext server(Path cert, Path key) throws Refused {
     SslContext context;
     try {
-      context = Http11SslContextSpec.forServer(cert.toFile(), key.toFile()).sslContext();
+      context = Http11SslContextSpec.forServer(cert.toFile(), key.toFile())
+          .configure(builder -> builder.sslProvider(engine.provider()))
+          .sslContext();
     } catch (IllegalArgumentException | SSLException e) {
       throw new Refused(whyNotServer(cert, key, e));
     }
@@ -90,10 +116,13 @@ final class TlsContexts implements TlsFiles {
    *
    * @throws Refused when Netty cannot load the CA file
    */
-  static SslContext upstream(Optional<Path> caFile) throws Refused {
+  SslContext upstream(Optional<Path> caFile) throws Refused {
     try {
       return Http11SslContextSpec.forClient()
-          .configure(builder -> caFile.ifPresent(ca -> builder.trustManager(ca.toFile())))
+          .configure(builder -> {
+            builder.sslProvider(engine.provider());
+            caFile.ifPresent(ca -> builder.trustManager(ca.toFile()));
+          })
           .sslContext();
     } catch (IllegalArgumentException | SSLException e) {
       if (caFile.isEmpty()) {
