@@ -55,7 +55,9 @@ import reactor.netty.resources.LoopResources;
  * <p>Per mode: after a warm-up (sessions opened and closed, so that the JIT compiler's work and Netty's pools are
  * in the baseline), the live heap after a full GC ({@code jcmd GC.run}, {@code GC.heap_info}), the process's
  * resident memory ({@code VmRSS}) and Netty's direct memory ({@code /metrics}); again with the sessions open and
- * idle; again after they have all closed (what outlives them: session caches). The heap is pre-touched
+ * idle; again with as many more open (what one more session costs, without the one-time costs the first ones
+ * bring: code compiled, the GC's own tables grown); again after they have all closed (what outlives them: session
+ * caches, memory the allocators keep). The heap is pre-touched
  * ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}), so that the resident memory's growth is what is held
  * outside the Java heap (BoringSSL's own allocations, direct buffers), not the heap's first use of its pages;
  * {@code --pretouch false} measures it the other way. Then for {@code --seconds} each: sessions opened and at once
@@ -82,21 +84,25 @@ public final class TlsSessionBenchmark {
     }
   }
 
-  /** One mode, one round. Memory in bytes; rates in sessions a second; CPU in ms of wsgate's CPU a session. */
-  record Result(Mode mode, int round, int sessions, long heapBase, long heapIdle, long heapAfter, long rssBase,
-      long rssIdle, long rssAfter, long directBase, long directIdle, double seqRate, double seqCpuMs,
-      double concRate, double concCpuMs, int failures, int resumed, String load) {
+  /** wsgate's memory at one moment, in bytes: live heap after a full GC, resident, Netty's direct memory. */
+  record Memory(long heap, long rss, long direct) {
+  }
 
-    double heapPerSession() {
-      return (heapIdle - heapBase) / (double) sessions;
+  /**
+   * One mode, one round: memory at the baseline, with {@code sessions} open, with twice as many, and after all
+   * closed; rates in sessions a second; CPU in ms of wsgate's CPU a session.
+   */
+  record Result(Mode mode, int round, int sessions, Memory base, Memory first, Memory second, Memory after,
+      double seqRate, double seqCpuMs, double concRate, double concCpuMs, int failures, int resumed, String load) {
+
+    /** What each of the first sessions added to the baseline, one-time costs of the first sessions included. */
+    double perSession(java.util.function.ToLongFunction<Memory> figure) {
+      return (figure.applyAsLong(first) - figure.applyAsLong(base)) / (double) sessions;
     }
 
-    double rssPerSession() {
-      return (rssIdle - rssBase) / (double) sessions;
-    }
-
-    double directPerSession() {
-      return (directIdle - directBase) / (double) sessions;
+    /** What each of the next sessions added: the cost of one more session. */
+    double perNextSession(java.util.function.ToLongFunction<Memory> figure) {
+      return (figure.applyAsLong(second) - figure.applyAsLong(first)) / (double) sessions;
     }
   }
 
@@ -178,7 +184,7 @@ public final class TlsSessionBenchmark {
     String name = mode.name().toLowerCase(Locale.ROOT) + "-" + round;
     Path config = dir.resolve(name + ".yaml");
     Files.writeString(config, "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
-        + "  max-connections: " + (sessions + 1000) + "\n"
+        + "  max-connections: " + (2 * sessions + 1000) + "\n"
         + (mode == Mode.PLAIN ? "" : "  tls:\n    cert: \"" + cert + "\"\n    key: \"" + key + "\"\n")
         + "heartbeat:\n  interval: 0\nintermediaries:\n  idle-timeout: 0\n"
         + "shutdown:\n  drain-timeout: 0\n"
@@ -221,24 +227,23 @@ public final class TlsSessionBenchmark {
       closeWarm.tryEmitEmpty();
       awaitLive(admin, 0);
       long pid = p.pid();
-      long heapBase = heapAfterFullGc(pid);
-      long rssBase = rss(pid);
-      long directBase = direct(admin);
+      Memory base = memory(pid, admin);
 
       Sinks.Empty<Void> closeAll = Sinks.empty();
       openIdle(ws, sessions, closeAll, failures, resumed);
       awaitLive(admin, sessions);
       TimeUnit.SECONDS.sleep(2);
-      long heapIdle = heapAfterFullGc(pid);
-      long rssIdle = rss(pid);
-      long directIdle = direct(admin);
+      Memory first = memory(pid, admin);
+      openIdle(ws, sessions, closeAll, failures, resumed);
+      awaitLive(admin, 2 * sessions);
+      TimeUnit.SECONDS.sleep(2);
+      Memory second = memory(pid, admin);
       if (Boolean.parseBoolean(o.get("--histogram"))) {
         Files.writeString(dir.resolve(name + "-histogram.txt"), jcmd(pid, "GC.class_histogram"));
       }
       closeAll.tryEmitEmpty();
       awaitLive(admin, 0);
-      long heapAfter = heapAfterFullGc(pid);
-      long rssAfter = rss(pid);
+      Memory after = memory(pid, admin);
 
       int seconds = Integer.parseInt(o.get("--seconds"));
       int concurrency = Integer.parseInt(o.get("--concurrency"));
@@ -247,8 +252,8 @@ public final class TlsSessionBenchmark {
       double[] seq = handshakes(ws, pid, 1, seconds, failures, resumed);
       awaitLive(admin, 0);
       double[] conc = handshakes(ws, pid, concurrency, seconds, failures, resumed);
-      return new Result(mode, round, sessions, heapBase, heapIdle, heapAfter, rssBase, rssIdle, rssAfter,
-          directBase, directIdle, seq[0], seq[1], conc[0], conc[1], failures.get(), resumed.get(), loadAverage());
+      return new Result(mode, round, sessions, base, first, second, after, seq[0], seq[1], conc[0], conc[1],
+          failures.get(), resumed.get(), loadAverage());
     } finally {
       Children.stop(p);
     }
@@ -360,6 +365,11 @@ public final class TlsSessionBenchmark {
     throw new IllegalStateException("wsgate_sessions_live stayed at " + live + ", not " + n);
   }
 
+  private static Memory memory(long pid, int admin) throws Exception {
+    long heap = heapAfterFullGc(pid);
+    return new Memory(heap, rss(pid), direct(admin));
+  }
+
   private static long direct(int admin) throws Exception {
     return (long) AdminMetrics.scrape(admin).sum("wsgate_netty_direct_memory_used_bytes");
   }
@@ -408,37 +418,46 @@ public final class TlsSessionBenchmark {
   // ------------------------------------------------------------------------------------------------ output
 
   private static String line(Result r, int concurrency) {
-    return String.format(Locale.ROOT, "  round %d %-15s heap %5.1f KiB/session, RSS %5.1f KiB/session, direct %5.1f "
-        + "KiB/session; after all closed: heap %+6.1f MiB, RSS %+6.1f MiB against the baseline; new sessions %5.0f/s "
-        + "(%.2f ms wsgate CPU each) one at a time, %5.0f/s (%.2f ms) %d at a time; %d failed, %d resumed; machine "
-        + "load %s",
-        r.round(), r.mode().label, r.heapPerSession() / KIB, r.rssPerSession() / KIB, r.directPerSession() / KIB,
-        (r.heapAfter() - r.heapBase()) / KIB / KIB, (r.rssAfter() - r.rssBase()) / KIB / KIB, r.seqRate(),
-        r.seqCpuMs(), r.concRate(), r.concCpuMs(), concurrency, r.failures(), r.resumed(), r.load());
+    return String.format(Locale.ROOT, "  round %d %-15s a session, the first %d: heap %5.1f KiB, RSS %5.1f KiB, direct "
+        + "%4.1f KiB; the next %d: heap %5.1f KiB, RSS %5.1f KiB, direct %4.1f KiB; all closed: heap %+5.1f MiB, RSS "
+        + "%+5.1f MiB on the baseline; new sessions %4.0f/s (%.2f ms wsgate CPU each) one at a time, %4.0f/s "
+        + "(%.2f ms) %d at a time; %d failed, %d resumed; machine load %s",
+        r.round(), r.mode().label, r.sessions(), r.perSession(Memory::heap) / KIB, r.perSession(Memory::rss) / KIB,
+        r.perSession(Memory::direct) / KIB, r.sessions(), r.perNextSession(Memory::heap) / KIB,
+        r.perNextSession(Memory::rss) / KIB, r.perNextSession(Memory::direct) / KIB,
+        (r.after().heap() - r.base().heap()) / KIB / KIB, (r.after().rss() - r.base().rss()) / KIB / KIB,
+        r.seqRate(), r.seqCpuMs(), r.concRate(), r.concCpuMs(), concurrency, r.failures(), r.resumed(), r.load());
   }
 
   private static void summary(List<Result> results, List<Mode> modes) {
-    System.out.println("per session, by mode (range over rounds; TLS: on top of the plain session):");
+    System.out.println("a session, by mode (range over rounds; first sessions / next sessions; TLS: mean on top of "
+        + "the plain session's):");
     Map<Mode, List<Result>> by = new LinkedHashMap<>();
     for (Mode m : modes) {
       by.put(m, results.stream().filter(r -> r.mode() == m).toList());
     }
-    double plainHeap = mean(by.getOrDefault(Mode.PLAIN, List.of()), Result::heapPerSession);
-    double plainRss = mean(by.getOrDefault(Mode.PLAIN, List.of()), Result::rssPerSession);
+    List<Result> plain = by.getOrDefault(Mode.PLAIN, List.of());
     for (Map.Entry<Mode, List<Result>> e : by.entrySet()) {
       List<Result> rs = e.getValue();
       if (rs.isEmpty()) {
         continue;
       }
-      double heap = mean(rs, Result::heapPerSession);
-      double rss = mean(rs, Result::rssPerSession);
-      System.out.printf(Locale.ROOT, "  %-15s live heap %s KiB, RSS %s KiB, direct %s KiB%s; new sessions %s/s one "
-          + "at a time, %s/s in parallel; wsgate CPU %s ms a session%n", e.getKey().label,
-          range(rs, r -> r.heapPerSession() / KIB, "%.1f"), range(rs, r -> r.rssPerSession() / KIB, "%.1f"),
-          range(rs, r -> r.directPerSession() / KIB, "%.1f"), e.getKey() == Mode.PLAIN || by.get(Mode.PLAIN) == null
-              || by.get(Mode.PLAIN).isEmpty() ? ""
-              : String.format(Locale.ROOT, " (TLS: %+.1f KiB heap, %+.1f KiB RSS)", (heap - plainHeap) / KIB,
-                  (rss - plainRss) / KIB),
+      String tls = "";
+      if (e.getKey() != Mode.PLAIN && !plain.isEmpty()) {
+        tls = String.format(Locale.ROOT, " (TLS: heap %+.1f / %+.1f KiB, RSS %+.1f / %+.1f KiB)",
+            (mean(rs, r -> r.perSession(Memory::heap)) - mean(plain, r -> r.perSession(Memory::heap))) / KIB,
+            (mean(rs, r -> r.perNextSession(Memory::heap)) - mean(plain, r -> r.perNextSession(Memory::heap))) / KIB,
+            (mean(rs, r -> r.perSession(Memory::rss)) - mean(plain, r -> r.perSession(Memory::rss))) / KIB,
+            (mean(rs, r -> r.perNextSession(Memory::rss)) - mean(plain, r -> r.perNextSession(Memory::rss))) / KIB);
+      }
+      System.out.printf(Locale.ROOT, "  %-15s live heap %s / %s KiB, RSS %s / %s KiB, direct %s / %s KiB%s; new "
+          + "sessions %s/s one at a time, %s/s in parallel; wsgate CPU %s ms a session%n", e.getKey().label,
+          range(rs, r -> r.perSession(Memory::heap) / KIB, "%.1f"),
+          range(rs, r -> r.perNextSession(Memory::heap) / KIB, "%.1f"),
+          range(rs, r -> r.perSession(Memory::rss) / KIB, "%.1f"),
+          range(rs, r -> r.perNextSession(Memory::rss) / KIB, "%.1f"),
+          range(rs, r -> r.perSession(Memory::direct) / KIB, "%.1f"),
+          range(rs, r -> r.perNextSession(Memory::direct) / KIB, "%.1f"), tls,
           range(rs, Result::seqRate, "%.0f"), range(rs, Result::concRate, "%.0f"),
           range(rs, Result::concCpuMs, "%.2f"));
     }

@@ -196,6 +196,10 @@ class TlsFilesTest {
     SslContext served = TlsContexts.of(engine).server(dir.resolve("tls/" + kind + "-cert.pem"),
         dir.resolve("tls/" + kind + "-key.pem"));
     assertThat(served).isInstanceOf(engine == TlsEngine.OPENSSL ? OpenSslContext.class : JdkSslContext.class);
+    if (served instanceof OpenSslContext openSsl) {
+      assertThat(openSsl.getBioNonApplicationBufferSize()).as("bytes each engine holds for writes while reading")
+          .isEqualTo(1024);
+    }
   }
 
   @ParameterizedTest(name = "{0}")

@@ -85,6 +85,18 @@ class TlsIT {
       }
     }
 
+    /** TLS 1.2's handshake writes more while reading than TLS 1.3's, past the OpenSSL engine's smaller buffer. */
+    @ParameterizedTest(name = "{0} certificate")
+    @ValueSource(strings = {"rsa", "ec"})
+    void aTls12ClientConnectsAndEchoes(String kind) throws Exception {
+      try (RawUpstream upstream = RawUpstream.echo();
+           TestGateway gw = TestGateway.start("server:\n" + LISTEN + serverTls(kind) + route(upstream.uri()));
+           JdkWebSocket client = JdkWebSocket.connect(wss(gw), JdkWebSocket.trusting(tls(kind + "-cert.pem"),
+               "TLSv1.2"))) {
+        echoTextAndBinary(client);
+      }
+    }
+
     @Test
     void aClientThatDoesNotTrustTheCertificateFailsItsTlsHandshake() throws Exception {
       try (RawUpstream upstream = RawUpstream.echo();
