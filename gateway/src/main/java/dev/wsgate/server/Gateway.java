@@ -72,10 +72,12 @@ public final class Gateway implements AutoCloseable {
   private final ConnectionLimit limit;
   private final HandshakeHandler handler;
   private final Readiness readiness;
+  private final TlsContexts tls;
 
   private Gateway(LoopResources loops, Transport transport, boolean ownLoops, LoopResources adminLoops,
       DisposableServer server, AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics,
-      PrometheusMeterRegistry meters, ConnectionLimit limit, HandshakeHandler handler, Readiness readiness) {
+      PrometheusMeterRegistry meters, ConnectionLimit limit, HandshakeHandler handler, Readiness readiness,
+      TlsContexts tls) {
     this.loops = loops;
     this.transport = transport;
     this.ownLoops = ownLoops;
@@ -88,14 +90,18 @@ public final class Gateway implements AutoCloseable {
     this.limit = limit;
     this.handler = handler;
     this.readiness = readiness;
+    this.tls = tls;
   }
 
   /**
    * The check of TLS files to hand to {@link dev.wsgate.config.ConfigLoader#withTls}: it loads {@code server.tls}
-   * and {@code upstream.ca-file} with the very code this gateway serves and connects with.
+   * and {@code upstream.ca-file} with the very code, and the {@link TlsEngine}, this gateway serves and connects
+   * with.
+   *
+   * @throws IllegalStateException when {@code -Dwsgate.tls.engine} asks for an engine that cannot be had
    */
   public static TlsFiles tlsFiles() {
-    return TlsContexts.CHECK;
+    return TlsContexts.chosen();
   }
 
   /**
@@ -135,12 +141,22 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalArgumentException("server.transport is " + asked + " but the event loops given run "
           + transport);
     }
+    TlsEngine.Choice engine;
+    try {
+      engine = TlsEngine.choose();
+    } catch (IllegalStateException e) {
+      if (ownLoops) {
+        dispose(loops);
+      }
+      throw new GatewayStartException(e.getMessage(), e);
+    }
+    TlsContexts tls = TlsContexts.of(engine.engine());
     SslContext serverTls;
     HandshakeHandler.Snapshot first;
     try {
       serverTls = config.server().tls().isPresent()
-          ? TlsContexts.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
-      first = snapshot(config, loops, transport, null);
+          ? tls.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
+      first = snapshot(config, loops, transport, null, tls);
     } catch (TlsContexts.Refused e) {
       if (ownLoops) {
         dispose(loops);
@@ -228,10 +244,18 @@ public final class Gateway implements AutoCloseable {
       throw new GatewayStartException(e.getMessage(), e);
     }
     Gateway gateway = new Gateway(loops, transport, ownLoops, adminLoops, server, admin, sessions, metrics, meters,
-        limit, handler, readiness);
+        limit, handler, readiness, tls);
     log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
         ? "wss" : "ws", gateway.displayAddress(), transport,
         display(config.server().admin().host(), admin.address().getPort()));
+    if (usesTls(config)) {
+      if (engine.fallback()) {
+        log.warn("TLS engine: {}, since {}; TLS sessions take more memory, and handshakes more CPU, with it",
+            engine.engine(), engine.why());
+      } else {
+        log.info("TLS engine: {}, {}", engine.engine(), engine.why());
+      }
+    }
     logRoutes(handler.snapshot().router());
     return gateway;
   }
@@ -269,7 +293,7 @@ public final class Gateway implements AutoCloseable {
       notApplied.add("server.transport " + was.transport() + " -> " + is.transport());
     }
     try {
-      handler.update(snapshot(next, loops, transport, handler.snapshot().router()));
+      handler.update(snapshot(next, loops, transport, handler.snapshot().router(), tls));
     } catch (TlsContexts.Refused e) {
       throw new IllegalArgumentException("cannot use TLS files: " + e.getMessage(), e);
     }
@@ -291,8 +315,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   private static HandshakeHandler.Snapshot snapshot(GatewayConfig config, LoopResources loops, Transport transport,
-      Router previous) throws TlsContexts.Refused {
-    SslContext upstreamTls = TlsContexts.upstream(config.upstream().caFile());
+      Router previous, TlsContexts tls) throws TlsContexts.Refused {
+    SslContext upstreamTls = tls.upstream(config.upstream().caFile());
     Map<String, UpstreamPool> before = previous == null ? Map.of() : previous.routes().stream()
         .collect(Collectors.toMap(Route::id, Route::upstreams, (a, b) -> a));
     List<Route> routes = new ArrayList<>();
@@ -304,6 +328,12 @@ public final class Gateway implements AutoCloseable {
     UpstreamConnector connector = new UpstreamConnector(loops, transport, config.upstream(), upstreamTls,
         config.server().maxFrameSize(), config.server().writeBufferHighWaterMark());
     return new HandshakeHandler.Snapshot(config, new Router(routes), connector);
+  }
+
+  /** Whether TLS serves the listener or connects to any upstream. */
+  private static boolean usesTls(GatewayConfig config) {
+    return config.server().tls().isPresent() || config.routes().stream().flatMap(r -> r.upstreams().stream())
+        .anyMatch(u -> "wss".equalsIgnoreCase(u.getScheme()));
   }
 
   private static java.util.Set<String> routeIds(GatewayConfig config) {
@@ -376,6 +406,11 @@ public final class Gateway implements AutoCloseable {
   /** The address the admin listener is bound to. */
   public InetSocketAddress adminAddress() {
     return admin.address();
+  }
+
+  /** The TLS implementation of the listener's {@code wss://} and of the {@code wss://} upstream client. */
+  public TlsEngine tlsEngine() {
+    return tls.engine();
   }
 
   /** The configuration new sessions get. */

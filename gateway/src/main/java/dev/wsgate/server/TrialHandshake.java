@@ -12,8 +12,9 @@ import javax.net.ssl.SSLException;
 
 /**
  * Proves a server {@link SslContext} by a TLS handshake in memory, against a client that trusts any certificate:
- * Netty's JDK provider loads a key without checking that it belongs to the certificate, and this is how the
- * mismatch shows, as it would with the first client.
+ * neither of Netty's engines checks, when it builds a context, that the key belongs to the certificate, and this is
+ * how the mismatch shows, as it would with the first client. The server's engine is of either kind: an OpenSSL one
+ * holds native memory until released.
  */
 final class TrialHandshake {
 

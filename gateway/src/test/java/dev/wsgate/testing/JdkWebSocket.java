@@ -43,6 +43,14 @@ public final class JdkWebSocket implements AutoCloseable {
 
   /** An SSL context that trusts exactly the certificates in {@code pemFile} (no system trust store). */
   public static SSLContext trusting(Path pemFile) throws IOException, GeneralSecurityException {
+    return trusting(pemFile, "TLS");
+  }
+
+  /**
+   * An SSL context of the given protocol ({@code TLSv1.2}: a client that offers TLS 1.2 at most) that trusts exactly
+   * the certificates in {@code pemFile}.
+   */
+  public static SSLContext trusting(Path pemFile, String protocol) throws IOException, GeneralSecurityException {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);
     try (InputStream in = Files.newInputStream(pemFile)) {
@@ -53,7 +61,7 @@ public final class JdkWebSocket implements AutoCloseable {
     }
     TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
+    SSLContext context = SSLContext.getInstance(protocol);
     context.init(null, tmf.getTrustManagers(), null);
     return context;
   }
