@@ -59,15 +59,17 @@ import reactor.netty.resources.LoopResources;
  * resident memory ({@code VmRSS}) and Netty's direct memory ({@code /metrics}); again with the sessions open and
  * idle; again with as many more open (what one more session costs, without the one-time costs the first ones
  * bring: code compiled, the GC's own tables grown); again after they have all closed (what outlives them: session
- * caches, memory the allocators keep). The heap is pre-touched
- * ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}), so that the resident memory's growth is what is held
- * outside the Java heap (BoringSSL's own allocations, direct buffers), not the heap's first use of its pages;
- * {@code --pretouch false} measures it the other way. Then for {@code --seconds} each: sessions opened and at once
- * closed again, one at a time, then {@code --concurrency} at a time (after a third as long to warm up), with
- * wsgate's CPU time for each (from {@code /proc}). Other options: {@code --warmup 300} sessions, {@code --heap-mb 512}, {@code --modes
- * plain,jdk,openssl}, {@code --histogram true} (wsgate's class histogram with the sessions open, to a file).
- * Last, the TLS state alone, without sockets or Netty's pipeline: {@link dev.wsgate.server.TlsEngineFootprint}. {@code -Dwsgate.jvmArgs="..."} adds JVM options to wsgate. Output of each wsgate:
- * {@code target/tls-bench/}.
+ * caches, memory the allocators keep). The heap is pre-touched ({@code -Xms} = {@code -Xmx},
+ * {@code -XX:+AlwaysPreTouch}), so that the resident memory's growth is what is held outside the Java heap
+ * (BoringSSL's own allocations, direct buffers), not the heap's first use of its pages; {@code --pretouch false}
+ * measures it the other way. Then for {@code --seconds} each: sessions opened and at once closed again, one at a
+ * time, then {@code --concurrency} at a time (after a third as long to warm up), with wsgate's CPU time for each
+ * (from {@code /proc}). Last, the TLS state alone, without sockets or Netty's pipeline:
+ * {@link dev.wsgate.server.TlsEngineFootprint}.
+ *
+ * <p>Other options: {@code --warmup 300} sessions, {@code --heap-mb 512}, {@code --modes plain,jdk,openssl},
+ * {@code --histogram true} (wsgate's class histogram with the sessions open, to a file).
+ * {@code -Dwsgate.jvmArgs="..."} adds JVM options to wsgate. Output of each wsgate: {@code target/tls-bench/}.
  */
 public final class TlsSessionBenchmark {
 
@@ -560,8 +562,8 @@ public final class TlsSessionBenchmark {
 
   private static Map<String, String> parse(String[] args) {
     Map<String, String> v = new HashMap<>(Map.of("--sessions", "3000", "--rounds", "2", "--cert", "rsa",
-        "--seconds", "10", "--concurrency", "8", "--warmup", "300", "--heap-mb", "512", "--pretouch", "true", "--histogram", "false",
-        "--modes", "plain,jdk,openssl"));
+        "--seconds", "10", "--concurrency", "8", "--warmup", "300", "--heap-mb", "512", "--pretouch", "true",
+        "--histogram", "false", "--modes", "plain,jdk,openssl"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!v.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + v.keySet());
