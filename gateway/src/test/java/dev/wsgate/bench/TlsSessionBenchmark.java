@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SNIHostName;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
@@ -50,21 +51,25 @@ import reactor.netty.resources.LoopResources;
  * Each mode runs in a wsgate process of its own ({@code target/wsgate.jar}; {@code -Dwsgate.tls.engine=jdk|openssl}
  * forces the engine, and its start-up line is checked to say so), heartbeat off, so that nothing but the sessions'
  * state is measured. This JVM holds the clients (Netty's OpenSSL client engine, session resumption off, so that
- * every handshake is a full one) and the echo upstream (plain {@code ws://}: only the client leg differs).
+ * every handshake is a full one; each sends the server name, {@code localhost}, as browsers do, which the JDK's
+ * engine keeps about 5 KiB more for) and the echo upstream (plain {@code ws://}: only the client leg differs).
  *
  * <p>Per mode: after a warm-up (sessions opened and closed, so that the JIT compiler's work and Netty's pools are
  * in the baseline), the live heap after a full GC ({@code jcmd GC.run}, {@code GC.heap_info}), the process's
  * resident memory ({@code VmRSS}) and Netty's direct memory ({@code /metrics}); again with the sessions open and
  * idle; again with as many more open (what one more session costs, without the one-time costs the first ones
  * bring: code compiled, the GC's own tables grown); again after they have all closed (what outlives them: session
- * caches, memory the allocators keep). The heap is pre-touched
- * ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}), so that the resident memory's growth is what is held
- * outside the Java heap (BoringSSL's own allocations, direct buffers), not the heap's first use of its pages;
- * {@code --pretouch false} measures it the other way. Then for {@code --seconds} each: sessions opened and at once
- * closed again, one at a time, then {@code --concurrency} at a time (after a third as long to warm up), with
- * wsgate's CPU time for each (from {@code /proc}). Other options: {@code --warmup 300} sessions, {@code --heap-mb 512}, {@code --modes
- * plain,jdk,openssl}, {@code --histogram true} (wsgate's class histogram with the sessions open, to a file). {@code -Dwsgate.jvmArgs="..."} adds JVM options to wsgate. Output of each wsgate:
- * {@code target/tls-bench/}.
+ * caches, memory the allocators keep). The heap is pre-touched ({@code -Xms} = {@code -Xmx},
+ * {@code -XX:+AlwaysPreTouch}), so that the resident memory's growth is what is held outside the Java heap
+ * (BoringSSL's own allocations, direct buffers), not the heap's first use of its pages; {@code --pretouch false}
+ * measures it the other way. Then for {@code --seconds} each: sessions opened and at once closed again, one at a
+ * time, then {@code --concurrency} at a time (after a third as long to warm up), with wsgate's CPU time for each
+ * (from {@code /proc}). Last, the TLS state alone, without sockets or Netty's pipeline:
+ * {@link dev.wsgate.server.TlsEngineFootprint}.
+ *
+ * <p>Other options: {@code --warmup 300} sessions, {@code --heap-mb 512}, {@code --modes plain,jdk,openssl},
+ * {@code --histogram true} (wsgate's class histogram with the sessions open, to a file).
+ * {@code -Dwsgate.jvmArgs="..."} adds JVM options to wsgate. Output of each wsgate: {@code target/tls-bench/}.
  */
 public final class TlsSessionBenchmark {
 
@@ -173,6 +178,33 @@ public final class TlsSessionBenchmark {
       loops.disposeLater().block(Duration.ofSeconds(5));
     }
     summary(results, modes);
+    footprints(modes, cert, key, Integer.parseInt(o.get("--sessions")));
+  }
+
+  /**
+   * The TLS state alone, by engine: {@link dev.wsgate.server.TlsEngineFootprint} in a JVM of its own, with its heap
+   * pre-touched, holding server engines of wsgate's listener context after handshakes in memory.
+   */
+  private static void footprints(List<Mode> modes, Path cert, Path key, int n) throws Exception {
+    System.out.println("the TLS state alone, by engine (" + n + " server engines of wsgate's listener context, each "
+        + "after a full TLS 1.3 handshake with SNI, in memory):");
+    for (Mode mode : modes) {
+      if (mode.engine == null) {
+        continue;
+      }
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-cp", System.getProperty("java.class.path"),
+          "dev.wsgate.server.TlsEngineFootprint", mode.engine, String.valueOf(n), cert.toString(), key.toString())
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(5, TimeUnit.MINUTES);
+      Matcher m = Pattern.compile("footprint \\w+ heap (-?\\d+) native (-?\\d+) resumed (\\d+)").matcher(out);
+      if (!m.find()) {
+        throw new IllegalStateException("no footprint from " + mode + ": " + out);
+      }
+      System.out.printf(Locale.ROOT, "  %-15s live heap %.1f KiB, outside the heap (RSS) %.1f KiB an engine; %s "
+          + "resumed%n", mode.label, Long.parseLong(m.group(1)) / KIB, Long.parseLong(m.group(2)) / KIB, m.group(3));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------- one run
@@ -215,7 +247,8 @@ public final class TlsSessionBenchmark {
       String scheme = mode == Mode.PLAIN ? "ws" : "wss";
       HttpClient client = HttpClient.newConnection().runOn(loops);
       if (mode != Mode.PLAIN) {
-        client = client.secure(spec -> spec.sslContext(clientTls));
+        // With the server name, as browsers send it: the JDK's engine keeps more with it (its session's).
+        client = client.secure(spec -> spec.sslContext(clientTls).serverNames(new SNIHostName("localhost")));
       }
       HttpClient.WebsocketSender ws = client.websocket().uri(scheme + "://127.0.0.1:" + port + "/");
       AtomicInteger failures = new AtomicInteger();
@@ -529,8 +562,8 @@ public final class TlsSessionBenchmark {
 
   private static Map<String, String> parse(String[] args) {
     Map<String, String> v = new HashMap<>(Map.of("--sessions", "3000", "--rounds", "2", "--cert", "rsa",
-        "--seconds", "10", "--concurrency", "8", "--warmup", "300", "--heap-mb", "512", "--pretouch", "true", "--histogram", "false",
-        "--modes", "plain,jdk,openssl"));
+        "--seconds", "10", "--concurrency", "8", "--warmup", "300", "--heap-mb", "512", "--pretouch", "true",
+        "--histogram", "false", "--modes", "plain,jdk,openssl"));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!v.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + v.keySet());
