@@ -55,7 +55,7 @@ final class Schema {
       Types.file("the path of a PEM file"), Optional.empty(),
       (ServerConfig s) -> s.tls().map(TlsConfig::cert),
       "PEM certificate chain, leaf first, to serve `wss://`; with `tls.key`. Judged at load by the TLS stack that "
-          + "serves it")
+          + "serves it (BoringSSL, else the JDK's: see [TLS](#tls))")
       .note(p -> p.isEmpty() ? "none, clients connect with ws://" : null);
   static final Key<ServerConfig, Optional<Path>> TLS_KEY = Key.of("tls.key",
       Types.file("the path of a PEM file"), Optional.empty(),
