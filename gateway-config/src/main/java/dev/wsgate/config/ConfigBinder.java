@@ -1,6 +1,5 @@
 package dev.wsgate.config;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.yaml.snakeyaml.nodes.MappingNode;

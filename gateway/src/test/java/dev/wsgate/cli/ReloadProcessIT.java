@@ -192,13 +192,7 @@ class ReloadProcessIT {
       Files.writeString(file, config(port, admin, "logging: {format: json}\nroutes:\n" + route("/", a)));
       try (JarProcess wsgate = JarProcess.start(Map.of(), "--config", file.toString())) {
         wsgate.awaitStdout("started", WAIT, l -> l.contains(" started; stop it with"));
-        try (RawWebSocket c = RawWebSocket.connect(new InetSocketAddress("127.0.0.1", port), "/",
-            Map.of("X-Request-Id", "json-log-1"))) {
-          c.sendText("x");
-          c.readData();
-          c.sendClose(1000, "");
-          c.readClose();
-        }
+        oneSession(port, "json-log-1", 1000, "");
         String access = wsgate.awaitStdout("the access log line", WAIT,
             l -> l.contains("{\"request_id\":\"json-log-1\"}"));
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -241,13 +235,7 @@ class ReloadProcessIT {
       Files.writeString(file, config(port, admin, "routes:\n" + route("/", a)));
       try (JarProcess wsgate = JarProcess.start(Map.of(), "--config", file.toString())) {
         wsgate.awaitStdout("started", WAIT, l -> l.contains(" started; stop it with"));
-        try (RawWebSocket c = RawWebSocket.connect(new InetSocketAddress("127.0.0.1", port), "/",
-            Map.of("X-Request-Id", "text-log-1"))) {
-          c.sendText("x");
-          c.readData();
-          c.sendClose(4001, "bye now");
-          c.readClose();
-        }
+        oneSession(port, "text-log-1", 4001, "bye now");
         String access = wsgate.awaitStdout("the access log line", WAIT, l -> l.contains(" request_id=text-log-1 "));
         assertThat(access).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S+ ACCESS "
             + "request_id=text-log-1 session=\\d+ client=127\\.0\\.0\\.1:\\d+ route=/ "
@@ -266,5 +254,16 @@ class ReloadProcessIT {
     assertThat(f.text()).isEqualTo(text);
     up.sendText(text);
     assertThat(client.readData().text()).isEqualTo(text);
+  }
+
+  /** One session with request id {@code id}: a message each way, then the client's close and its answer. */
+  private static void oneSession(int port, String id, int code, String reason) throws Exception {
+    try (RawWebSocket c = RawWebSocket.connect(new InetSocketAddress("127.0.0.1", port), "/",
+        Map.of("X-Request-Id", id))) {
+      c.sendText("x");
+      c.readData();
+      c.sendClose(code, reason);
+      c.readClose();
+    }
   }
 }
