@@ -14,18 +14,21 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.Ticker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reacts to inbound silence on one leg: {@link IdleStateHandler} detects it (reader-idle events every
- * {@link HeartbeatTiming#tickNanos()}), this handler pings the peer, measures the round trip, and evicts a peer that
- * stays silent for the timeout. It has no timer of its own.
+ * Watches one leg for inbound silence: a tick every {@link HeartbeatTiming#tickNanos()} of it, on one timer of the
+ * handler's own (armed for the next tick, as Netty's {@code IdleStateHandler} does, without a handler of its own in
+ * the pipeline); at the ticks it pings the peer, and it measures the round trip and evicts a peer that stays silent
+ * for the timeout. Each tick also goes on to the session as a reader-idle {@link IdleStateEvent} (its own limits are
+ * checked on it), also on a leg that does not ping but needs the ticks.
  *
  * <h2>State machine</h2>
  * <pre>
@@ -68,23 +71,44 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private final boolean answerTextPings;
   private final HeartbeatMeters meters;
 
+  // Written on the channel's event loop only. The four figures read from other threads (admin, metrics) are
+  // published with release stores, once per read batch or per ping and pong, never per frame.
+  private ChannelHandlerContext ctx;
   private Ticker ticker = Ticker.systemTicker();
   private State state = State.ACTIVE;
   private int idleTicks;
   private long sequence;
   private long pingSentNanos;
+  /** A read batch is under way: frames came in since the last {@code channelReadComplete}. */
   private boolean readInBatch;
+  /** The timer of the next tick; null while there is none (before the channel is active, and after it). */
+  private Future<?> tickTimer;
+  private final Runnable tick = this::tick;
   /** The outbound buffer's head at the last tick (identity hash; 0: none) and how far it was written then. */
   private int queuedHeadHash;
   private long queuedHeadProgress;
 
-  private volatile long lastInboundNanos;
-  private volatile long lastRttNanos = -1;
-  private volatile long pingsSent;
-  private volatile long pongsReceived;
+  private long lastInboundNanos;
+  private long lastRttNanos = -1;
+  private long pingsSent;
+  private long pongsReceived;
+
+  private static final VarHandle LAST_INBOUND = field("lastInboundNanos");
+  private static final VarHandle LAST_RTT = field("lastRttNanos");
+  private static final VarHandle PINGS_SENT = field("pingsSent");
+  private static final VarHandle PONGS_RECEIVED = field("pongsReceived");
+
+  private static VarHandle field(String name) {
+    try {
+      return MethodHandles.lookup().findVarHandle(HeartbeatHandler.class, name, long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   /**
-   * @param timing the leg's timing, or null when it does not ping (the handler then only answers pings)
+   * @param timing the leg's ticks, or null when it needs none (the handler then only answers pings); a timing that
+   *               neither pings nor evicts gives ticks for the session's own limits only
    * @param meters where pings, pongs, round trips and evictions are counted
    */
   public HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings,
@@ -102,26 +126,68 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     this.textPong = texts ? new TextTemplate(settings.text().pong()) : null;
   }
 
-  /** The {@code IdleStateHandler} that goes before this handler: reader-idle every tick, nothing else. */
-  public static IdleStateHandler idleStateHandler(HeartbeatTiming timing) {
-    return new IdleStateHandler(timing.tickNanos(), 0, 0, TimeUnit.NANOSECONDS);
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+    ticker = ctx.executor().ticker();
+    LAST_INBOUND.setRelease(this, ticker.nanoTime());
+    if (ctx.channel().isActive()) {
+      startTicks();
+    }
   }
 
   @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    ticker = ctx.executor().ticker();
-    lastInboundNanos = ticker.nanoTime();
+  public void channelActive(ChannelHandlerContext ctx) {
+    startTicks();
+    ctx.fireChannelActive();
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    stopTicks();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    stopTicks();
     ctx.fireChannelInactive();
+  }
+
+  // --------------------------------------------------------------------------------------------------- ticks
+
+  private void startTicks() {
+    if (timing != null && tickTimer == null && state != State.CLOSED) {
+      tickTimer = ctx.executor().schedule(tick, timing.tickNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void stopTicks() {
+    if (tickTimer != null) {
+      tickTimer.cancel(false);
+      tickTimer = null;
+    }
+  }
+
+  /**
+   * The timer: a tick when a whole tick has passed since the last read batch (none while a batch is under way), and
+   * the timer armed again for the next one, one task a tick (as Netty's {@code IdleStateHandler}).
+   */
+  private void tick() {
+    if (state == State.CLOSED || !ctx.channel().isOpen()) {
+      tickTimer = null;
+      return;
+    }
+    long tickNanos = timing.tickNanos();
+    long untilTick = readInBatch ? tickNanos : tickNanos - (ticker.nanoTime() - (long) LAST_INBOUND.get(this));
+    if (untilTick > 0) {
+      tickTimer = ctx.executor().schedule(tick, untilTick, TimeUnit.NANOSECONDS);
+      return;
+    }
+    tickTimer = ctx.executor().schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
+    onTick(ctx);
+    ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
   }
 
   // ------------------------------------------------------------------------------------------------- inbound
@@ -198,9 +264,9 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   private void roundTrip() {
     long rtt = ticker.nanoTime() - pingSentNanos;
-    lastRttNanos = rtt;
+    LAST_RTT.setRelease(this, rtt);
     pingSentNanos = 0;
-    pongsReceived++;
+    PONGS_RECEIVED.setRelease(this, pongsReceived + 1);
     meters.pongReceived(rtt);
   }
 
@@ -208,31 +274,27 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (readInBatch) {
       readInBatch = false;
-      lastInboundNanos = ticker.nanoTime();
+      LAST_INBOUND.setRelease(this, ticker.nanoTime()); // the batch's one clock read
     }
     ctx.fireChannelReadComplete();
   }
 
-  @Override
-  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof IdleStateEvent && ((IdleStateEvent) evt).state() == IdleState.READER_IDLE) {
-      IdleStateEvent idle = (IdleStateEvent) evt;
-      idleTicks = idle.isFirst() ? 1 : idleTicks + 1;
-      if (peerConsumedOutput(ctx) || !ctx.channel().config().isAutoRead()) {
-        // Not silence: the peer is reading what wsgate queued for it (its pong, if pinged, waits behind that), or
-        // wsgate itself is not reading this leg (backpressure), so that the peer's frames wait unread.
-        idleTicks = 0;
-      }
-      if (timing != null && (state == State.ACTIVE || state == State.AWAITING_PONG)) {
-        if (timing.evicts() && idleTicks >= timing.evictAfterTicks()) {
-          evict(ctx);
-        } else if (timing.pings() && idleTicks >= timing.pingAfterTicks()
-            && (state == State.ACTIVE || !timing.evicts())) {
-          ping(ctx);
-        }
+  /** A tick of silence: counted, and the ping or the eviction it brings. */
+  private void onTick(ChannelHandlerContext ctx) {
+    idleTicks++;
+    if (peerConsumedOutput(ctx) || !ctx.channel().config().isAutoRead()) {
+      // Not silence: the peer is reading what wsgate queued for it (its pong, if pinged, waits behind that), or
+      // wsgate itself is not reading this leg (backpressure), so that the peer's frames wait unread.
+      idleTicks = 0;
+    }
+    if (state == State.ACTIVE || state == State.AWAITING_PONG) {
+      if (timing.evicts() && idleTicks >= timing.evictAfterTicks()) {
+        evict(ctx);
+      } else if (timing.pings() && idleTicks >= timing.pingAfterTicks()
+          && (state == State.ACTIVE || !timing.evicts())) {
+        ping(ctx);
       }
     }
-    ctx.fireUserEventTriggered(evt);
   }
 
   /**
@@ -256,7 +318,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     long now = ticker.nanoTime();
     sequence++;
     pingSentNanos = now;
-    pingsSent++;
+    PINGS_SENT.setRelease(this, pingsSent + 1);
     meters.pingSent();
     state = State.AWAITING_PONG;
     if (textMode) {
@@ -273,7 +335,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
    * the connection of the peer presumed dead, and closes the other leg.
    */
   private void evict(ChannelHandlerContext ctx) {
-    long silence = ticker.nanoTime() - lastInboundNanos;
+    long silence = ticker.nanoTime() - (long) LAST_INBOUND.get(this);
     log.debug("[{}] {} silent for {} ms: evicting it with {}", ctx.channel().id().asShortText(), leg,
         silence / 1_000_000, settings.closeCode());
     state = State.EVICTED;
@@ -295,22 +357,22 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   @Override
   public long lastInboundNanos() {
-    return lastInboundNanos;
+    return (long) LAST_INBOUND.getAcquire(this);
   }
 
   @Override
   public long lastRttNanos() {
-    return lastRttNanos;
+    return (long) LAST_RTT.getAcquire(this);
   }
 
   @Override
   public long pingsSent() {
-    return pingsSent;
+    return (long) PINGS_SENT.getAcquire(this);
   }
 
   @Override
   public long pongsReceived() {
-    return pongsReceived;
+    return (long) PONGS_RECEIVED.getAcquire(this);
   }
 
   @Override

@@ -4,9 +4,8 @@ import dev.wsgate.config.HeartbeatSettings;
 import java.time.Duration;
 
 /**
- * When a leg's heartbeat acts, in ticks of Netty's {@code IdleStateHandler}, so that the heartbeat costs no timer of
- * its own: the idle handler's reader-idle task fires every {@code tick} of inbound silence, and the heartbeat counts
- * those events.
+ * When a leg's heartbeat acts, in ticks of inbound silence, so that the heartbeat costs one timer a leg: the
+ * {@code HeartbeatHandler}'s timer fires every {@code tick} of inbound silence, and the heartbeat counts those ticks.
  *
  * <p>With interval {@code I} and timeout {@code T}: {@code n = ceil(T / min(I, T - I))} ticks of {@code (T + j) / n}
  * each, {@code j} a per-session jitter in {@code [0, min(800 ms, T/10))}. The ping goes out at the first tick at or after
@@ -18,7 +17,7 @@ import java.time.Duration;
  *
  * <p>Without eviction ({@code T = 0}) a ping goes out every {@code I - j} of silence.
  *
- * @param tickNanos       the reader-idle time of the leg's {@code IdleStateHandler}
+ * @param tickNanos       how long a tick of inbound silence is
  * @param pingAfterTicks  consecutive idle ticks before a ping
  * @param evictAfterTicks consecutive idle ticks before eviction; 0 when the heartbeat never evicts
  */

@@ -2,7 +2,6 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
-import dev.wsgate.heartbeat.HeartbeatTiming;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
@@ -27,11 +26,10 @@ import reactor.netty.NettyPipeline;
  * <pre>
  *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
  *   wsgate.utf8          validates text frames; 1007 on invalid UTF-8
- *   wsgate.idle          Netty's IdleStateHandler: a reader-idle event every heartbeat tick of silence
- *   wsgate.heartbeat     HeartbeatHandler: pings, pongs, RTT, eviction; answers the peer's pings
+ *   wsgate.heartbeat     HeartbeatHandler: a tick every heartbeat tick of silence (its own timer, no idle
+ *                        handler), pings, pongs, RTT, eviction; answers the peer's pings
  *   wsgate.relay         relays frames and closes to the other leg, with backpressure
  * </pre>
- * {@code wsgate.idle} is left out on a leg that needs no ticks (heartbeat off and no session limits).
  * Nothing else: the client leg leaves Reactor Netty once upgraded ({@link #leaveReactor}), the upstream leg never
  * had it ({@link UpstreamConnector}: Netty's client, whose HTTP codec and aggregator its handshaker removes).
  * During the upstream handshake only, the upstream leg also holds {@value UpstreamHandshakeFilter#NAME}
@@ -43,8 +41,6 @@ public final class ProxyPipeline {
   public static final String EARLY_BYTES = "wsgate.earlyBytes";
   /** Netty's {@code Utf8FrameValidator}. */
   public static final String UTF8_VALIDATOR = "wsgate.utf8";
-  /** Netty's {@code IdleStateHandler}, reader-idle only. */
-  public static final String IDLE = "wsgate.idle";
   /** {@link HeartbeatHandler}. */
   public static final String HEARTBEAT = "wsgate.heartbeat";
   /** {@link FrameRelayHandler}. */
@@ -61,11 +57,7 @@ public final class ProxyPipeline {
     // wsgate is the client on the upstream leg, and masks what it sends there.
     encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
     addLast(p, UTF8_VALIDATOR, new Utf8FrameValidator(true));
-    if (setup.timing() != null) {
-      addLast(p, IDLE, HeartbeatHandler.idleStateHandler(setup.timing()));
-    }
-    HeartbeatTiming pinging = setup.timing() != null && setup.timing().pings() ? setup.timing() : null;
-    addLast(p, HEARTBEAT, new HeartbeatHandler(leg, setup.heartbeat(), pinging, setup.forwardPings(),
+    addLast(p, HEARTBEAT, new HeartbeatHandler(leg, setup.heartbeat(), setup.timing(), setup.forwardPings(),
         setup.meters()));
     FrameRelayHandler relay = new FrameRelayHandler(leg);
     addLast(p, RELAY, relay);

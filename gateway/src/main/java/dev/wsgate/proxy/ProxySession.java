@@ -214,7 +214,7 @@ public final class ProxySession extends Session {
 
   // ------------------------------------------------------------------------------------------------ limits
 
-  /** An idle tick on a leg (from its {@code IdleStateHandler}): the session's own limits are checked. */
+  /** An idle tick on a leg (from its {@code HeartbeatHandler}): the session's own limits are checked. */
   void onIdleTick(Leg leg) {
     if (!loop.inEventLoop()) {
       loop.execute(() -> onIdleTick(leg));

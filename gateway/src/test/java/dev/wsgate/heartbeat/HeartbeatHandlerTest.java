@@ -28,8 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One leg's heartbeat in an embedded channel: Netty's IdleStateHandler before it, a recorder after it, and the
- * channel's clock moved by hand.
+ * One leg's heartbeat in an embedded channel: a recorder after it, and the channel's clock moved by hand.
  */
 class HeartbeatHandlerTest {
 
@@ -50,7 +49,6 @@ class HeartbeatHandlerTest {
     HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings, HeartbeatMeters.NONE);
     channel = new EmbeddedChannel();
     channel.freezeTime(); // time moves only by advance()
-    channel.pipeline().addLast("idle", HeartbeatHandler.idleStateHandler(timing));
     channel.pipeline().addLast("heartbeat", handler);
     channel.pipeline().addLast("recorder", new ChannelInboundHandlerAdapter() {
       @Override

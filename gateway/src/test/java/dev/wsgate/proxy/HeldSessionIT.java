@@ -27,7 +27,7 @@ class HeldSessionIT {
         client.sendText("hello");
         assertThat(client.next()).isEqualTo("hello");
         ProxySession session = (ProxySession) gw.gateway().sessions().snapshot().get(0);
-        List<String> wsgate = List.of(ProxyPipeline.UTF8_VALIDATOR, ProxyPipeline.IDLE, ProxyPipeline.HEARTBEAT,
+        List<String> wsgate = List.of(ProxyPipeline.UTF8_VALIDATOR, ProxyPipeline.HEARTBEAT,
             ProxyPipeline.RELAY);
         assertThat(handlers(session.channel(Leg.CLIENT))).as("client leg")
             .containsExactly(concat(List.of("wsencoder", "wsdecoder"), wsgate));

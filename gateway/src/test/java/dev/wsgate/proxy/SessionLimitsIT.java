@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <h2>The windows, from {@link ProxySession}</h2>
  * The limits have no timer of their own: {@code checkLimits} runs on every idle tick of either leg (its
- * {@code IdleStateHandler}'s reader-idle event) and, for the age, on every read batch that carried data. So a limit
+ * {@code HeartbeatHandler}'s tick) and, for the age, on every read batch that carried data. So a limit
  * reached at {@code D} is acted on at the next check after {@code D}:
  * <ul>
  *   <li>a quiet session with heartbeats: each leg ticks after {@code tick} of inbound silence, pings, and its pong
