@@ -147,10 +147,7 @@ final class ChurnSoak {
     for (int i = 0; i < n; i++) {
       int sessions = o.sessions() / n + (i < o.sessions() % n ? 1 : 0);
       double share = (double) sessions / o.sessions();
-      List<String> sources = new ArrayList<>();
-      for (int k = 0; k < SOURCES_PER_CLIENT_PROCESS; k++) {
-        sources.add("127.0.0." + (2 + i * SOURCES_PER_CLIENT_PROCESS + k));
-      }
+      List<String> sources = ChurnClients.sourcesOf(i, SOURCES_PER_CLIENT_PROCESS);
       LoadProcess c = LoadProcess.start(children, "clients-" + (i + 1), ChurnClients.class, List.of(
           "--target", "127.0.0.1:" + wsgate.port(), "--sessions", String.valueOf(sessions),
           "--churn", String.format(Locale.ROOT, "%.3f", o.churn() * share),
