@@ -77,17 +77,8 @@ final class ChurnSoak {
     System.out.println("output of every process, wsgate's configuration: " + dir);
     startClients();
 
-    long rampStart = System.nanoTime();
-    boolean up = Poll.until(Duration.ofSeconds(o.sessions() / o.ramp() + 120), Duration.ofSeconds(1),
-        () -> wsgate.metrics().sum("wsgate_sessions_live") >= o.sessions()
-            && LoadStats.of(clients).sum("live") >= o.sessions());
-    LoadStats afterRamp = LoadStats.of(clients);
-    System.out.printf(Locale.ROOT, "ramp-up: %d of %d sessions up after %.1f s (%d handshakes failed%s)%n",
-        afterRamp.sum("live"), o.sessions(), (System.nanoTime() - rampStart) / 1e9, afterRamp.sum("failed"),
-        afterRamp.tally("failures").isEmpty() ? "" : ": " + afterRamp.tally("failures"));
-    if (!up) {
-      System.out.println("FAIL: not all sessions came up; the figures below are for those that did");
-    }
+    RampUp.await(clients, o.sessions(), o.ramp(),
+        () -> wsgate.metrics().sum("wsgate_sessions_live") >= o.sessions());
     Poll.pauseUntil(System.nanoTime() + Duration.ofSeconds(o.settleSeconds()).toNanos());
 
     Snapshot start = snapshot(true);

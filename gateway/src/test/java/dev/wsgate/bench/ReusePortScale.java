@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  * mvn -q -o -pl gateway-config,gateway -DskipTests install
  * mvn -q -pl gateway exec:exec@reuseport-scale [-Dbench.args="--sessions 27000 --processes 3 --hold-s 60"]
  * </pre>
- * Other options: {@code --ramp 600} (sessions opened a second), {@code --client-processes N},
+ * Other options: {@code --ramp 300} (sessions opened a second), {@code --client-processes N},
  * {@code --upstream-processes N}, {@code --message-every-s 60}. Each wsgate may hold {@code (limit - 100) / 2}
  * sessions, two sockets each under this process's limit of open files (which its children inherit), its
  * {@code server.max-connections}: with 20,000 files, 9,950, so 30,000 sessions need 4 processes. Output of every
@@ -65,24 +65,33 @@ final class ReusePortScale {
     System.out.println("command: mvn -q -pl gateway exec:exec@reuseport-scale -Dbench.args=\"" + String.join(" ", args)
         + "\"");
     double each = (double) o.sessions() / o.processes();
-    if (each > maxConnections) {
-      System.out.printf(Locale.ROOT, "FAIL: %,d sessions over %d processes is %,.0f a process, over the %,d one can"
-          + " hold: use --processes %d%n", o.sessions(), o.processes(), each, maxConnections,
-          (o.sessions() + maxConnections - 1) / maxConnections + 1);
-      return;
-    }
-    // The kernel hashes each connection's addresses and ports to one listener: were that a random draw, a process's
-    // share would be binomial.
-    double sd = Math.sqrt(o.sessions() * (1.0 / o.processes()) * (1 - 1.0 / o.processes()));
-    if (each + 3 * sd > maxConnections) {
-      System.out.printf(Locale.ROOT, "warning: %,.0f sessions a process on average, and the kernel's spread has a"
-          + " standard deviation of %.0f: one may reach its %,d and refuse handshakes with 503%n", each, sd,
-          maxConnections);
+    if (!fits(o.sessions(), o.processes(), maxConnections)) {
+      int enough = o.processes();
+      while (!fits(o.sessions(), enough, maxConnections)) {
+        enough++;
+      }
+      System.out.printf(Locale.ROOT, "%s: %,d sessions over %d processes is %,.0f a process, %s the %,d one can"
+          + " hold; --processes %d leaves room for the kernel's uneven spread%n", each > maxConnections ? "FAIL"
+          : "warning", o.sessions(), o.processes(), each, each > maxConnections ? "over" : "close to",
+          maxConnections, enough);
+      if (each > maxConnections) {
+        return;
+      }
     }
     Path dir = Files.createDirectories(WsgateProcess.jar().getParent().resolve("reuseport-scale"));
     try (Children children = new Children()) {
       new ReusePortScale(o, dir, children, maxConnections).run();
     }
+  }
+
+  /**
+   * Whether {@code processes} hold {@code sessions} with room to spare: the kernel hashes each connection's addresses
+   * and ports to one listener, so were that a random draw a process's share would be binomial; three standard
+   * deviations over the mean must stay within {@code maxConnections}.
+   */
+  private static boolean fits(int sessions, int processes, int maxConnections) {
+    double p = 1.0 / processes;
+    return sessions * p + 3 * Math.sqrt(sessions * p * (1 - p)) <= maxConnections;
   }
 
   private void run() throws Exception {
@@ -97,16 +106,7 @@ final class ReusePortScale {
     int port = startGateways(upstreamPorts);
     startClients(port);
 
-    long rampStart = System.nanoTime();
-    boolean up = Poll.until(Duration.ofSeconds(o.sessions() / o.ramp() + 120), Duration.ofSeconds(2),
-        () -> live() >= o.sessions() && LoadStats.of(clients).sum("live") >= o.sessions());
-    LoadStats afterRamp = LoadStats.of(clients);
-    System.out.printf(Locale.ROOT, "ramp-up: %,d of %,d sessions up after %.1f s (%d handshakes failed%s)%n",
-        afterRamp.sum("live"), o.sessions(), (System.nanoTime() - rampStart) / 1e9, afterRamp.sum("failed"),
-        afterRamp.tally("failures").isEmpty() ? "" : ": " + afterRamp.tally("failures"));
-    if (!up) {
-      System.out.println("FAIL: not all sessions came up; the figures below are for those that did");
-    }
+    RampUp.await(clients, o.sessions(), o.ramp(), () -> live() >= o.sessions());
 
     List<ScaleReport.Figures> start = figures();
     long holdStart = System.nanoTime();

@@ -29,16 +29,11 @@ record ScaleOptions(int sessions, int processes, int holdSeconds, int ramp, int 
     v.put("--sessions", "27000");
     v.put("--processes", "3");
     v.put("--hold-s", "60");
-    v.put("--ramp", "600");
+    v.put("--ramp", "300");
     v.put("--client-processes", "0");
     v.put("--upstream-processes", "0");
     v.put("--message-every-s", "60");
-    for (int i = 0; i < args.length; i += 2) {
-      if (!v.containsKey(args[i]) || i + 1 >= args.length) {
-        throw new IllegalArgumentException("bad option " + args[i] + "; options (with defaults): " + v);
-      }
-      v.put(args[i], args[i + 1]);
-    }
+    v = BenchArgs.parse(args, v);
     int sessions = Integer.parseInt(v.get("--sessions"));
     int clients = Integer.parseInt(v.get("--client-processes"));
     clients = clients > 0 ? clients : (sessions + SESSIONS_PER_LOAD_PROCESS - 1) / SESSIONS_PER_LOAD_PROCESS;
