@@ -134,6 +134,19 @@ final class ChurnClients implements LoadControl.Commands {
     }
   }
 
+  /**
+   * The source addresses of the client process numbered {@code index} (from 0) when each has {@code count} of its
+   * own: 127.0.0.2 and up, so that no source address reaches one address and port through more than about 28,000
+   * ephemeral ports.
+   */
+  static List<String> sourcesOf(int index, int count) {
+    List<String> sources = new ArrayList<>();
+    for (int k = 0; k < count; k++) {
+      sources.add("127.0.0." + (2 + index * count + k));
+    }
+    return sources;
+  }
+
   private void tick() {
     int budget = opensPerTick;
     while (budget-- > 0 && live.size() + opening < target && opening < MAX_OPENING) {

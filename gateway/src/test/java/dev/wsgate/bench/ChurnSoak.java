@@ -77,17 +77,8 @@ final class ChurnSoak {
     System.out.println("output of every process, wsgate's configuration: " + dir);
     startClients();
 
-    long rampStart = System.nanoTime();
-    boolean up = Poll.until(Duration.ofSeconds(o.sessions() / o.ramp() + 120), Duration.ofSeconds(1),
-        () -> wsgate.metrics().sum("wsgate_sessions_live") >= o.sessions()
-            && LoadStats.of(clients).sum("live") >= o.sessions());
-    LoadStats afterRamp = LoadStats.of(clients);
-    System.out.printf(Locale.ROOT, "ramp-up: %d of %d sessions up after %.1f s (%d handshakes failed%s)%n",
-        afterRamp.sum("live"), o.sessions(), (System.nanoTime() - rampStart) / 1e9, afterRamp.sum("failed"),
-        afterRamp.tally("failures").isEmpty() ? "" : ": " + afterRamp.tally("failures"));
-    if (!up) {
-      System.out.println("FAIL: not all sessions came up; the figures below are for those that did");
-    }
+    RampUp.await(clients, o.sessions(), o.ramp(),
+        () -> wsgate.metrics().sum("wsgate_sessions_live") >= o.sessions());
     Poll.pauseUntil(System.nanoTime() + Duration.ofSeconds(o.settleSeconds()).toNanos());
 
     Snapshot start = snapshot(true);
@@ -147,10 +138,7 @@ final class ChurnSoak {
     for (int i = 0; i < n; i++) {
       int sessions = o.sessions() / n + (i < o.sessions() % n ? 1 : 0);
       double share = (double) sessions / o.sessions();
-      List<String> sources = new ArrayList<>();
-      for (int k = 0; k < SOURCES_PER_CLIENT_PROCESS; k++) {
-        sources.add("127.0.0." + (2 + i * SOURCES_PER_CLIENT_PROCESS + k));
-      }
+      List<String> sources = ChurnClients.sourcesOf(i, SOURCES_PER_CLIENT_PROCESS);
       LoadProcess c = LoadProcess.start(children, "clients-" + (i + 1), ChurnClients.class, List.of(
           "--target", "127.0.0.1:" + wsgate.port(), "--sessions", String.valueOf(sessions),
           "--churn", String.format(Locale.ROOT, "%.3f", o.churn() * share),

@@ -46,12 +46,7 @@ record CompareOptions(int connections, int window, int size, int rounds, int sec
     v.put("--haproxy", "/usr/sbin/haproxy");
     v.put("--workers", "2");
     v.put("--upstream-threads", "1");
-    for (int i = 0; i < args.length; i += 2) {
-      if (!v.containsKey(args[i]) || i + 1 >= args.length) {
-        throw new IllegalArgumentException("bad option " + args[i] + "; options (with defaults): " + v);
-      }
-      v.put(args[i], args[i + 1]);
-    }
+    v = BenchArgs.parse(args, v);
     List<String> proxies = new ArrayList<>();
     for (String p : v.get("--proxies").split(",")) {
       String name = p.strip().toLowerCase(Locale.ROOT);

@@ -120,6 +120,21 @@ final class Proc {
     }
   }
 
+  /** The soft limit of open files of a process ({@code Max open files} in /proc/PID/limits); -1 when unknown. */
+  static long openFilesLimit(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
+        if (line.startsWith("Max open files")) {
+          String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+          return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+        }
+      }
+    } catch (IOException | NumberFormatException gone) {
+      // the process has ended
+    }
+    return -1;
+  }
+
   /** Entries of {@code /proc/PID/fd}: the process's open files, sockets included. */
   static int openFiles(long pid) throws IOException {
     try (Stream<Path> fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {

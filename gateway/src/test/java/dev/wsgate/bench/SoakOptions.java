@@ -42,12 +42,7 @@ record SoakOptions(int sessions, double seconds, double churn, double slowPercen
     v.put("--message-every-s", "30");
     v.put("--settle-s", "10");
     v.put("--seed", "1");
-    for (int i = 0; i < args.length; i += 2) {
-      if (!v.containsKey(args[i]) || i + 1 >= args.length) {
-        throw new IllegalArgumentException("bad option " + args[i] + "; options (with defaults): " + v);
-      }
-      v.put(args[i], args[i + 1]);
-    }
+    v = BenchArgs.parse(args, v);
     int sessions = Integer.parseInt(v.get("--sessions"));
     double seconds = v.get("--seconds").isEmpty() ? Double.parseDouble(v.get("--minutes")) * 60
         : Double.parseDouble(v.get("--seconds"));

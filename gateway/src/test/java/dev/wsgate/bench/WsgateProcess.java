@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,6 +72,12 @@ final class WsgateProcess {
    */
   static WsgateProcess start(Children children, int port, int adminPort, String configYaml, List<String> jvmOptions,
       Path dir) throws IOException {
+    return start(children, port, adminPort, configYaml, jvmOptions, Map.of(), dir);
+  }
+
+  /** As {@link #start(Children, int, int, String, List, Path)}, with variables added to wsgate's environment. */
+  static WsgateProcess start(Children children, int port, int adminPort, String configYaml, List<String> jvmOptions,
+      Map<String, String> environment, Path dir) throws IOException {
     Path config = dir.resolve("wsgate.yaml");
     Files.writeString(config, configYaml);
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
@@ -81,7 +88,9 @@ final class WsgateProcess {
       command.addAll(List.of(extra.split("\\s+")));
     }
     command.addAll(List.of("-jar", jar().toString(), "--config", config.toString()));
-    Process p = children.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    Process p = children.add(builder.start());
     WsgateProcess w = new WsgateProcess(p, port, adminPort, command);
     Thread reader = new Thread(() -> w.readOutput(dir.resolve("wsgate.log")), "wsgate-output");
     reader.setDaemon(true);
