@@ -61,6 +61,13 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   /** Ping frame payloads: an 8-byte sequence number and the 8-byte ticker time of sending. */
   static final int PING_PAYLOAD = 16;
 
+  /**
+   * Ticks fall due on a 25 ms grid of the event loop's clock, rounded up: the ticks of all the loop's legs that fall
+   * due within one step run in one wake-up of the loop, and their pings leave together (a loop that woke for each
+   * of thousands of ticks a second spent more CPU waking than pinging). A tick is at most one step late.
+   */
+  static final long TICK_GRID_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+
   private final Leg leg;
   private final HeartbeatSettings settings;
   private final HeartbeatTiming timing;
@@ -70,6 +77,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private final boolean textMode;
   private final boolean answerTextPings;
   private final HeartbeatMeters meters;
+  private final long tickGridNanos;
 
   // Written on the channel's event loop only. The four figures read from other threads (admin, metrics) are
   // published with release stores, once per read batch or per ping and pong, never per frame.
@@ -83,6 +91,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private boolean readInBatch;
   /** The timer of the next tick; null while there is none (before the channel is active, and after it). */
   private Future<?> tickTimer;
+  /** When the next tick falls due, before rounding to the grid. */
+  private long tickDue;
   private final Runnable tick = this::tick;
   /** The outbound buffer's head at the last tick (identity hash; 0: none) and how far it was written then. */
   private int queuedHeadHash;
@@ -113,6 +123,13 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
    */
   public HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings,
       HeartbeatMeters meters) {
+    this(leg, settings, timing, forwardPings, meters, TICK_GRID_NANOS);
+  }
+
+  /** As above, with ticks on a grid of {@code tickGridNanos} (1: no grid, each tick exactly when due). */
+  HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings,
+      HeartbeatMeters meters, long tickGridNanos) {
+    this.tickGridNanos = tickGridNanos;
     this.leg = leg;
     this.meters = meters;
     this.settings = settings;
@@ -159,7 +176,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   private void startTicks() {
     if (timing != null && tickTimer == null && state != State.CLOSED) {
-      tickTimer = ctx.executor().schedule(tick, timing.tickNanos(), TimeUnit.NANOSECONDS);
+      tickDue = (long) LAST_INBOUND.get(this) + timing.tickNanos();
+      armTick(ticker.nanoTime());
     }
   }
 
@@ -170,22 +188,36 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     }
   }
 
+  /** Arms the timer for {@link #tickDue}, rounded up to the tick grid. */
+  private void armTick(long now) {
+    long at = Math.floorDiv(tickDue + tickGridNanos - 1, tickGridNanos) * tickGridNanos;
+    tickTimer = ctx.executor().schedule(tick, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+  }
+
   /**
-   * The timer: a tick when a whole tick has passed since the last read batch (none while a batch is under way), and
-   * the timer armed again for the next one, one task a tick (as Netty's {@code IdleStateHandler}).
+   * The timer: a tick when a whole tick has passed since the last read batch, or since the last tick (none while a
+   * batch is under way), and the timer armed again for the next one: one task a tick, as Netty's
+   * {@code IdleStateHandler}, but due on the tick grid and counted from when the tick was due, not from when the timer
+   * ran, so that the grid delays no tick by more than one grid step; a timer that ran late moves the next tick as
+   * late.
    */
   private void tick() {
     if (state == State.CLOSED || !ctx.channel().isOpen()) {
       tickTimer = null;
       return;
     }
+    long now = ticker.nanoTime();
     long tickNanos = timing.tickNanos();
-    long untilTick = readInBatch ? tickNanos : tickNanos - (ticker.nanoTime() - (long) LAST_INBOUND.get(this));
-    if (untilTick > 0) {
-      tickTimer = ctx.executor().schedule(tick, untilTick, TimeUnit.NANOSECONDS);
+    long due = readInBatch ? now + tickNanos : Math.max(tickDue, (long) LAST_INBOUND.get(this) + tickNanos);
+    if (due - now > 0) {
+      tickDue = due;
+      armTick(now);
       return;
     }
-    tickTimer = ctx.executor().schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
+    // The next tick a tick after this one fell due, and at least a tick (less one grid step) after this one ran: a
+    // timer that ran late (a busy or stalled loop) neither catches ticks up nor gives a pinged peer less time.
+    tickDue = Math.max(due + tickNanos, now + tickNanos - tickGridNanos);
+    armTick(now);
     onTick(ctx);
     ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
   }

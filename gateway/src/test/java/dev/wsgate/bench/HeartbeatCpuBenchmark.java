@@ -34,7 +34,7 @@ import reactor.netty.resources.LoopResources;
  * wsgate runs as its own process ({@code target/wsgate.jar}), so its CPU time is read from {@code /proc/PID/stat};
  * this JVM holds the clients and the upstream (Reactor Netty, which answer pings themselves), one socket each per
  * session, under the per-process limit of open files. Clients send nothing: every frame on the wire is a heartbeat.
- * {@code -Dwsgate.jvmArgs="..."} adds JVM options to the wsgate process ({@code {mode}} becomes on or off), for
+ * {@code --classes N} shows the N classes that grew most. {@code -Dwsgate.jvmArgs="..."} adds JVM options to the wsgate process ({@code {mode}} becomes on or off), for
  * example a JFR recording to profile it.
  */
 public final class HeartbeatCpuBenchmark {
@@ -68,7 +68,7 @@ public final class HeartbeatCpuBenchmark {
           r.heartbeat() ? "heartbeat on" : "heartbeat off", r.heapPerSession() / 1024, r.open());
     }
     System.out.println("what a session holds (heartbeat on):");
-    on.after().printGrowth(on.before(), on.open(), 30);
+    on.after().printGrowth(on.before(), on.open(), o.get("--classes"));
     upstream.disposeNow();
     loops.disposeLater().block(Duration.ofSeconds(5));
   }
@@ -125,6 +125,7 @@ public final class HeartbeatCpuBenchmark {
         throw new IllegalStateException("not all sessions connected: " + open.get());
       }
       TimeUnit.SECONDS.sleep(warmup); // the handshakes' work, and the JIT compiler's, out of the figures
+      long evictedBefore = (long) AdminMetrics.scrape(admin).sum("wsgate_evictions_total");
       long pid = wsgate.pid();
       long[] cpu0 = cpuTicks(pid);
       long t0 = System.nanoTime();
@@ -135,12 +136,17 @@ public final class HeartbeatCpuBenchmark {
       double system = (cpu1[1] - cpu0[1]) / wall;
       String what = heartbeat ? "heartbeat " + intervalMs + " ms / " + (2 * intervalMs) + " ms, both legs"
           : "heartbeat off";
+      AdminMetrics metrics = AdminMetrics.scrape(admin);
+      String ended = metrics.by("wsgate_sessions_ended_by_reason_total", "reason").toString();
+      long evicted = (long) metrics.sum("wsgate_evictions_total");
+      String live = String.format(Locale.ROOT, "; %d live at the end, %d evictions (%d while measured), sessions ended:"
+          + " %s", (long) metrics.sum("wsgate_sessions_live"), evicted, evicted - evictedBefore, ended);
       HeapHistogram after = HeapHistogram.of(pid);
       double heapPerSession = (double) (after.totalBytes() - before.totalBytes()) / Math.max(1, open.get());
       String line = String.format(Locale.ROOT, "  %-38s %5d sessions (%d failed): %6.2f%% CPU (user %.2f%%, system %.2f%%)"
-          + ", %s%s", what, open.get(), failed.get(), user + system, user, system, heartbeat
+          + ", %s%s%s", what, open.get(), failed.get(), user + system, user, system, heartbeat
           ? String.format(Locale.ROOT, "about %d pings/s", (long) (2L * open.get() * 1000 / intervalMs))
-          : "no pings", failures.isEmpty() ? "" : "; failures: " + failures);
+          : "no pings", live, failures.isEmpty() ? "" : "; failures: " + failures);
       return new Run(heartbeat, line, open.get(), user + system, heapPerSession, before, after);
     } finally {
       wsgate.destroy();
@@ -179,7 +185,7 @@ public final class HeartbeatCpuBenchmark {
 
   private static Map<String, Integer> parse(String[] args) {
     Map<String, Integer> v = new HashMap<>(Map.of("--sessions", 9000, "--seconds", 60, "--interval-ms", 1000,
-        "--warmup", 20));
+        "--warmup", 20, "--classes", 30));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!v.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + v.keySet());

@@ -43,13 +43,25 @@ class HeartbeatHandlerTest {
         new TextHeartbeat(TextHeartbeat.defaults().ping(), TextHeartbeat.defaults().pong(), answer), 4408);
   }
 
-  /** A leg with the given settings and no jitter: ticks of exactly timeout / n. */
+  /**
+   * A leg with the given settings and no jitter: ticks of exactly timeout / n, each exactly when due (no tick grid;
+   * {@link #theTickGrid} has the grid).
+   */
   private HeartbeatHandler leg(HeartbeatSettings s, boolean forwardPings) {
-    HeartbeatTiming timing = HeartbeatTiming.of(s, 0.0);
-    HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings, HeartbeatMeters.NONE);
     channel = new EmbeddedChannel();
     channel.freezeTime(); // time moves only by advance()
-    channel.pipeline().addLast("heartbeat", handler);
+    return leg(s, forwardPings, 1);
+  }
+
+  /** Adds one more leg's heartbeat, on a grid of {@code gridNanos}, to the channel. */
+  private HeartbeatHandler leg(HeartbeatSettings s, boolean forwardPings, long gridNanos) {
+    HeartbeatTiming timing = HeartbeatTiming.of(s, 0.0);
+    HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings, HeartbeatMeters.NONE,
+        gridNanos);
+    channel.pipeline().addFirst(handler);
+    if (channel.pipeline().get("recorder") != null) {
+      return handler;
+    }
     channel.pipeline().addLast("recorder", new ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -290,6 +302,85 @@ class HeartbeatHandlerTest {
     advance(1000);
     ReferenceCountUtil.release(outbound());
     assertThat(events).singleElement().isInstanceOf(io.netty.handler.timeout.IdleStateEvent.class);
+  }
+
+  /**
+   * With the tick grid (as in a running gateway), the ticks of legs that fall due within one grid step fire together,
+   * on the grid, at most one step late; later ticks count from when they were due, so the delay never adds up.
+   */
+  @Test
+  void theTickGrid() {
+    long grid = HeartbeatHandler.TICK_GRID_NANOS;
+    channel = new EmbeddedChannel();
+    channel.freezeTime();
+    long firstDue = now() + 1_000_000_000L;
+    HeartbeatHandler first = leg(FRAME_1S_2S, false, grid);
+    advanceTo(now() + grid / 2);
+    long secondDue = now() + 1_000_000_000L;
+    HeartbeatHandler second = leg(FRAME_1S_2S, false, grid); // due half a step later
+    long firstOnGrid = onGrid(firstDue, grid);
+    long secondOnGrid = onGrid(secondDue, grid);
+    assertThat(firstOnGrid - firstDue).isBetween(0L, grid - 1);
+    assertThat(secondOnGrid - secondDue).isBetween(0L, grid - 1);
+    advanceTo(firstOnGrid - 1);
+    assertThat(first.pingsSent() + second.pingsSent()).as("no tick before the grid point").isZero();
+    advanceTo(firstOnGrid);
+    assertThat(first.pingsSent()).as("the first leg's tick, on the grid, at most a step late").isEqualTo(1);
+    assertThat(second.pingsSent()).as("the second leg's too, when due by then").isEqualTo(secondOnGrid == firstOnGrid
+        ? 1 : 0);
+    advanceTo(secondOnGrid);
+    assertThat(second.pingsSent()).isEqualTo(1);
+    ReferenceCountUtil.release(outbound());
+    ReferenceCountUtil.release(outbound());
+    // Eviction 2 s after the start, on the grid: counted from when the first tick was due, not from when it ran.
+    long evictOnGrid = onGrid(firstDue + 1_000_000_000L, grid);
+    advanceTo(evictOnGrid - 1);
+    assertThat(first.state()).isEqualTo(HeartbeatHandler.State.AWAITING_PONG);
+    advanceTo(evictOnGrid);
+    assertThat(first.state()).isEqualTo(HeartbeatHandler.State.EVICTED);
+  }
+
+  private long now() {
+    return channel.eventLoop().ticker().nanoTime();
+  }
+
+  private static long onGrid(long nanos, long grid) {
+    return Math.floorDiv(nanos + grid - 1, grid) * grid;
+  }
+
+  /** Moves the clock to {@code nanos} at once, and runs what fell due. */
+  private void advanceTo(long nanos) {
+    channel.advanceTimeBy(nanos - now(), TimeUnit.NANOSECONDS);
+    channel.runScheduledPendingTasks();
+  }
+
+  /** After the event loop stalled for several ticks, one tick, then a whole tick: no ticks caught up at once. */
+  @Test
+  void aStalledLoopCatchesUpNoTicks() {
+    HeartbeatHandler hb = leg(settings(1000, 0, HeartbeatMode.FRAME, false), false);
+    channel.advanceTimeBy(5500, TimeUnit.MILLISECONDS); // nothing ran for 5.5 s
+    channel.runScheduledPendingTasks();
+    assertThat(hb.pingsSent()).isEqualTo(1);
+    ReferenceCountUtil.release(outbound());
+    advance(999);
+    assertThat(hb.pingsSent()).isEqualTo(1);
+    advance(1);
+    assertThat(hb.pingsSent()).isEqualTo(2);
+    ReferenceCountUtil.release(outbound());
+  }
+
+  /** A tick that ran late (a busy loop) pinged late: the peer still has a whole tick to answer. */
+  @Test
+  void aLateTickGivesThePeerAWholeTickToAnswer() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    long start = now();
+    advanceTo(start + 1_900_000_000L); // the tick due at 1 s runs at 1.9 s
+    PingWebSocketFrame ping = (PingWebSocketFrame) outbound();
+    advance(990);
+    assertThat(hb.state()).as("not evicted at 2 s, 100 ms after the ping").isEqualTo(HeartbeatHandler.State.AWAITING_PONG);
+    channel.writeInbound(new PongWebSocketFrame(ping.content()));
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.ACTIVE);
+    assertThat(events).noneMatch(e -> e instanceof HeartbeatEvicted);
   }
 
   @Test
