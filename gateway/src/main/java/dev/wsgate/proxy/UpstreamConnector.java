@@ -31,7 +31,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.NoopAddressResolverGroup;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
@@ -63,10 +66,23 @@ public final class UpstreamConnector {
   private static final String AGGREGATOR = "wsgate.upstreamAnswer";
   private static final String HANDSHAKE = "wsgate.upstreamHandshakeDone";
 
-  /** Names resolved without blocking an event loop, shared by the process (as Reactor Netty's clients share one). */
+  /**
+   * Names resolved without blocking an event loop, shared by the process (as Reactor Netty's clients share one);
+   * made when the first upstream given by name is connected: upstreams given by address need no resolver (and no
+   * DNS channels, nor the loops they run on).
+   */
   private static final class Resolver {
     static final AddressResolverGroup<?> GROUP = NameResolverProvider.builder().build()
         .newNameResolverGroup(HttpResources.get(), true);
+  }
+
+  /** The upstream's address when its URI gives one (IPv4, or IPv6 in brackets), else null: a name to resolve. */
+  static InetSocketAddress literalAddress(String host, int port) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (!NetUtil.isValidIpV4Address(h) && !NetUtil.isValidIpV6Address(h)) {
+      return null;
+    }
+    return new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(h), port);
   }
 
   private final LoopResources loops;
@@ -119,10 +135,11 @@ public final class UpstreamConnector {
         WebSocketClientHandshaker handshaker = new WebSocketClientHandshaker13(uri, WebSocketVersion.V13, null,
             false, sent, maxFrameSize, true, false, -1);
         EventLoop loop = lifecycle.loop();
+        InetSocketAddress address = literalAddress(uri.getHost(), port);
         Bootstrap bootstrap = LegSockets.upstreamLeg(new Bootstrap(), transport)
             .group(loop)
             .channel(loops.onChannelClass(SocketChannel.class, loop))
-            .resolver(Resolver.GROUP)
+            .resolver(address != null ? NoopAddressResolverGroup.INSTANCE : Resolver.GROUP)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
@@ -139,7 +156,8 @@ public final class UpstreamConnector {
                 p.addLast(HANDSHAKE, new HandshakeDone(a, handshaker));
               }
             });
-        ChannelFuture connected = bootstrap.connect(uri.getHost(), port);
+        ChannelFuture connected = address != null ? bootstrap.connect(address)
+            : bootstrap.connect(uri.getHost(), port);
         Channel channel = connected.channel();
         sink.onCancel(() -> {
           a.cancelled();
