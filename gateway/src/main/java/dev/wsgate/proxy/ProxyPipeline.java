@@ -76,7 +76,7 @@ public final class ProxyPipeline {
     if (p.get(NettyPipeline.ReactiveBridge) != null) {
       p.remove(NettyPipeline.ReactiveBridge);
     }
-    channel.attr(REACTOR_CONNECTION).set(null);
+    channel.attr(REACTOR_CONNECTION).getAndRemove();
   }
 
   /** Where Reactor Netty keeps a channel's operations ({@code ReactorNetty.CONNECTION}, not public). */

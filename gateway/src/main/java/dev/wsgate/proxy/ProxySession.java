@@ -96,6 +96,7 @@ public final class ProxySession extends Session {
     }
     FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup);
     ProxyPipeline.leaveReactor(client.channel);
+    lifecycle.sessionStarted();
     started = true;
     client.setUp(client.channel.pipeline().get(HeartbeatHandler.class));
     client.channel.config().setAutoRead(upstream.channel.isWritable());

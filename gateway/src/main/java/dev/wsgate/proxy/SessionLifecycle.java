@@ -86,6 +86,14 @@ public final class SessionLifecycle {
     return lifecycle;
   }
 
+  /**
+   * The session started: nothing looks the lifecycle up by its connection any more (the handshake did), so the
+   * connection no longer holds it as an attribute; its close listener keeps it.
+   */
+  void sessionStarted() {
+    client.attr(KEY).getAndRemove();
+  }
+
   /** True when the connection holds a place of {@code server.max-connections}. */
   public boolean admitted() {
     return permit != null;

@@ -42,7 +42,7 @@ final class HandshakeTimeout {
   }
 
   static void disarm(Channel channel) {
-    ScheduledFuture<?> timer = channel.attr(TIMER).getAndSet(null);
+    ScheduledFuture<?> timer = channel.attr(TIMER).getAndRemove(); // no attribute left on a held session
     if (timer != null) {
       timer.cancel(false);
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What a held session keeps of its handshakes: nothing. Both legs hold wsgate's handlers and Netty's frame codec,
- * no HTTP codec, no Reactor Netty bridge or operations (issue 10: a held session's memory). The heartbeat benchmark
+ * no HTTP codec, no Reactor Netty bridge or operations, no channel attributes (issue 10: a held session's memory). The heartbeat benchmark
  * prints what that is worth per session.
  */
 class HeldSessionIT {
@@ -34,8 +34,10 @@ class HeldSessionIT {
         assertThat(handlers(session.channel(Leg.UPSTREAM))).as("upstream leg")
             .containsExactly(concat(List.of("ws-encoder", "ws-decoder"), wsgate));
         for (Leg leg : Leg.values()) {
-          assertThat(session.channel(leg).attr(AttributeKey.valueOf("$CONNECTION")).get())
-              .as("Reactor Netty's operations on the %s leg", leg).isNull();
+          for (String key : List.of("$CONNECTION", "wsgate.lifecycle", "wsgate.handshakeTimer")) {
+            assertThat(session.channel(leg).hasAttr(AttributeKey.valueOf(key)))
+                .as("attribute %s on the %s leg (an attribute is an object per connection)", key, leg).isFalse();
+          }
         }
       }
     }
