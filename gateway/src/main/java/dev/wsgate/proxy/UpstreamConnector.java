@@ -122,6 +122,9 @@ public final class UpstreamConnector {
     URI uri = target.uri();
     boolean secure = "wss".equalsIgnoreCase(uri.getScheme());
     int port = uri.getPort() != -1 ? uri.getPort() : secure ? 443 : 80;
+    // Set once the TCP connection is up, for the timeout's message; the one timer of the attempt is Reactor's below
+    // (Netty's connect timeout would keep its cancelled task referenced by the channel for the session's life).
+    AtomicBoolean tcpUp = new AtomicBoolean();
     Mono<ProxySession> attempt = Mono.create(sink -> {
       Attempt a = new Attempt(sink, instance.uri(), target, subprotocols, lifecycle, plan, instance.claim(),
           new UpstreamHandshakeFilter(headers.contains(HttpHeaderNames.ORIGIN), target.requestTarget()));
@@ -140,7 +143,7 @@ public final class UpstreamConnector {
             .group(loop)
             .channel(loops.onChannelClass(SocketChannel.class, loop))
             .resolver(address != null ? NoopAddressResolverGroup.INSTANCE : Resolver.GROUP)
-            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
+            .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark)
             .handler(new ChannelInitializer<SocketChannel>() {
@@ -168,6 +171,7 @@ public final class UpstreamConnector {
             a.failed(f.cause());
             return;
           }
+          tcpUp.set(true);
           handshaker.handshake(channel).addListener(h -> {
             if (!h.isSuccess()) {
               a.failed(h.cause());
@@ -180,8 +184,9 @@ public final class UpstreamConnector {
       }
     });
     return attempt.timeout(timeout, Mono.error(() -> new UpstreamFailure(UpstreamFailure.Kind.TIMEOUT,
-        HttpResponseStatus.GATEWAY_TIMEOUT, target.uri(), "no WebSocket handshake answer from " + target.uri()
-        + " within " + Durations.format(timeout), null)));
+        HttpResponseStatus.GATEWAY_TIMEOUT, target.uri(), (tcpUp.get() ? "no WebSocket handshake answer from "
+        + target.uri() : "upstream " + target.uri() + " did not accept the connection") + " within "
+        + Durations.format(timeout), null)));
   }
 
   /**

@@ -167,6 +167,23 @@ class IptablesEvictionIT {
     }
   }
 
+  /** An upstream whose SYNs are dropped: 504 at the connect timeout, and nothing of the attempt is left. */
+  @Test
+  void upstreamThatNeverAcceptsIs504AtTheConnectTimeout() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), "upstream:\n  connect-timeout: 700ms\n");
+         Drop drop = Drop.connectionOn(upstream.uri().getPort())) {
+      long start = System.nanoTime();
+      RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET / HTTP/1.1",
+          RawWebSocket.handshakeHeaders(gw.address()));
+      assertThat(r.status()).isEqualTo(504);
+      assertThat(r.body()).isEqualTo("504 Gateway Timeout: upstream " + upstream.uri()
+          + "/ did not accept the connection within 700ms\n");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+      gw.awaitIdle(Duration.ofSeconds(5));
+    }
+  }
+
   // ------------------------------------------------------------------------------------------------ iptables
 
   /** DROP rules for every packet on {@code lo} from or to one TCP port; closing deletes them. */
