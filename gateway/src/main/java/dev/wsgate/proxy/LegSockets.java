@@ -2,7 +2,9 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Transport;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.uring.IoUringChannelOption;
 import reactor.netty.http.server.HttpServer;
@@ -25,6 +27,9 @@ import reactor.netty.http.server.HttpServer;
  *       memory pressure (the churn soak saw 1.4 GiB, dropped segments and retransmission timeouts long enough to
  *       evict live peers). The price: one connection receives at most about this much per round trip (some
  *       2.5 MB/s from a client 50 ms away; inside a data centre, far more than wsgate relays).</li>
+ *   <li>One receive-buffer allocator for every connection ({@code RCVBUF_ALLOCATOR}): Netty's adaptive one, which
+ *       sizes each read by the last ones; its sizing state is per connection (its handle) and the allocator itself
+ *       only settings, so all connections share one instead of an object each.</li>
  * </ul>
  */
 public final class LegSockets {
@@ -35,20 +40,25 @@ public final class LegSockets {
   /** Receive buffer per socket, as set (the kernel doubles it): 128 KiB. */
   static final int RECEIVE_BUFFER = 128 * 1024;
 
+  /** Netty's default receive-buffer allocator, one for all connections. */
+  private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator();
+
   private LegSockets() {
   }
 
   /** The client listener, with the options on the connections it accepts, where the transport has them. */
   public static HttpServer clientLeg(HttpServer server, Transport transport) {
     // On the listening socket: an accepted connection takes it before its window is negotiated.
-    HttpServer s = server.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
+    HttpServer s = server.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER)
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, READS);
     ChannelOption<Long> lowat = notSentLowat(transport);
     return lowat != null ? s.childOption(lowat, NOT_SENT_LOW_WATER_MARK) : s;
   }
 
   /** An upstream connection, with its options where the transport has them. */
   static Bootstrap upstreamLeg(Bootstrap bootstrap, Transport transport) {
-    Bootstrap b = bootstrap.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER);
+    Bootstrap b = bootstrap.option(ChannelOption.SO_RCVBUF, RECEIVE_BUFFER)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, READS);
     ChannelOption<Long> lowat = notSentLowat(transport);
     return lowat != null ? b.option(lowat, NOT_SENT_LOW_WATER_MARK) : b;
   }

@@ -33,6 +33,9 @@ class HeldSessionIT {
             .containsExactly(concat(List.of("wsencoder", "wsdecoder"), wsgate));
         assertThat(handlers(session.channel(Leg.UPSTREAM))).as("upstream leg")
             .containsExactly(concat(List.of("ws-encoder", "ws-decoder"), wsgate));
+        assertThat((Object) session.channel(Leg.CLIENT).config().getRecvByteBufAllocator())
+            .as("one receive-buffer allocator for all connections")
+            .isSameAs(session.channel(Leg.UPSTREAM).config().getRecvByteBufAllocator());
         for (Leg leg : Leg.values()) {
           for (String key : List.of("$CONNECTION", "wsgate.lifecycle", "wsgate.handshakeTimer")) {
             assertThat(session.channel(leg).hasAttr(AttributeKey.valueOf(key)))
