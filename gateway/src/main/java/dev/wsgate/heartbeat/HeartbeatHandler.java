@@ -70,7 +70,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   private final Leg leg;
   private final HeartbeatSettings settings;
-  private final HeartbeatTiming timing;
+  /** The leg's timing, as plain values (no object a leg): 0 when the leg has no ticks. */
+  private final long tickNanos;
+  private final int pingAfterTicks;
+  private final int evictAfterTicks;
   private final boolean forwardPings;
   private final TextTemplate textPing;
   private final TextTemplate textPong;
@@ -133,7 +136,9 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     this.leg = leg;
     this.meters = meters;
     this.settings = settings;
-    this.timing = timing;
+    this.tickNanos = timing == null ? 0 : timing.tickNanos();
+    this.pingAfterTicks = timing == null ? 0 : timing.pingAfterTicks();
+    this.evictAfterTicks = timing == null ? 0 : timing.evictAfterTicks();
     this.forwardPings = forwardPings;
     this.textMode = settings.enabled() && settings.mode() == HeartbeatMode.TEXT;
     this.answerTextPings = settings.text().answerPings();
@@ -175,8 +180,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   // --------------------------------------------------------------------------------------------------- ticks
 
   private void startTicks() {
-    if (timing != null && tickTimer == null && state != State.CLOSED) {
-      tickDue = (long) LAST_INBOUND.get(this) + timing.tickNanos();
+    if (tickNanos != 0 && tickTimer == null && state != State.CLOSED) {
+      tickDue = (long) LAST_INBOUND.get(this) + tickNanos;
       armTick(ticker.nanoTime());
     }
   }
@@ -207,7 +212,6 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
       return;
     }
     long now = ticker.nanoTime();
-    long tickNanos = timing.tickNanos();
     long due = readInBatch ? now + tickNanos : Math.max(tickDue, (long) LAST_INBOUND.get(this) + tickNanos);
     if (due - now > 0) {
       tickDue = due;
@@ -320,10 +324,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
       idleTicks = 0;
     }
     if (state == State.ACTIVE || state == State.AWAITING_PONG) {
-      if (timing.evicts() && idleTicks >= timing.evictAfterTicks()) {
+      if (evictAfterTicks > 0 && idleTicks >= evictAfterTicks) {
         evict(ctx);
-      } else if (timing.pings() && idleTicks >= timing.pingAfterTicks()
-          && (state == State.ACTIVE || !timing.evicts())) {
+      } else if (pingAfterTicks > 0 && idleTicks >= pingAfterTicks
+          && (state == State.ACTIVE || evictAfterTicks == 0)) {
         ping(ctx);
       }
     }
@@ -417,6 +421,6 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   }
 
   public HeartbeatTiming timing() {
-    return timing;
+    return tickNanos == 0 ? null : new HeartbeatTiming(tickNanos, pingAfterTicks, evictAfterTicks);
   }
 }

@@ -76,12 +76,18 @@ public final class ProxyPipeline {
     if (p.get(NettyPipeline.ReactiveBridge) != null) {
       p.remove(NettyPipeline.ReactiveBridge);
     }
-    channel.attr(REACTOR_CONNECTION).getAndRemove();
+    for (io.netty.util.AttributeKey<Object> key : REACTOR_ATTRIBUTES) {
+      channel.attr(key).getAndRemove();
+    }
   }
 
-  /** Where Reactor Netty keeps a channel's operations ({@code ReactorNetty.CONNECTION}, not public). */
-  private static final io.netty.util.AttributeKey<Object> REACTOR_CONNECTION =
-      io.netty.util.AttributeKey.valueOf("$CONNECTION");
+  /**
+   * What Reactor Netty keeps on a server connection ({@code ReactorNetty.CONNECTION}, its operations;
+   * {@code CONTEXT_VIEW}; {@code PERSISTENT_CHANNEL}: not public).
+   */
+  private static final java.util.List<io.netty.util.AttributeKey<Object>> REACTOR_ATTRIBUTES = java.util.List.of(
+      io.netty.util.AttributeKey.valueOf("$CONNECTION"), io.netty.util.AttributeKey.valueOf("$CONTEXT_VIEW"),
+      io.netty.util.AttributeKey.valueOf("$PERSISTENT_CHANNEL"));
 
   /**
    * Puts the WebSocket frame encoder on the network side of the frame decoder. Netty's client handshake adds the

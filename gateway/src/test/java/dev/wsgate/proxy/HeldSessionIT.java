@@ -37,7 +37,8 @@ class HeldSessionIT {
             .as("one receive-buffer allocator for all connections")
             .isSameAs(session.channel(Leg.UPSTREAM).config().getRecvByteBufAllocator());
         for (Leg leg : Leg.values()) {
-          for (String key : List.of("$CONNECTION", "wsgate.lifecycle", "wsgate.handshakeTimer")) {
+          for (String key : List.of("$CONNECTION", "$CONTEXT_VIEW", "$PERSISTENT_CHANNEL", "wsgate.lifecycle",
+              "wsgate.handshakeTimer")) {
             assertThat(session.channel(leg).hasAttr(AttributeKey.valueOf(key)))
                 .as("attribute %s on the %s leg (an attribute is an object per connection)", key, leg).isFalse();
           }
