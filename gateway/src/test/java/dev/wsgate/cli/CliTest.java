@@ -133,4 +133,15 @@ class CliTest {
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("Unknown option: '--no-such-option'");
   }
+
+  @Test
+  void nettyLeakDetectionIsOffUnlessSet() {
+    java.util.Properties unset = new java.util.Properties();
+    Main.nettyDefaults(unset);
+    assertThat(unset.getProperty(Main.LEAK_DETECTION)).isEqualTo("disabled");
+    java.util.Properties set = new java.util.Properties();
+    set.setProperty(Main.LEAK_DETECTION, "simple");
+    Main.nettyDefaults(set);
+    assertThat(set.getProperty(Main.LEAK_DETECTION)).as("a level set on the command line is kept").isEqualTo("simple");
+  }
 }

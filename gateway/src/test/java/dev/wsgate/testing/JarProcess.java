@@ -57,6 +57,7 @@ public final class JarProcess implements AutoCloseable {
       command.addAll(List.of("env", "--default-signal=INT"));
     }
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Dio.netty.leakDetection.level=paranoid"); // as the tests' own JVM (wsgate's default: off)
     command.add("-jar");
     command.add(JAR.toString());
     command.addAll(List.of(args));
