@@ -208,10 +208,16 @@ public final class GatewayMetrics {
    * evictions then count without any lookup.
    */
   public HeartbeatMeters heartbeat(String route, Leg leg) {
-    Tags tags = Tags.of("route", route, "leg", leg.yamlName());
-    return new HeartbeatMeters(pings.withTags(tags), pongs.withTags(tags), rtt.withTags(tags),
-        evictions.withTags(tags));
+    return heartbeatMeters.computeIfAbsent(route + '\n' + leg.yamlName(), k -> {
+      Tags tags = Tags.of("route", route, "leg", leg.yamlName());
+      return new HeartbeatMeters(pings.withTags(tags), pongs.withTags(tags), rtt.withTags(tags),
+          evictions.withTags(tags));
+    });
   }
+
+  /** One {@link HeartbeatMeters} per route and leg, shared by their sessions (not an object per session and leg). */
+  private final java.util.concurrent.ConcurrentHashMap<String, HeartbeatMeters> heartbeatMeters =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * One attempt to connect to an upstream, and how it went: {@code success}, {@code refused} (or unreachable),

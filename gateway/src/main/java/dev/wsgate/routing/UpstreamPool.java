@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +64,12 @@ public final class UpstreamPool {
 
   /** A session's place on an instance; releasing it twice releases it once. */
   public static final class Claim {
+    private static final AtomicIntegerFieldUpdater<Claim> RELEASED =
+        AtomicIntegerFieldUpdater.newUpdater(Claim.class, "released");
+
     private final Instance instance;
-    private final AtomicBoolean released = new AtomicBoolean();
+    /** 1 once released: a field, not an object of its own, since every session holds a claim. */
+    private volatile int released;
 
     private Claim(Instance instance) {
       this.instance = instance;
@@ -75,7 +80,7 @@ public final class UpstreamPool {
     }
 
     public void release() {
-      if (released.compareAndSet(false, true)) {
+      if (RELEASED.compareAndSet(this, 0, 1)) {
         instance.sessions.decrementAndGet();
       }
     }

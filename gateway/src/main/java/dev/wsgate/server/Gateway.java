@@ -181,7 +181,7 @@ public final class Gateway implements AutoCloseable {
         .childOption(ChannelOption.TCP_NODELAY, true)
         .doOnChannelInit((observer, channel, remote) -> {
           int mark = handler.snapshot().config().server().writeBufferHighWaterMark();
-          channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(mark / 2, mark));
+          channel.config().setWriteBufferWaterMark(waterMark(mark));
           SessionLifecycle.accept(channel, limit, sessions, metrics);
           handshakeTimeout.arm(channel);
           ChannelPipeline p = channel.pipeline();
@@ -331,6 +331,18 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Whether TLS serves the listener or connects to any upstream. */
+  /** The client connections' write-buffer marks: one object for all of them while the configured mark stays. */
+  private static volatile WriteBufferWaterMark waterMark;
+
+  private static WriteBufferWaterMark waterMark(int high) {
+    WriteBufferWaterMark mark = waterMark;
+    if (mark == null || mark.high() != high) {
+      mark = new WriteBufferWaterMark(high / 2, high);
+      waterMark = mark;
+    }
+    return mark;
+  }
+
   private static boolean usesTls(GatewayConfig config) {
     return config.server().tls().isPresent() || config.routes().stream().flatMap(r -> r.upstreams().stream())
         .anyMatch(u -> "wss".equalsIgnoreCase(u.getScheme()));

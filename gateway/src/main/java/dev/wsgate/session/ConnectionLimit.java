@@ -1,7 +1,7 @@
 package dev.wsgate.session;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * {@code server.max-connections}: client connections at once, counted from accept until everything the connection
@@ -11,15 +11,19 @@ public final class ConnectionLimit {
 
   /** One held place; releasing it twice releases it once. */
   public static final class Permit {
+    private static final AtomicIntegerFieldUpdater<Permit> RELEASED =
+        AtomicIntegerFieldUpdater.newUpdater(Permit.class, "released");
+
     private final ConnectionLimit limit;
-    private final AtomicBoolean released = new AtomicBoolean();
+    /** 1 once released: a field, not an object of its own, since every session holds a permit. */
+    private volatile int released;
 
     private Permit(ConnectionLimit limit) {
       this.limit = limit;
     }
 
     public void release() {
-      if (released.compareAndSet(false, true)) {
+      if (RELEASED.compareAndSet(this, 0, 1)) {
         limit.held.decrementAndGet();
       }
     }
