@@ -92,6 +92,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private long pingSentNanos;
   /** A read batch is under way: frames came in since the last {@code channelReadComplete}. */
   private boolean readInBatch;
+  /** Answers to the peer's pings were written in this read batch, and wait for its end to be flushed. */
+  private boolean answersInBatch;
   /** The timer of the next tick; null while there is none (before the channel is active, and after it). */
   private Future<?> tickTimer;
   /** When the next tick falls due, before rounding to the grid. */
@@ -263,7 +265,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     if (forwardPings) {
       ctx.fireChannelRead(ping);
     } else if (state == State.ACTIVE || state == State.AWAITING_PONG) {
-      ctx.writeAndFlush(new PongWebSocketFrame(ping.content()), ctx.voidPromise());
+      answer(ctx, new PongWebSocketFrame(ping.content()));
     } else {
       ping.release();
     }
@@ -291,11 +293,17 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     } else if (answerTextPings && textPing.matches(text)) {
       frame.release();
       if (state == State.ACTIVE || state == State.AWAITING_PONG) {
-        ctx.writeAndFlush(new TextWebSocketFrame(textPing.answer(text, textPong)), ctx.voidPromise());
+        answer(ctx, new TextWebSocketFrame(textPing.answer(text, textPong)));
       }
     } else {
       ctx.fireChannelRead(frame);
     }
+  }
+
+  /** Writes an answer to the peer's ping; the read batch's end flushes it, with any other answers of the batch. */
+  private void answer(ChannelHandlerContext ctx, WebSocketFrame answer) {
+    ctx.write(answer, ctx.voidPromise());
+    answersInBatch = true;
   }
 
   private void roundTrip() {
@@ -311,6 +319,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     if (readInBatch) {
       readInBatch = false;
       LAST_INBOUND.setRelease(this, ticker.nanoTime()); // the batch's one clock read
+    }
+    if (answersInBatch) {
+      answersInBatch = false;
+      ctx.flush();
     }
     ctx.fireChannelReadComplete();
   }

@@ -201,6 +201,23 @@ class HeartbeatHandlerTest {
     assertThat(passedOn).isEmpty();
   }
 
+  /** The answers to a read batch's pings leave together, flushed once at the batch's end. */
+  @Test
+  void answersAreFlushedOnceAtTheEndOfTheReadBatch() {
+    leg(FRAME_1S_2S, false);
+    channel.pipeline().fireChannelRead(new PingWebSocketFrame(Unpooled.copiedBuffer("a", StandardCharsets.UTF_8)));
+    channel.pipeline().fireChannelRead(new PingWebSocketFrame(Unpooled.copiedBuffer("b", StandardCharsets.UTF_8)));
+    channel.runPendingTasks();
+    assertThat(channel.outboundMessages()).as("nothing flushed before the batch ends").isEmpty();
+    channel.pipeline().fireChannelReadComplete();
+    PongWebSocketFrame a = (PongWebSocketFrame) outbound();
+    PongWebSocketFrame b = (PongWebSocketFrame) outbound();
+    assertThat(a.content().toString(StandardCharsets.UTF_8) + b.content().toString(StandardCharsets.UTF_8))
+        .isEqualTo("ab");
+    a.release();
+    b.release();
+  }
+
   @Test
   void forwardPingsRelaysPingsAndForeignPongsButKeepsItsOwn() {
     HeartbeatHandler hb = leg(FRAME_1S_2S, true);
