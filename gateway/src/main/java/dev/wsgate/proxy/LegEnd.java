@@ -6,6 +6,7 @@ import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.Ticker;
 import java.util.ArrayDeque;
 
 /**
@@ -39,6 +40,15 @@ final class LegEnd {
   /** The leg is set up: its heartbeat (none when the leg has no heartbeat handler). */
   void setUp(HeartbeatStats heartbeat) {
     this.heartbeat = heartbeat;
+  }
+
+  /**
+   * When the leg's last read batch ended, as its heartbeat read the clock then (it sees the batch's end before the
+   * relay does), so that a batch costs one clock read; the clock itself on a leg not yet set up.
+   */
+  long lastReadNanos(Ticker ticker) {
+    HeartbeatStats hb = heartbeat;
+    return hb != null ? hb.lastInboundNanos() : ticker.nanoTime();
   }
 
   /** True when nothing waits and the outbound buffer is under the mark: the other leg may be read. */

@@ -190,7 +190,7 @@ public final class ProxySession extends Session {
     other(end(leg)).flushIfPending();
     if (dataInBatch) {
       dataInBatch = false;
-      lastDataNanos = ticker.nanoTime();
+      lastDataNanos = end(leg).lastReadNanos(ticker); // the batch's one clock read, the heartbeat's
       if (ageDeadlineNanos != 0) {
         checkLimits(lastDataNanos); // a busy session has no idle ticks: its reads check its age
       }
