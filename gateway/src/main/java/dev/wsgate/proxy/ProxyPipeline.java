@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.util.AttributeKey;
+import java.util.List;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -76,7 +78,7 @@ public final class ProxyPipeline {
     if (p.get(NettyPipeline.ReactiveBridge) != null) {
       p.remove(NettyPipeline.ReactiveBridge);
     }
-    for (io.netty.util.AttributeKey<Object> key : REACTOR_ATTRIBUTES) {
+    for (AttributeKey<Object> key : REACTOR_ATTRIBUTES) {
       channel.attr(key).getAndRemove();
     }
   }
@@ -85,9 +87,8 @@ public final class ProxyPipeline {
    * What Reactor Netty keeps on a server connection ({@code ReactorNetty.CONNECTION}, its operations;
    * {@code CONTEXT_VIEW}; {@code PERSISTENT_CHANNEL}: not public).
    */
-  private static final java.util.List<io.netty.util.AttributeKey<Object>> REACTOR_ATTRIBUTES = java.util.List.of(
-      io.netty.util.AttributeKey.valueOf("$CONNECTION"), io.netty.util.AttributeKey.valueOf("$CONTEXT_VIEW"),
-      io.netty.util.AttributeKey.valueOf("$PERSISTENT_CHANNEL"));
+  private static final List<AttributeKey<Object>> REACTOR_ATTRIBUTES = List.of(AttributeKey.valueOf("$CONNECTION"),
+      AttributeKey.valueOf("$CONTEXT_VIEW"), AttributeKey.valueOf("$PERSISTENT_CHANNEL"));
 
   /**
    * Puts the WebSocket frame encoder on the network side of the frame decoder. Netty's client handshake adds the

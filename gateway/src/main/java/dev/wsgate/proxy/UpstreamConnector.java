@@ -109,6 +109,14 @@ public final class UpstreamConnector {
   }
 
   /**
+   * The write-buffer marks of this configuration's legs ({@code server.write-buffer-high-water-mark}, low at half):
+   * one object for the upstream and the client connections of all its sessions.
+   */
+  public WriteBufferWaterMark waterMark() {
+    return waterMark;
+  }
+
+  /**
    * Claims a place on {@code instance}, connects and completes the upstream handshake. On success the session is
    * made, owning the upstream leg and the claim (handed to {@code lifecycle} before anything else can happen to
    * them); on failure or cancellation the claim is released here.

@@ -24,7 +24,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -180,8 +179,10 @@ public final class Gateway implements AutoCloseable {
         .bindAddress(() -> new InetSocketAddress(listen.host(), listen.port()))
         .childOption(ChannelOption.TCP_NODELAY, true)
         .doOnChannelInit((observer, channel, remote) -> {
-          int mark = handler.snapshot().config().server().writeBufferHighWaterMark();
-          channel.config().setWriteBufferWaterMark(waterMark(mark));
+          HandshakeHandler.Snapshot snapshot = handler.snapshot();
+          int mark = snapshot.config().server().writeBufferHighWaterMark();
+          // Both legs of the configuration's sessions share one object for their marks.
+          channel.config().setWriteBufferWaterMark(snapshot.connector().waterMark());
           SessionLifecycle.accept(channel, limit, sessions, metrics);
           handshakeTimeout.arm(channel);
           ChannelPipeline p = channel.pipeline();
@@ -331,18 +332,6 @@ public final class Gateway implements AutoCloseable {
   }
 
   /** Whether TLS serves the listener or connects to any upstream. */
-  /** The client connections' write-buffer marks: one object for all of them while the configured mark stays. */
-  private static volatile WriteBufferWaterMark waterMark;
-
-  private static WriteBufferWaterMark waterMark(int high) {
-    WriteBufferWaterMark mark = waterMark;
-    if (mark == null || mark.high() != high) {
-      mark = new WriteBufferWaterMark(high / 2, high);
-      waterMark = mark;
-    }
-    return mark;
-  }
-
   private static boolean usesTls(GatewayConfig config) {
     return config.server().tls().isPresent() || config.routes().stream().flatMap(r -> r.upstreams().stream())
         .anyMatch(u -> "wss".equalsIgnoreCase(u.getScheme()));

@@ -400,6 +400,16 @@ class HeartbeatHandlerTest {
     assertThat(events).noneMatch(e -> e instanceof HeartbeatEvicted);
   }
 
+  /** The one timer a leg takes is cancelled when the connection closes: nothing of the leg stays scheduled. */
+  @Test
+  void closingTheConnectionCancelsTheTimer() {
+    HeartbeatHandler hb = leg(FRAME_1S_2S, false);
+    assertThat(channel.runScheduledPendingTasks()).as("the tick timer, armed").isPositive();
+    channel.close().syncUninterruptibly();
+    assertThat(channel.runScheduledPendingTasks()).as("nothing scheduled any more").isEqualTo(-1);
+    assertThat(hb.state()).isEqualTo(HeartbeatHandler.State.CLOSED);
+  }
+
   @Test
   void lastInboundIsTheLastReadBatch() {
     HeartbeatHandler hb = leg(FRAME_1S_2S, false);

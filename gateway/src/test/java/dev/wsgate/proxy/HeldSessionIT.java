@@ -36,6 +36,9 @@ class HeldSessionIT {
         assertThat((Object) session.channel(Leg.CLIENT).config().getRecvByteBufAllocator())
             .as("one receive-buffer allocator for all connections")
             .isSameAs(session.channel(Leg.UPSTREAM).config().getRecvByteBufAllocator());
+        assertThat(session.channel(Leg.CLIENT).config().getWriteBufferWaterMark())
+            .as("one write-buffer mark for both legs")
+            .isSameAs(session.channel(Leg.UPSTREAM).config().getWriteBufferWaterMark());
         for (Leg leg : Leg.values()) {
           for (String key : List.of("$CONNECTION", "$CONTEXT_VIEW", "$PERSISTENT_CHANNEL", "wsgate.lifecycle",
               "wsgate.handshakeTimer")) {

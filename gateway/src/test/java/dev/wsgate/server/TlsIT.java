@@ -150,21 +150,19 @@ class TlsIT {
 
     @Test
     void aWssUpstreamSignedByAnotherCertificateThanTheCaFileIsRefusedWith502() throws Exception {
-      try (TlsEchoUpstream upstream = TlsEchoUpstream.start("127.0.0.1", tls("ec-cert.pem"), tls("ec-key.pem"));
-           TestGateway gw = TestGateway.start("upstream:\n  ca-file: \"" + tls("rsa-cert.pem") + "\"\n"
-               + route(upstream.uri()))) {
-        RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET / HTTP/1.1",
-            RawWebSocket.handshakeHeaders(gw.address()));
-        assertThat(r.status()).as("answer to the client: %s", r.body()).isEqualTo(502);
-        assertThat(upstream.sessions()).isZero();
-      }
+      assertRefusedWith502(TlsEchoUpstream.start("127.0.0.1", tls("ec-cert.pem"), tls("ec-key.pem")));
     }
 
     /** The CA file vouches for the certificate, but the certificate is not for the host wsgate connects to. */
     @Test
     void aWssUpstreamWhoseCertificateIsForAnotherHostIsRefusedWith502() throws Exception {
       assumeThat(canBind("127.0.0.2")).as("127.0.0.2 is a loopback address here (Linux)").isTrue();
-      try (TlsEchoUpstream upstream = TlsEchoUpstream.start("127.0.0.2", tls("rsa-cert.pem"), tls("rsa-key.pem"));
+      assertRefusedWith502(TlsEchoUpstream.start("127.0.0.2", tls("rsa-cert.pem"), tls("rsa-key.pem")));
+    }
+
+    /** wsgate, trusting only rsa-cert.pem, refuses {@code started} with 502 and opens no session to it. */
+    private void assertRefusedWith502(TlsEchoUpstream started) throws Exception {
+      try (TlsEchoUpstream upstream = started;
            TestGateway gw = TestGateway.start("upstream:\n  ca-file: \"" + tls("rsa-cert.pem") + "\"\n"
                + route(upstream.uri()))) {
         RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET / HTTP/1.1",
