@@ -1,10 +1,8 @@
 package dev.wsgate.heartbeat;
 
-import dev.wsgate.config.HeartbeatMode;
-import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
-import dev.wsgate.metrics.HeartbeatMeters;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,6 +16,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -44,12 +43,12 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Frames it keeps</h2>
  * Pings from the peer are answered here (RFC 6455) and not relayed, unless the route forwards pings; pongs to its
- * own pings are consumed (others are relayed only when the route forwards pings). In {@link HeartbeatMode#TEXT}
+ * own pings are consumed (others are relayed only when the route forwards pings). In {@link dev.wsgate.config.HeartbeatMode#TEXT}
  * mode it sends the text ping and consumes text messages that match the pong template; with {@code answer-pings}
  * it answers the peer's own text pings, echoing their other fields. Everything else goes on to the relay, frames
  * with reserved bits set included (wsgate negotiates no extension: the session fails their sender with 1002).
  */
-public final class HeartbeatHandler extends ChannelDuplexHandler implements HeartbeatStats {
+public final class HeartbeatHandler extends ChannelDuplexHandler implements HeartbeatStats, Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(HeartbeatHandler.class);
 
@@ -68,19 +67,12 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
    */
   static final long TICK_GRID_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
-  private final Leg leg;
-  private final HeartbeatSettings settings;
+  /** What the route's handlers of this leg share. */
+  private final LegHeartbeat rules;
   /** The leg's timing, as plain values (no object a leg): 0 when the leg has no ticks. */
   private final long tickNanos;
   private final int pingAfterTicks;
   private final int evictAfterTicks;
-  private final boolean forwardPings;
-  private final TextTemplate textPing;
-  private final TextTemplate textPong;
-  private final boolean textMode;
-  private final boolean answerTextPings;
-  private final HeartbeatMeters meters;
-  private final long tickGridNanos;
 
   // Written on the channel's event loop only. The four figures read from other threads (admin, metrics) are
   // published with release stores, once per read batch or per ping and pong, never per frame.
@@ -88,7 +80,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private Ticker ticker = Ticker.systemTicker();
   private State state = State.ACTIVE;
   private int idleTicks;
-  private long sequence;
+  /** The sequence number of the last ping (sent as 8 bytes; an int's worth outlasts any session). */
+  private int sequence;
   private long pingSentNanos;
   /** A read batch is under way: frames came in since the last {@code channelReadComplete}. */
   private boolean readInBatch;
@@ -98,56 +91,39 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private Future<?> tickTimer;
   /** When the next tick falls due, before rounding to the grid. */
   private long tickDue;
-  private final Runnable tick = this::tick;
   /** The outbound buffer's head at the last tick (identity hash; 0: none) and how far it was written then. */
   private int queuedHeadHash;
   private long queuedHeadProgress;
 
   private long lastInboundNanos;
   private long lastRttNanos = -1;
-  private long pingsSent;
-  private long pongsReceived;
+  /** Counts of pings and pongs: ints (at one ping a second, 68 years of a session). */
+  private int pingsSent;
+  private int pongsReceived;
 
-  private static final VarHandle LAST_INBOUND = field("lastInboundNanos");
-  private static final VarHandle LAST_RTT = field("lastRttNanos");
-  private static final VarHandle PINGS_SENT = field("pingsSent");
-  private static final VarHandle PONGS_RECEIVED = field("pongsReceived");
+  private static final VarHandle LAST_INBOUND = field("lastInboundNanos", long.class);
+  private static final VarHandle LAST_RTT = field("lastRttNanos", long.class);
+  private static final VarHandle PINGS_SENT = field("pingsSent", int.class);
+  private static final VarHandle PONGS_RECEIVED = field("pongsReceived", int.class);
 
-  private static VarHandle field(String name) {
+  private static VarHandle field(String name, Class<?> type) {
     try {
-      return MethodHandles.lookup().findVarHandle(HeartbeatHandler.class, name, long.class);
+      return MethodHandles.lookup().findVarHandle(HeartbeatHandler.class, name, type);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   /**
+   * @param rules  the route's heartbeat on this leg, shared by its sessions
    * @param timing the leg's ticks, or null when it needs none (the handler then only answers pings); a timing that
    *               neither pings nor evicts gives ticks for the session's own limits only
-   * @param meters where pings, pongs, round trips and evictions are counted
    */
-  public HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings,
-      HeartbeatMeters meters) {
-    this(leg, settings, timing, forwardPings, meters, TICK_GRID_NANOS);
-  }
-
-  /** As above, with ticks on a grid of {@code tickGridNanos} (1: no grid, each tick exactly when due). */
-  HeartbeatHandler(Leg leg, HeartbeatSettings settings, HeartbeatTiming timing, boolean forwardPings,
-      HeartbeatMeters meters, long tickGridNanos) {
-    this.tickGridNanos = tickGridNanos;
-    this.leg = leg;
-    this.meters = meters;
-    this.settings = settings;
+  public HeartbeatHandler(LegHeartbeat rules, HeartbeatTiming timing) {
+    this.rules = rules;
     this.tickNanos = timing == null ? 0 : timing.tickNanos();
     this.pingAfterTicks = timing == null ? 0 : timing.pingAfterTicks();
     this.evictAfterTicks = timing == null ? 0 : timing.evictAfterTicks();
-    this.forwardPings = forwardPings;
-    this.textMode = settings.enabled() && settings.mode() == HeartbeatMode.TEXT;
-    this.answerTextPings = settings.text().answerPings();
-    // Parsed templates only where they are used: a held session in frame mode keeps none.
-    boolean texts = textMode || answerTextPings;
-    this.textPing = texts ? new TextTemplate(settings.text().ping()) : null;
-    this.textPong = texts ? new TextTemplate(settings.text().pong()) : null;
   }
 
   @Override
@@ -197,8 +173,8 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   /** Arms the timer for {@link #tickDue}, rounded up to the tick grid. */
   private void armTick(long now) {
-    long at = Math.floorDiv(tickDue + tickGridNanos - 1, tickGridNanos) * tickGridNanos;
-    tickTimer = ctx.executor().schedule(tick, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+    long at = Math.floorDiv(tickDue + rules.tickGridNanos - 1, rules.tickGridNanos) * rules.tickGridNanos;
+    tickTimer = ctx.executor().schedule(this, Math.max(0, at - now), TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -206,9 +182,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
    * batch is under way), and the timer armed again for the next one: one task a tick, as Netty's
    * {@code IdleStateHandler}, but due on the tick grid and counted from when the tick was due, not from when the timer
    * ran, so that the grid delays no tick by more than one grid step; a timer that ran late moves the next tick as
-   * late.
+   * late. The handler is the timer's task itself (no task object a leg); nothing else runs it.
    */
-  private void tick() {
+  @Override
+  public void run() {
     if (state == State.CLOSED || !ctx.channel().isOpen()) {
       tickTimer = null;
       return;
@@ -222,7 +199,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     }
     // The next tick a tick after this one fell due, and at least a tick (less one grid step) after this one ran: a
     // timer that ran late (a busy or stalled loop) neither catches ticks up nor gives a pinged peer less time.
-    tickDue = Math.max(due + tickNanos, now + tickNanos - tickGridNanos);
+    tickDue = Math.max(due + tickNanos, now + tickNanos - rules.tickGridNanos);
     armTick(now);
     onTick(ctx);
     ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
@@ -252,7 +229,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
       onPing(ctx, (PingWebSocketFrame) msg);
     } else if (msg instanceof PongWebSocketFrame) {
       onPong(ctx, (PongWebSocketFrame) msg);
-    } else if ((textMode || answerTextPings) && msg instanceof TextWebSocketFrame
+    } else if ((rules.textMode || rules.answerTextPings) && msg instanceof TextWebSocketFrame
         && ((TextWebSocketFrame) msg).isFinalFragment()
         && ((TextWebSocketFrame) msg).content().readableBytes() <= TextTemplate.MAX_LENGTH) {
       onText(ctx, (TextWebSocketFrame) msg);
@@ -262,7 +239,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   }
 
   private void onPing(ChannelHandlerContext ctx, PingWebSocketFrame ping) {
-    if (forwardPings) {
+    if (rules.forwardPings) {
       ctx.fireChannelRead(ping);
     } else if (state == State.ACTIVE || state == State.AWAITING_PONG) {
       answer(ctx, new PongWebSocketFrame(ping.content()));
@@ -276,7 +253,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     if (p.readableBytes() == PING_PAYLOAD && p.getLong(p.readerIndex()) == sequence && pingSentNanos != 0) {
       roundTrip();
       pong.release();
-    } else if (forwardPings) {
+    } else if (rules.forwardPings) {
       ctx.fireChannelRead(pong);
     } else {
       pong.release(); // unsolicited (RFC 6455 allows them as a heartbeat): life, nothing to answer
@@ -284,16 +261,20 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   }
 
   private void onText(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
+    if (!ByteBufUtil.isText(frame.content(), StandardCharsets.UTF_8)) {
+      ctx.fireChannelRead(frame); // not UTF-8, so no heartbeat: the relay fails its sender (1007)
+      return;
+    }
     String text = frame.text();
-    if (textMode && textPong.matches(text)) {
+    if (rules.textMode && rules.textPong.matches(text)) {
       if (pingSentNanos != 0) {
         roundTrip();
       }
       frame.release();
-    } else if (answerTextPings && textPing.matches(text)) {
+    } else if (rules.answerTextPings && rules.textPing.matches(text)) {
       frame.release();
       if (state == State.ACTIVE || state == State.AWAITING_PONG) {
-        answer(ctx, new TextWebSocketFrame(textPing.answer(text, textPong)));
+        answer(ctx, new TextWebSocketFrame(rules.textPing.answer(text, rules.textPong)));
       }
     } else {
       ctx.fireChannelRead(frame);
@@ -311,7 +292,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     LAST_RTT.setRelease(this, rtt);
     pingSentNanos = 0;
     PONGS_RECEIVED.setRelease(this, pongsReceived + 1);
-    meters.pongReceived(rtt);
+    rules.meters.pongReceived(rtt);
   }
 
   @Override
@@ -367,10 +348,10 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     sequence++;
     pingSentNanos = now;
     PINGS_SENT.setRelease(this, pingsSent + 1);
-    meters.pingSent();
+    rules.meters.pingSent();
     state = State.AWAITING_PONG;
-    if (textMode) {
-      ctx.writeAndFlush(new TextWebSocketFrame(textPing.text()), ctx.voidPromise());
+    if (rules.textMode) {
+      ctx.writeAndFlush(new TextWebSocketFrame(rules.textPing.text()), ctx.voidPromise());
     } else {
       ByteBuf payload = ctx.alloc().buffer(PING_PAYLOAD);
       payload.writeLong(sequence).writeLong(now);
@@ -384,11 +365,11 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
    */
   private void evict(ChannelHandlerContext ctx) {
     long silence = ticker.nanoTime() - (long) LAST_INBOUND.get(this);
-    log.debug("[{}] {} silent for {} ms: evicting it with {}", ctx.channel().id().asShortText(), leg,
-        silence / 1_000_000, settings.closeCode());
+    log.debug("[{}] {} silent for {} ms: evicting it with {}", ctx.channel().id().asShortText(), rules.leg,
+        silence / 1_000_000, rules.settings.closeCode());
     state = State.EVICTED;
-    meters.evicted();
-    ctx.fireUserEventTriggered(new HeartbeatEvicted(leg, settings.closeCode(), silence));
+    rules.meters.evicted();
+    ctx.fireUserEventTriggered(new HeartbeatEvicted(rules.leg, rules.settings.closeCode(), silence));
   }
 
   // ------------------------------------------------------------------------------------------------ outbound
@@ -415,12 +396,12 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
 
   @Override
   public long pingsSent() {
-    return (long) PINGS_SENT.getAcquire(this);
+    return (int) PINGS_SENT.getAcquire(this);
   }
 
   @Override
   public long pongsReceived() {
-    return (long) PONGS_RECEIVED.getAcquire(this);
+    return (int) PONGS_RECEIVED.getAcquire(this);
   }
 
   @Override
@@ -429,7 +410,7 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   }
 
   public Leg leg() {
-    return leg;
+    return rules.leg;
   }
 
   public HeartbeatTiming timing() {

@@ -64,6 +64,8 @@ public final class CloseCodes {
   public static final String IDLE = "idle";
   /** The reason sent on both legs when a session reached the route's {@code max-session-age}. */
   public static final String MAX_AGE = "max session age";
+  /** The reason sent with 1007 to a peer whose text is not UTF-8 (Netty's words for it). */
+  public static final String NOT_UTF8 = "bytes are not UTF-8";
   /** The reason sent on both legs when wsgate drains on shutdown. */
   public static final String DRAIN = "going away";
 

@@ -4,6 +4,8 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatEvicted;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -12,6 +14,11 @@ import java.util.ArrayDeque;
 /**
  * The last wsgate handler of a leg: hands every frame, close, loss of connection and error of its leg to the
  * {@link ProxySession}, which relays it to the other leg. No frame goes further (to Reactor Netty's bridge).
+ *
+ * <p>It validates text as UTF-8 on its way through, fragment by fragment ({@link Utf8Check}): a fragment that makes
+ * a message invalid is not relayed, and the session fails its sender with 1007. The check lives here, in an
+ * {@code int}, rather than in a handler of its own (Netty's {@code Utf8FrameValidator}), which cost each leg a
+ * handler, its context and a validator object.
  *
  * <p>The upstream leg is up before the client leg (wsgate completes the upstream handshake first), so until the
  * session is attached (the client upgraded, or gone) the handler holds what arrives, in order, and replays it on
@@ -22,10 +29,14 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
 
   /** Marks, among held events, that the connection ended. */
   private static final Object INACTIVE = new Object();
+  /** {@link #textState} while no text message is under way. */
+  private static final int NO_TEXT = -1;
 
   private final Leg leg;
   private ProxySession session;
   private ArrayDeque<Object> held = new ArrayDeque<>(4);
+  /** The UTF-8 state ({@link Utf8Check}) of the text message under way on the leg, or {@link #NO_TEXT}. */
+  private int textState = NO_TEXT;
 
   FrameRelayHandler(Leg leg) {
     this.leg = leg;
@@ -44,7 +55,7 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
       } else if (event instanceof Throwable) {
         session.onError(leg, (Throwable) event);
       } else {
-        session.onFrame(leg, (WebSocketFrame) event);
+        deliver((WebSocketFrame) event);
       }
     }
     if (!before.isEmpty()) {
@@ -60,12 +71,44 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (session != null) {
-      session.onFrame(leg, (WebSocketFrame) msg);
+      deliver((WebSocketFrame) msg);
     } else if (held != null) {
       held.add(msg);
     } else {
       ReferenceCountUtil.release(msg);
     }
+  }
+
+  /** Hands a frame to the session, unless it makes a text message invalid: its sender is failed then. */
+  private void deliver(WebSocketFrame frame) {
+    if (validText(frame)) {
+      session.onFrame(leg, frame);
+    } else {
+      frame.release();
+      session.onInvalidText(leg);
+    }
+  }
+
+  /**
+   * Runs a text message's fragment through the UTF-8 check. Frames with reserved bits set are the session's (it
+   * fails them, or an extension made them: their payload is not plain text); control frames may come between
+   * fragments and are not text.
+   */
+  private boolean validText(WebSocketFrame frame) {
+    int state;
+    if (frame.rsv() != 0) {
+      return true;
+    } else if (frame instanceof TextWebSocketFrame) {
+      state = Utf8Check.ACCEPT;
+    } else if (frame instanceof ContinuationWebSocketFrame && textState != NO_TEXT) {
+      state = textState;
+    } else {
+      return true;
+    }
+    state = Utf8Check.scan(state, frame.content());
+    boolean ends = frame.isFinalFragment();
+    textState = ends || state == Utf8Check.REJECT ? NO_TEXT : state;
+    return state == Utf8Check.ACCEPT || (!ends && state != Utf8Check.REJECT);
   }
 
   @Override

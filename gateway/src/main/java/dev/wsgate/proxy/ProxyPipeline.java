@@ -5,7 +5,6 @@ import dev.wsgate.heartbeat.HeartbeatHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
@@ -27,10 +26,10 @@ import reactor.netty.NettyPipeline;
  *
  * <pre>
  *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
- *   wsgate.utf8          validates text frames; 1007 on invalid UTF-8
  *   wsgate.heartbeat     HeartbeatHandler: a tick every heartbeat tick of silence (its own timer, no idle
  *                        handler), pings, pongs, RTT, eviction; answers the peer's pings
- *   wsgate.relay         relays frames and closes to the other leg, with backpressure
+ *   wsgate.relay         FrameRelayHandler: validates text as UTF-8 (1007), relays frames and closes to the other
+ *                        leg, with backpressure
  * </pre>
  * Nothing else: the client leg leaves Reactor Netty once upgraded ({@link #leaveReactor}), the upstream leg never
  * had it ({@link UpstreamConnector}: Netty's client, whose HTTP codec and aggregator its handshaker removes).
@@ -41,8 +40,6 @@ public final class ProxyPipeline {
 
   /** {@code EarlyBytesHandler}, on a client connection until its upgrade, on the network side of the HTTP codec. */
   public static final String EARLY_BYTES = "wsgate.earlyBytes";
-  /** Netty's {@code Utf8FrameValidator}. */
-  public static final String UTF8_VALIDATOR = "wsgate.utf8";
   /** {@link HeartbeatHandler}. */
   public static final String HEARTBEAT = "wsgate.heartbeat";
   /** {@link FrameRelayHandler}. */
@@ -55,12 +52,13 @@ public final class ProxyPipeline {
    * Puts wsgate's handlers into a freshly upgraded leg, in the order above, and returns its relay handler.
    */
   static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup) {
+    if (setup.heartbeat().leg() != leg) {
+      throw new IllegalArgumentException("the " + setup.heartbeat().leg() + " leg's setup for the " + leg + " leg");
+    }
     ChannelPipeline p = channel.pipeline();
     // wsgate is the client on the upstream leg, and masks what it sends there.
     encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
-    addLast(p, UTF8_VALIDATOR, new Utf8FrameValidator(true));
-    addLast(p, HEARTBEAT, new HeartbeatHandler(leg, setup.heartbeat(), setup.timing(), setup.forwardPings(),
-        setup.meters()));
+    addLast(p, HEARTBEAT, new HeartbeatHandler(setup.heartbeat(), setup.timing()));
     FrameRelayHandler relay = new FrameRelayHandler(leg);
     addLast(p, RELAY, relay);
     return relay;
@@ -91,10 +89,11 @@ public final class ProxyPipeline {
       AttributeKey.valueOf("$CONTEXT_VIEW"), AttributeKey.valueOf("$PERSISTENT_CHANNEL"));
 
   /**
-   * Puts the WebSocket frame encoder on the network side of the frame decoder. Netty's client handshake adds the
-   * encoder after the decoder, so the close frame the decoder writes on a protocol violation (1002, 1009) would
-   * reach the network unencoded, and the peer would see the connection drop without it. The encoder is stateless:
-   * a fresh one ({@code mask}ing as the leg's role asks) takes the place of the old one.
+   * Puts the WebSocket frame encoder on the network side of the frame decoder, and makes it the one encoder all legs
+   * of its kind share ({@link SharedFrameEncoder}). Netty's client handshake adds the encoder after the decoder, so
+   * the close frame the decoder writes on a protocol violation (1002, 1009) would reach the network unencoded, and
+   * the peer would see the connection drop without it. The encoder is stateless: the shared one ({@code mask}ing as
+   * the leg's role asks) takes the place of the handshake's, where it belongs.
    */
   static void encoderBeforeDecoder(ChannelPipeline pipeline, boolean mask) {
     String encoder = null;
@@ -102,9 +101,6 @@ public final class ProxyPipeline {
     for (var entry : pipeline) {
       if (entry.getValue() instanceof WebSocketFrameEncoder && encoder == null) {
         encoder = entry.getKey();
-        if (decoder == null) {
-          return; // already on the network side
-        }
       } else if (entry.getValue() instanceof WebSocketFrameDecoder && decoder == null) {
         decoder = entry.getKey();
       }
@@ -113,7 +109,23 @@ public final class ProxyPipeline {
       return;
     }
     pipeline.remove(encoder);
-    pipeline.addBefore(decoder, encoder, new WebSocket13FrameEncoder(mask));
+    pipeline.addBefore(decoder, encoder, mask ? SharedFrameEncoder.MASKING : SharedFrameEncoder.PLAIN);
+  }
+
+  /**
+   * Netty's frame encoder, one instance for all connections of a role (masking on upstream legs, where wsgate is the
+   * client; plain on client legs) instead of one a leg: it keeps no state between frames (its mask generator is
+   * Netty's thread-safe one), so it may be shared.
+   */
+  @ChannelHandler.Sharable
+  static final class SharedFrameEncoder extends WebSocket13FrameEncoder {
+
+    static final SharedFrameEncoder MASKING = new SharedFrameEncoder(true);
+    static final SharedFrameEncoder PLAIN = new SharedFrameEncoder(false);
+
+    private SharedFrameEncoder(boolean mask) {
+      super(mask);
+    }
   }
 
   /** Adds a handler after every wsgate handler already in the pipeline, before Reactor's bridge. */

@@ -42,7 +42,8 @@ public final class ProxySession extends Session {
   private final LegEnd upstream;
   private final CloseHandshakes closes;
   private final FrameRelayHandler upstreamRelay;
-  private final LegSetup clientSetup;
+  /** How to set up the client leg; null once {@link #start} has (its timing is then the leg's heartbeat's). */
+  private LegSetup clientSetup;
   private final EventLoop loop;
   private final Ticker ticker;
   private final long maxIdleNanos;
@@ -95,6 +96,7 @@ public final class ProxySession extends Session {
       log.debug("{}: legs on different event loops ({} and {})", this, loop, upstream.channel.eventLoop());
     }
     FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup);
+    clientSetup = null;
     ProxyPipeline.leaveReactor(client.channel);
     lifecycle.sessionStarted();
     started = true;
@@ -254,6 +256,15 @@ public final class ProxySession extends Session {
       return;
     }
     closes.gone(end(leg));
+  }
+
+  /** A text message from {@code leg}'s peer is not UTF-8 (the relay dropped the fragment that showed it): 1007. */
+  void onInvalidText(Leg leg) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> onInvalidText(leg));
+      return;
+    }
+    closes.fail(end(leg), CloseCodes.INVALID_PAYLOAD, CloseCodes.NOT_UTF8);
   }
 
   void onError(Leg leg, Throwable cause) {

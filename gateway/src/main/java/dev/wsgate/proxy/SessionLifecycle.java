@@ -7,6 +7,8 @@ import dev.wsgate.session.AccessLog;
 import dev.wsgate.session.ConnectionLimit;
 import dev.wsgate.session.SessionRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.AttributeKey;
 import java.net.URI;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * the upstream handshake) is closed through its session (1001 to the upstream), and its claim released when it
  * closes.
  */
-public final class SessionLifecycle {
+public final class SessionLifecycle implements ChannelFutureListener {
 
   private static final Logger log = LoggerFactory.getLogger(SessionLifecycle.class);
   private static final AttributeKey<SessionLifecycle> KEY = AttributeKey.valueOf("wsgate.lifecycle");
@@ -73,7 +75,7 @@ public final class SessionLifecycle {
       GatewayMetrics metrics) {
     SessionLifecycle lifecycle = new SessionLifecycle(client, limit.tryAcquire(), registry, metrics);
     client.attr(KEY).set(lifecycle);
-    client.closeFuture().addListener(f -> lifecycle.clientClosed());
+    client.closeFuture().addListener(lifecycle);
     return lifecycle;
   }
 
@@ -120,7 +122,7 @@ public final class SessionLifecycle {
     if (late) {
       upstream.closeFuture().addListener(f -> claim.release());
     } else {
-      upstream.closeFuture().addListener(f -> upstreamClosed());
+      upstream.closeFuture().addListener(this);
     }
     if (clientGone) {
       s.clientGoneBeforeStart();
@@ -163,6 +165,18 @@ public final class SessionLifecycle {
       log.info("{}: client sent bad input, closed with {}: {}", s, code, reason);
     } else {
       log.warn("{}: upstream {} sent bad input, closed with {}: {}", s, s.upstream(), code, reason);
+    }
+  }
+
+  /**
+   * A leg's connection closed: the lifecycle listens to both legs' close futures itself (no listener object a leg).
+   */
+  @Override
+  public void operationComplete(ChannelFuture closed) {
+    if (closed.channel() == client) {
+      clientClosed();
+    } else {
+      upstreamClosed();
     }
   }
 

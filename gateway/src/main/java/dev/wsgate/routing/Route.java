@@ -1,6 +1,9 @@
 package dev.wsgate.routing;
 
+import dev.wsgate.config.Leg;
 import dev.wsgate.config.RouteConfig;
+import dev.wsgate.heartbeat.LegHeartbeat;
+import dev.wsgate.metrics.GatewayMetrics;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -8,6 +11,9 @@ import java.util.Objects;
 public final class Route {
   private final RouteConfig config;
   private final UpstreamPool upstreams;
+  /** The route's heartbeat on each leg, made on first use (a race makes an equal one: harmless). */
+  private volatile LegHeartbeat clientHeartbeat;
+  private volatile LegHeartbeat upstreamHeartbeat;
 
   public Route(RouteConfig config, UpstreamPool upstreams) {
     this.config = Objects.requireNonNull(config, "config");
@@ -20,6 +26,20 @@ public final class Route {
 
   public UpstreamPool upstreams() {
     return upstreams;
+  }
+
+  /** The route's heartbeat on {@code leg}: one object for all its sessions' handlers on that leg. */
+  public LegHeartbeat heartbeat(Leg leg, GatewayMetrics metrics) {
+    LegHeartbeat h = leg == Leg.CLIENT ? clientHeartbeat : upstreamHeartbeat;
+    if (h == null) {
+      h = new LegHeartbeat(leg, config.heartbeat().of(leg), config.forwardPings(), metrics.heartbeat(id(), leg));
+      if (leg == Leg.CLIENT) {
+        clientHeartbeat = h;
+      } else {
+        upstreamHeartbeat = h;
+      }
+    }
+    return h;
   }
 
   public String id() {

@@ -157,8 +157,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     SessionLimits limits = SessionLimits.of(route.config());
     SessionPlan plan = new SessionPlan(r.id(), route.id(), address(r.req().remoteAddress()), limits,
         s.config().server().closeTimeout(),
-        LegSetup.of(route.config(), Leg.CLIENT, limits, metrics.heartbeat(route.id(), Leg.CLIENT)),
-        LegSetup.of(route.config(), Leg.UPSTREAM, limits, metrics.heartbeat(route.id(), Leg.UPSTREAM)));
+        LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
+        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits));
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(),
         ip(r.req().remoteAddress()), secure, r.id());
     String subprotocols = UpstreamRequest.subprotocols(headers);

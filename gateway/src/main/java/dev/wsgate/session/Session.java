@@ -108,7 +108,8 @@ public abstract class Session {
   private final URI upstream;
   private final String clientAddress;
   private final String subprotocol;
-  private final Instant openedAt;
+  /** Wall-clock time of opening, in epoch milliseconds (a long, not an {@code Instant} a session). */
+  private final long openedAtMillis;
   private final long openedAtNanos;
 
   // Written by one thread, the session's event loop, with opaque stores (no fence per frame); read from any thread
@@ -130,7 +131,7 @@ public abstract class Session {
     this.upstream = Objects.requireNonNull(upstream, "upstream");
     this.clientAddress = Objects.requireNonNull(clientAddress, "clientAddress");
     this.subprotocol = subprotocol;
-    this.openedAt = Instant.now();
+    this.openedAtMillis = System.currentTimeMillis();
     this.openedAtNanos = System.nanoTime();
   }
 
@@ -160,7 +161,7 @@ public abstract class Session {
   }
 
   public Instant openedAt() {
-    return openedAt;
+    return Instant.ofEpochMilli(openedAtMillis);
   }
 
   /** Monotonic time of opening, from {@link System#nanoTime()}. */

@@ -56,8 +56,8 @@ class HeartbeatHandlerTest {
   /** Adds one more leg's heartbeat, on a grid of {@code gridNanos}, to the channel. */
   private HeartbeatHandler leg(HeartbeatSettings s, boolean forwardPings, long gridNanos) {
     HeartbeatTiming timing = HeartbeatTiming.of(s, 0.0);
-    HeartbeatHandler handler = new HeartbeatHandler(Leg.CLIENT, s, timing, forwardPings, HeartbeatMeters.NONE,
-        gridNanos);
+    HeartbeatHandler handler = new HeartbeatHandler(new LegHeartbeat(Leg.CLIENT, s, forwardPings,
+        HeartbeatMeters.NONE, gridNanos), timing);
     channel.pipeline().addFirst(handler);
     if (channel.pipeline().get("recorder") != null) {
       return handler;
@@ -247,6 +247,23 @@ class HeartbeatHandlerTest {
     channel.writeInbound(new TextWebSocketFrame("{\"type\":\"chat\",\"text\":\"pong\"}"));
     channel.writeInbound(new TextWebSocketFrame("not json at all"));
     assertThat(passedOn).as("application text goes on").hasSize(2);
+  }
+
+  @Test
+  void textThatIsNotUtf8IsNoHeartbeatAndGoesOnToBeFailed() {
+    HeartbeatHandler hb = leg(settings(1000, 2000, HeartbeatMode.TEXT, true), false);
+    advance(1000);
+    ReferenceCountUtil.release(outbound());
+    // A pong and a ping that match their templates once decoded with replacement characters (0xFF in a field).
+    byte[] pong = "{\"type\":\"pong\",\"x\":\"?\"}".getBytes(StandardCharsets.UTF_8);
+    pong[pong.length - 3] = (byte) 0xFF;
+    byte[] ping = "{\"type\":\"ping\",\"x\":\"?\"}".getBytes(StandardCharsets.UTF_8);
+    ping[ping.length - 3] = (byte) 0xFF;
+    channel.writeInbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(pong)));
+    channel.writeInbound(new TextWebSocketFrame(Unpooled.wrappedBuffer(ping)));
+    assertThat(passedOn).as("both go on, for the relay to fail their sender with 1007").hasSize(2);
+    assertThat(hb.pongsReceived()).isZero();
+    assertThat((Object) outbound()).as("no answer to a ping that is not UTF-8").isNull();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatTiming;
+import dev.wsgate.heartbeat.LegHeartbeat;
 import dev.wsgate.metrics.HeartbeatMeters;
 import dev.wsgate.session.Session;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -23,7 +24,7 @@ class CleanupTest {
 
   private static LegSetup heartbeat(Leg leg) {
     HeartbeatSettings s = HeartbeatSettings.defaults();
-    return new LegSetup(s, HeartbeatTiming.of(s, 0.5), false, HeartbeatMeters.NONE);
+    return new LegSetup(new LegHeartbeat(leg, s, false, HeartbeatMeters.NONE), HeartbeatTiming.of(s, 0.5));
   }
 
   @ParameterizedTest

@@ -42,10 +42,6 @@ final class EmbeddedSession implements AutoCloseable {
     plan = new SessionPlan("req-1", "/", "127.0.0.1:1", limits, closeTimeout, clientSetup, upstreamSetup);
   }
 
-  EmbeddedSession(LegSetup setup) {
-    this(setup, setup, SessionLimits.NONE, Duration.ofSeconds(5));
-  }
-
   /** The upstream handshake completed: the session is made and takes the leg and a claim. */
   ProxySession connect() {
     session = lifecycle.upstreamConnected(plan, UPSTREAM, null, upstream, upstreamRelay, instance().claim());

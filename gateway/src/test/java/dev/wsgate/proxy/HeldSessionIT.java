@@ -27,12 +27,15 @@ class HeldSessionIT {
         client.sendText("hello");
         assertThat(client.next()).isEqualTo("hello");
         ProxySession session = (ProxySession) gw.gateway().sessions().snapshot().get(0);
-        List<String> wsgate = List.of(ProxyPipeline.UTF8_VALIDATOR, ProxyPipeline.HEARTBEAT,
-            ProxyPipeline.RELAY);
+        List<String> wsgate = List.of(ProxyPipeline.HEARTBEAT, ProxyPipeline.RELAY);
         assertThat(handlers(session.channel(Leg.CLIENT))).as("client leg")
             .containsExactly(concat(List.of("wsencoder", "wsdecoder"), wsgate));
         assertThat(handlers(session.channel(Leg.UPSTREAM))).as("upstream leg")
             .containsExactly(concat(List.of("ws-encoder", "ws-decoder"), wsgate));
+        assertThat(session.channel(Leg.CLIENT).pipeline().get("wsencoder"))
+            .as("the client legs' one encoder").isSameAs(ProxyPipeline.SharedFrameEncoder.PLAIN);
+        assertThat(session.channel(Leg.UPSTREAM).pipeline().get("ws-encoder"))
+            .as("the upstream legs' one (masking) encoder").isSameAs(ProxyPipeline.SharedFrameEncoder.MASKING);
         assertThat((Object) session.channel(Leg.CLIENT).config().getRecvByteBufAllocator())
             .as("one receive-buffer allocator for all connections")
             .isSameAs(session.channel(Leg.UPSTREAM).config().getRecvByteBufAllocator());

@@ -6,12 +6,14 @@ import dev.wsgate.config.HeartbeatMode;
 import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.TextHeartbeat;
+import dev.wsgate.heartbeat.LegHeartbeat;
 import dev.wsgate.metrics.HeartbeatMeters;
 import dev.wsgate.session.Session;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -33,8 +35,10 @@ import org.junit.jupiter.api.Test;
 class ProxySessionTest {
 
   /** The heartbeat has tests of its own; here it only answers pings. */
-  static final LegSetup NO_HEARTBEAT = new LegSetup(new HeartbeatSettings(Duration.ZERO, Duration.ZERO,
-      HeartbeatMode.FRAME, TextHeartbeat.defaults(), 4408), null, false, HeartbeatMeters.NONE);
+  static LegSetup noHeartbeat(Leg leg) {
+    return new LegSetup(new LegHeartbeat(leg, new HeartbeatSettings(Duration.ZERO, Duration.ZERO,
+        HeartbeatMode.FRAME, TextHeartbeat.defaults(), 4408), false, HeartbeatMeters.NONE), null);
+  }
 
   private EmbeddedSession fixture;
   private EmbeddedChannel client;
@@ -43,7 +47,8 @@ class ProxySessionTest {
 
   @BeforeEach
   void setUp() {
-    fixture = new EmbeddedSession(NO_HEARTBEAT);
+    fixture = new EmbeddedSession(noHeartbeat(Leg.CLIENT), noHeartbeat(Leg.UPSTREAM), SessionLimits.NONE,
+        Duration.ofSeconds(5));
     client = fixture.client;
     upstream = fixture.upstream;
     // Whatever the upstream sends before the client's upgrade is held, in order.
@@ -284,6 +289,42 @@ class ProxySessionTest {
     CloseWebSocketFrame atClient = client.readOutbound();
     assertThat(atClient.statusCode()).isEqualTo(1014);
     assertThat(atClient.reasonText()).isEqualTo("upstream: reserved bits set without a negotiated extension");
+    atClient.release();
+  }
+
+  @Test
+  void textThatTurnsInvalidMidMessageFailsItsSenderWith1007AtThatFragment() {
+    drain(client);
+    // "€" is E2 82 AC: the first fragment ends inside it, which is fine; the second breaks it.
+    client.writeInbound(new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {'a', (byte) 0xE2})));
+    assertThat(text(upstream.readOutbound())).as("a fragment ending inside a character is relayed").isNotNull();
+    client.writeInbound(new ContinuationWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {(byte) 0x82,
+        'b'})));
+    CloseWebSocketFrame atClient = client.readOutbound();
+    assertThat(atClient.statusCode()).isEqualTo(1007);
+    assertThat(atClient.reasonText()).isEqualTo("bytes are not UTF-8");
+    atClient.release();
+    CloseWebSocketFrame atUpstream = upstream.readOutbound();
+    assertThat(atUpstream.statusCode()).as("the fragment that broke it was not relayed").isEqualTo(1001);
+    assertThat(atUpstream.reasonText()).isEqualTo("client: bytes are not UTF-8");
+    atUpstream.release();
+    assertThat(fixture.metrics.protocolErrors(Leg.CLIENT, 1007)).isEqualTo(1.0);
+  }
+
+  @Test
+  void binaryAndValidFragmentedTextPassUnchecked() {
+    drain(client);
+    client.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {(byte) 0xFF})));
+    client.writeInbound(new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {(byte) 0xE2})));
+    client.writeInbound(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {(byte) 0x82,
+        (byte) 0xAC})));
+    client.writeInbound(new TextWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {(byte) 0xE2})));
+    client.writeInbound(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {(byte) 0x82})));
+    for (int i = 0; i < 4; i++) {
+      ReferenceCountUtil.release(upstream.readOutbound());
+    }
+    CloseWebSocketFrame atClient = client.readOutbound();
+    assertThat(atClient.statusCode()).as("a message that ends inside a character").isEqualTo(1007);
     atClient.release();
   }
 

@@ -1,0 +1,66 @@
+package dev.wsgate.proxy;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * UTF-8 validation of text as it streams, fragment by fragment (RFC 6455, 8.1), as a state carried from one
+ * fragment to the next in an {@code int} of the relay's (no object a leg). Bjoern Hoehrmann's DFA, the one Netty's
+ * {@code Utf8Validator} uses, with eight ASCII bytes taken at a time while no sequence is open. A message is valid
+ * when every fragment leaves the state other than {@link #REJECT} and its last one leaves {@link #ACCEPT}; a fragment
+ * that makes it invalid is caught at once, not at the message's end.
+ */
+final class Utf8Check {
+
+  /** Between characters: where valid text starts and must end. */
+  static final int ACCEPT = 0;
+  /** Invalid: no later byte can make the text valid. */
+  static final int REJECT = 12;
+
+  private static final long HIGH_BITS = 0x8080808080808080L;
+
+  private static final byte[] TYPES = {
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+      7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+      8, 8, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+      10, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 3, 3, 11, 6, 6, 6, 5, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8};
+
+  private static final byte[] STATES = {
+      0, 12, 24, 36, 60, 96, 84, 12, 12, 12, 48, 72, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12,
+      12, 0, 12, 12, 12, 12, 12, 0, 12, 0, 12, 12, 12, 24, 12, 12, 12, 12, 12, 24, 12, 24, 12, 12,
+      12, 12, 12, 12, 12, 12, 12, 24, 12, 12, 12, 12, 12, 24, 12, 12, 12, 12, 12, 12, 12, 24, 12, 12,
+      12, 12, 12, 12, 12, 12, 12, 36, 12, 36, 12, 12, 12, 36, 12, 12, 12, 12, 12, 36, 12, 36, 12, 12,
+      12, 36, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12};
+
+  private Utf8Check() {
+  }
+
+  /**
+   * Runs the readable bytes of {@code text} through the DFA from {@code state} (not changing the buffer).
+   *
+   * @return the state after them: {@link #REJECT} as soon as a byte makes the text invalid
+   */
+  static int scan(int state, ByteBuf text) {
+    int i = text.readerIndex();
+    int end = text.writerIndex();
+    while (i < end) {
+      if (state == ACCEPT && end - i >= Long.BYTES && (text.getLong(i) & HIGH_BITS) == 0) {
+        i += Long.BYTES; // eight ASCII characters
+        continue;
+      }
+      state = STATES[state + TYPES[text.getByte(i++) & 0xFF]];
+      if (state == REJECT) {
+        return REJECT;
+      }
+    }
+    return state;
+  }
+
+  /** True when {@code text} is, on its own, complete valid UTF-8. */
+  static boolean valid(ByteBuf text) {
+    return scan(ACCEPT, text) == ACCEPT;
+  }
+}
