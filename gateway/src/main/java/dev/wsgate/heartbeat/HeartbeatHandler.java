@@ -17,15 +17,14 @@ import io.netty.util.concurrent.Ticker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches one leg for inbound silence: a tick every {@link HeartbeatTiming#tickNanos()} of it, on one timer of the
- * handler's own (armed for the next tick, as Netty's {@code IdleStateHandler} does, without a handler of its own in
- * the pipeline); at the ticks it pings the peer, and it measures the round trip and evicts a peer that stays silent
+ * Watches one leg for inbound silence: a tick every {@link HeartbeatTiming#tickNanos()} of it, in its event loop's
+ * {@link TickWheel} (one timer for all the loop's legs; armed for the next tick, as Netty's {@code IdleStateHandler}
+ * arms its own task, without a handler of its own in the pipeline); at the ticks it pings the peer, and it measures the round trip and evicts a peer that stays silent
  * for the timeout. Each tick also goes on to the session as a reader-idle {@link IdleStateEvent} (its own limits are
  * checked on it), also on a leg that does not ping but needs the ticks.
  *
@@ -48,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * it answers the peer's own text pings, echoing their other fields. Everything else goes on to the relay, frames
  * with reserved bits set included (wsgate negotiates no extension: the session fails their sender with 1002).
  */
-public final class HeartbeatHandler extends ChannelDuplexHandler implements HeartbeatStats, Runnable {
+public final class HeartbeatHandler extends ChannelDuplexHandler implements HeartbeatStats {
 
   private static final Logger log = LoggerFactory.getLogger(HeartbeatHandler.class);
 
@@ -87,8 +86,14 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   private boolean readInBatch;
   /** Answers to the peer's pings were written in this read batch, and wait for its end to be flushed. */
   private boolean answersInBatch;
-  /** The timer of the next tick; null while there is none (before the channel is active, and after it). */
-  private Future<?> tickTimer;
+  /**
+   * The loop's {@link TickWheel} while the next tick is in it (null while there is none: before the channel is
+   * active, and after it), the neighbours in its slot's list, and the tick's due time on the grid: the wheel's.
+   */
+  TickWheel wheel;
+  HeartbeatHandler wheelPrev;
+  HeartbeatHandler wheelNext;
+  long wheelDue;
   /** When the next tick falls due, before rounding to the grid. */
   private long tickDue;
   /** The outbound buffer's head at the last tick (identity hash; 0: none) and how far it was written then. */
@@ -158,49 +163,46 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   // --------------------------------------------------------------------------------------------------- ticks
 
   private void startTicks() {
-    if (tickNanos != 0 && tickTimer == null && state != State.CLOSED) {
+    if (tickNanos != 0 && wheel == null && state != State.CLOSED) {
       tickDue = (long) LAST_INBOUND.get(this) + tickNanos;
-      armTick(ticker.nanoTime());
+      armTick();
     }
   }
 
   private void stopTicks() {
-    if (tickTimer != null) {
-      tickTimer.cancel(false);
-      tickTimer = null;
+    if (wheel != null) {
+      wheel.remove(this);
     }
   }
 
-  /** Arms the timer for {@link #tickDue}, rounded up to the tick grid. */
-  private void armTick(long now) {
+  /** Puts the next tick, at {@link #tickDue} rounded up to the tick grid, into the loop's wheel. */
+  private void armTick() {
     long at = Math.floorDiv(tickDue + rules.tickGridNanos - 1, rules.tickGridNanos) * rules.tickGridNanos;
-    tickTimer = ctx.executor().schedule(this, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+    TickWheel.of(ctx.executor()).add(this, at);
   }
 
   /**
-   * The timer: a tick when a whole tick has passed since the last read batch, or since the last tick (none while a
-   * batch is under way), and the timer armed again for the next one: one task a tick, as Netty's
-   * {@code IdleStateHandler}, but due on the tick grid and counted from when the tick was due, not from when the timer
+   * A tick when a whole tick has passed since the last read batch, or since the last tick (none while a batch is
+   * under way), and the next one put into the wheel: one tick at a time, as Netty's {@code IdleStateHandler} arms one
+   * task at a time, but due on the tick grid and counted from when the tick was due, not from when the timer
    * ran, so that the grid delays no tick by more than one grid step; a timer that ran late moves the next tick as
-   * late. The handler is the timer's task itself (no task object a leg); nothing else runs it.
+   * late. The loop's {@link TickWheel} runs it, having taken it out of the wheel.
    */
-  @Override
-  public void run() {
+  void tick() {
     if (state == State.CLOSED || !ctx.channel().isOpen()) {
-      tickTimer = null;
       return;
     }
     long now = ticker.nanoTime();
     long due = readInBatch ? now + tickNanos : Math.max(tickDue, (long) LAST_INBOUND.get(this) + tickNanos);
     if (due - now > 0) {
       tickDue = due;
-      armTick(now);
+      armTick();
       return;
     }
     // The next tick a tick after this one fell due, and at least a tick (less one grid step) after this one ran: a
     // timer that ran late (a busy or stalled loop) neither catches ticks up nor gives a pinged peer less time.
     tickDue = Math.max(due + tickNanos, now + tickNanos - rules.tickGridNanos);
-    armTick(now);
+    armTick();
     onTick(ctx);
     ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
   }
