@@ -2,7 +2,6 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Transport;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -27,9 +26,9 @@ import reactor.netty.http.server.HttpServer;
  *       memory pressure (the churn soak saw 1.4 GiB, dropped segments and retransmission timeouts long enough to
  *       evict live peers). The price: one connection receives at most about this much per round trip (some
  *       2.5 MB/s from a client 50 ms away; inside a data centre, far more than wsgate relays).</li>
- *   <li>One receive-buffer allocator for every connection ({@code RCVBUF_ALLOCATOR}): Netty's adaptive one, which
- *       sizes each read by the last ones; its sizing state is per connection (its handle) and the allocator itself
- *       only settings, so all connections share one instead of an object each.</li>
+ *   <li>One receive-buffer allocator for every connection ({@code RCVBUF_ALLOCATOR}): {@link LegReads}, Netty's
+ *       adaptive sizing of each read by the last ones, with its state in the connection's handle; the allocator
+ *       itself holds only settings, so all connections share one instead of an object each.</li>
  * </ul>
  */
 public final class LegSockets {
@@ -40,8 +39,8 @@ public final class LegSockets {
   /** Receive buffer per socket, as set (the kernel doubles it): 128 KiB. */
   static final int RECEIVE_BUFFER = 128 * 1024;
 
-  /** Netty's default receive-buffer allocator, one for all connections. */
-  private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator();
+  /** The receive-buffer allocator, one for all connections. */
+  private static final RecvByteBufAllocator READS = new LegReads();
 
   private LegSockets() {
   }
