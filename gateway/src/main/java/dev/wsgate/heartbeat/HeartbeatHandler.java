@@ -87,10 +87,12 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   /** Answers to the peer's pings were written in this read batch, and wait for its end to be flushed. */
   private boolean answersInBatch;
   /**
-   * The loop's {@link TickWheel} while the next tick is in it (null while there is none: before the channel is
-   * active, and after it), the neighbours in its slot's list, and the tick's due time on the grid: the wheel's.
+   * The loop's {@link TickWheel} (kept once found), whether the next tick is in it (false while there is none:
+   * before the channel is active, and after it), the neighbours in its slot's list, and the tick's due time on the
+   * grid: the wheel's.
    */
   TickWheel wheel;
+  boolean inWheel;
   HeartbeatHandler wheelPrev;
   HeartbeatHandler wheelNext;
   long wheelDue;
@@ -163,14 +165,14 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   // --------------------------------------------------------------------------------------------------- ticks
 
   private void startTicks() {
-    if (tickNanos != 0 && wheel == null && state != State.CLOSED) {
+    if (tickNanos != 0 && !inWheel && state != State.CLOSED) {
       tickDue = (long) LAST_INBOUND.get(this) + tickNanos;
       armTick();
     }
   }
 
   private void stopTicks() {
-    if (wheel != null) {
+    if (inWheel) {
       wheel.remove(this);
     }
   }
@@ -178,7 +180,11 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
   /** Puts the next tick, at {@link #tickDue} rounded up to the tick grid, into the loop's wheel. */
   private void armTick() {
     long at = Math.floorDiv(tickDue + rules.tickGridNanos - 1, rules.tickGridNanos) * rules.tickGridNanos;
-    TickWheel.of(ctx.executor()).add(this, at);
+    TickWheel w = wheel;
+    if (w == null || w.dropped()) {
+      w = wheel = TickWheel.of(ctx.executor());
+    }
+    w.add(this, at);
   }
 
   /**

@@ -43,6 +43,8 @@ final class TickWheel implements Runnable {
   private long timerDue = NONE;
   /** Ticks are running: the timer is armed once they have. */
   private boolean running;
+  /** The wheel held no more ticks and left the loop: a handler that kept it finds the loop's wheel again. */
+  private boolean dropped;
 
   private TickWheel(EventExecutor loop) {
     this.loop = loop;
@@ -52,6 +54,10 @@ final class TickWheel implements Runnable {
   /** The wheel of {@code loop} (on that loop). */
   static TickWheel of(EventExecutor loop) {
     return WHEELS.computeIfAbsent(loop, TickWheel::new);
+  }
+
+  boolean dropped() {
+    return dropped;
   }
 
   /** Ticks held by {@code loop}'s wheel: for tests. */
@@ -67,7 +73,7 @@ final class TickWheel implements Runnable {
   void add(HeartbeatHandler h, long due) {
     due = Math.max(due, cursor * SLOT_NANOS);
     h.wheelDue = due;
-    h.wheel = this;
+    h.inWheel = true;
     int slot = slotOf(h);
     HeartbeatHandler head = slots[slot];
     h.wheelPrev = null;
@@ -91,8 +97,13 @@ final class TickWheel implements Runnable {
         timer = null;
       }
       timerDue = NONE;
-      WHEELS.remove(loop, this);
+      drop();
     }
+  }
+
+  private void drop() {
+    dropped = true;
+    WHEELS.remove(loop, this);
   }
 
   private void unlink(HeartbeatHandler h) {
@@ -106,7 +117,7 @@ final class TickWheel implements Runnable {
     }
     h.wheelPrev = null;
     h.wheelNext = null;
-    h.wheel = null;
+    h.inWheel = false;
     count--;
   }
 
@@ -158,7 +169,7 @@ final class TickWheel implements Runnable {
       running = false;
     }
     if (count == 0) {
-      WHEELS.remove(loop, this);
+      drop();
     } else {
       arm(nextDue());
     }
@@ -166,13 +177,16 @@ final class TickWheel implements Runnable {
 
   /**
    * The earliest due time of this turn of the wheel, from the cursor on: the first slot that holds a tick of this
-   * turn gives it; with only ticks of later turns, the end of this turn (the wheel then looks again).
+   * turn gives it; with only ticks of later turns, the end of this turn (the wheel then looks again). On the tick
+   * grid every tick of a slot falls due at its start, so the first one found is the earliest.
    */
   private long nextDue() {
     for (long s = cursor; s < cursor + SLOTS; s++) {
-      long slotEnd = (s + 1) * SLOT_NANOS;
+      long slotStart = s * SLOT_NANOS;
+      long slotEnd = slotStart + SLOT_NANOS;
       long earliest = NONE;
-      for (HeartbeatHandler h = slots[(int) (s & (SLOTS - 1))]; h != null; h = h.wheelNext) {
+      for (HeartbeatHandler h = slots[(int) (s & (SLOTS - 1))]; h != null && earliest > slotStart;
+          h = h.wheelNext) {
         if (h.wheelDue < slotEnd && h.wheelDue < earliest) {
           earliest = h.wheelDue;
         }
