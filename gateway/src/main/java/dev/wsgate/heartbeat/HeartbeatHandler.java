@@ -3,10 +3,9 @@ package dev.wsgate.heartbeat;
 import dev.wsgate.config.Leg;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -47,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * it answers the peer's own text pings, echoing their other fields. Everything else goes on to the relay, frames
  * with reserved bits set included (wsgate negotiates no extension: the session fails their sender with 1002).
  */
-public final class HeartbeatHandler extends ChannelDuplexHandler implements HeartbeatStats {
+public final class HeartbeatHandler extends ChannelInboundHandlerAdapter implements HeartbeatStats {
 
   private static final Logger log = LoggerFactory.getLogger(HeartbeatHandler.class);
 
@@ -380,14 +379,21 @@ public final class HeartbeatHandler extends ChannelDuplexHandler implements Hear
     ctx.fireUserEventTriggered(new HeartbeatEvicted(rules.leg, rules.settings.closeCode(), silence));
   }
 
-  // ------------------------------------------------------------------------------------------------ outbound
+  // ------------------------------------------------------------------------------------------------ closing
 
-  @Override
-  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof CloseWebSocketFrame && (state == State.ACTIVE || state == State.AWAITING_PONG)) {
-      state = State.CLOSING; // no pings, and no answers to pings, after a close frame (RFC 6455, 5.5.1)
+  /**
+   * The session is writing its close frame on this leg (through its one method for close frames): no pings, and no
+   * answers to pings, from now on (RFC 6455, 5.5.1). Told, rather than watching every frame written on the leg: the
+   * handler is inbound only, and frames written toward the peer do not pass it.
+   */
+  public void closeSent() {
+    if (ctx != null && !ctx.executor().inEventLoop()) {
+      ctx.executor().execute(this::closeSent);
+      return;
     }
-    ctx.write(msg, promise);
+    if (state == State.ACTIVE || state == State.AWAITING_PONG) {
+      state = State.CLOSING;
+    }
   }
 
   // ------------------------------------------------------------------------------------------------ stats

@@ -190,6 +190,7 @@ final class CloseHandshakes {
         to.writeWaiting(true);
       }
       to.flushed();
+      to.stopHeartbeat();
       CloseWebSocketFrame frame = close.code() == CloseCodes.NO_STATUS
           ? new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER)
           : new CloseWebSocketFrame(close.code(), close.trimmedReason());

@@ -1,6 +1,7 @@
 package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
+import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.heartbeat.HeartbeatStats;
 import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
@@ -30,7 +31,7 @@ final class LegEnd {
   /** Payload bytes of the waiting frames. Written on the loop, read by {@link #status} from any thread. */
   private volatile long waitingBytes;
   /** The leg's heartbeat, once the leg is set up. Written once, read by {@link #status} from any thread. */
-  private volatile HeartbeatStats heartbeat;
+  private volatile HeartbeatHandler heartbeat;
 
   LegEnd(Leg leg, Channel channel) {
     this.leg = leg;
@@ -38,8 +39,16 @@ final class LegEnd {
   }
 
   /** The leg is set up: its heartbeat (none when the leg has no heartbeat handler). */
-  void setUp(HeartbeatStats heartbeat) {
+  void setUp(HeartbeatHandler heartbeat) {
     this.heartbeat = heartbeat;
+  }
+
+  /** The leg's close frame is going out: its heartbeat stops pinging and answering. On the session's loop. */
+  void stopHeartbeat() {
+    HeartbeatHandler hb = heartbeat;
+    if (hb != null) {
+      hb.closeSent();
+    }
   }
 
   /**

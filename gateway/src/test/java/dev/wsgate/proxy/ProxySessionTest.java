@@ -6,6 +6,7 @@ import dev.wsgate.config.HeartbeatMode;
 import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.TextHeartbeat;
+import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.heartbeat.LegHeartbeat;
 import dev.wsgate.metrics.HeartbeatMeters;
 import dev.wsgate.session.Session;
@@ -336,6 +337,9 @@ class ProxySessionTest {
         new CloseCodes.Close(1001, "going away"));
     assertThat(((CloseWebSocketFrame) client.readOutbound()).release()).isTrue();
     assertThat(((CloseWebSocketFrame) upstream.readOutbound()).release()).isTrue();
+    assertThat(client.pipeline().get(HeartbeatHandler.class).state()).as("no pings after the close frame")
+        .isEqualTo(HeartbeatHandler.State.CLOSING);
+    assertThat(upstream.pipeline().get(HeartbeatHandler.class).state()).isEqualTo(HeartbeatHandler.State.CLOSING);
     assertThat(session.closedBy()).isEqualTo(Session.Initiator.GATEWAY);
     assertThat(session.endCause()).isEqualTo(Session.EndCause.DRAIN);
   }
