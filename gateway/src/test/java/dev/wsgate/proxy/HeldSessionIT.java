@@ -63,8 +63,7 @@ class HeldSessionIT {
   @Test
   void aSessionThatCameWithAProxyProtocolHeaderKeepsNothingOfIt() throws Exception {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
-         TestGateway gw = TestGateway.proxying(upstream.uri(),
-             "server: {listen: '127.0.0.1:0', admin: '127.0.0.1:0', proxy-protocol: on}\n")) {
+         TestGateway gw = TestGateway.proxying(upstream.uri(), ProxyHeaders.server("on"))) {
       byte[] header = ProxyHeaders.v2("127.0.0.5", 40001, "127.0.0.1", gw.port());
       try (RawWebSocket client = RawWebSocket.handshake(RawWebSocket.open(gw.address()), header, "/", Map.of())) {
         RawUpstream.Conn up = upstream.take();

@@ -2,8 +2,6 @@ package dev.wsgate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wsgate.testing.AdminClient;
 import dev.wsgate.testing.ProxyHeaders;
 import dev.wsgate.testing.RawUpstream;
@@ -19,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code server.proxy-protocol} with headers written by the test, v1 and v2, byte for byte: the header's source is
  * the client everywhere (upstream {@code X-Forwarded-For}, {@code /sessions}, the access log); a connection without
- * one ({@code on}) or with a broken one is closed, counted and logged once, and gives its permit back; a held session
- * keeps nothing of the header's handlers or attributes (HeldSessionIT). HAProxyIT does the same with a real HAProxy in front.
+ * one ({@code on}) or with a broken one is closed, counted and logged once, and gives its permit back. (A held
+ * session keeps nothing of the header's handlers or attributes: HeldSessionIT. HaproxyIT puts a real HAProxy in
+ * front.)
  */
 class ProxyProtocolIT {
 
@@ -29,12 +28,12 @@ class ProxyProtocolIT {
   @Test
   void onTakesTheClientFromAV1Header() throws Exception {
     try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
-         TestGateway gw = TestGateway.proxying(up.uri(), server("on"))) {
+         TestGateway gw = TestGateway.proxying(up.uri(), ProxyHeaders.server("on"))) {
       byte[] header = ProxyHeaders.v1("TCP4 127.0.0.5 127.0.0.1 40001 " + gw.port());
       try (RawWebSocket c = RawWebSocket.handshake(RawWebSocket.open(gw.address()), header, "/", Map.of())) {
         RawUpstream.Conn u = up.take();
         assertThat(u.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
-        assertThat(clientInSessions(gw)).isEqualTo("127.0.0.5:40001");
+        assertThat(AdminClient.sessionClients(gw)).containsExactly("127.0.0.5:40001");
         WsEndpoint.closeCleanly(c, u);
       }
       RecordingAppender.await(l -> l.contains("session end") && l.contains("client=127.0.0.5:40001"), WAIT);
@@ -44,14 +43,14 @@ class ProxyProtocolIT {
   @Test
   void onTakesAnIpv6ClientFromAV2Header() throws Exception {
     try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
-         TestGateway gw = TestGateway.proxying(up.uri(), server("on"))) {
+         TestGateway gw = TestGateway.proxying(up.uri(), ProxyHeaders.server("on"))) {
       byte[] header = ProxyHeaders.v2("2001:db8::5", 40002, "2001:db8::1", gw.port());
       try (RawWebSocket c = RawWebSocket.handshake(RawWebSocket.open(gw.address()), header, "/", Map.of(
           "X-Forwarded-For", "203.0.113.66"))) {
         RawUpstream.Conn u = up.take();
         assertThat(u.request().header("x-forwarded-for")).as("not trusted: kept, and the peer appended")
             .isEqualTo("203.0.113.66, 2001:db8::5");
-        assertThat(clientInSessions(gw)).isEqualTo("[2001:db8::5]:40002");
+        assertThat(AdminClient.sessionClients(gw)).containsExactly("[2001:db8::5]:40002");
         WsEndpoint.closeCleanly(c, u);
       }
       RecordingAppender.await(l -> l.contains("session end") && l.contains("client=[2001:db8::5]:40002"), WAIT);
@@ -61,7 +60,7 @@ class ProxyProtocolIT {
   @Test
   void onClosesCountsAndLogsOnceAConnectionWithoutHeaderAndGivesItsPermitBack() throws Exception {
     try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
-         TestGateway gw = TestGateway.proxying(up.uri(), server("on"))) {
+         TestGateway gw = TestGateway.proxying(up.uri(), ProxyHeaders.server("on"))) {
       try (Socket s = RawWebSocket.open(gw.address())) {
         String port = Integer.toString(s.getLocalPort());
         s.getOutputStream().write(RawWebSocket.head("GET / HTTP/1.1", RawWebSocket.handshakeHeaders(gw.address())));
@@ -73,7 +72,7 @@ class ProxyProtocolIT {
       }
       gw.awaitIdle(WAIT);
       assertThat(gw.gateway().connectionsHeld()).isZero();
-      assertThat(refusals(gw)).isEqualTo(1.0);
+      assertThat(AdminClient.sample(gw, "wsgate_proxy_protocol_refusals_total")).isEqualTo(1.0);
       assertThat(up.poll(Duration.ofMillis(1))).as("nothing went upstream").isNull();
     }
   }
@@ -81,11 +80,11 @@ class ProxyProtocolIT {
   @Test
   void optionalTakesConnectionsWithAndWithoutHeaderButRefusesABrokenOne() throws Exception {
     try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
-         TestGateway gw = TestGateway.proxying(up.uri(), server("optional"))) {
+         TestGateway gw = TestGateway.proxying(up.uri(), ProxyHeaders.server("optional"))) {
       try (RawWebSocket direct = RawWebSocket.connect(gw.address(), "/")) {
         RawUpstream.Conn u = up.take();
         assertThat(u.request().header("x-forwarded-for")).isEqualTo("127.0.0.1");
-        assertThat(clientInSessions(gw)).isEqualTo("127.0.0.1:" + direct.socket().getLocalPort());
+        assertThat(AdminClient.sessionClients(gw)).containsExactly("127.0.0.1:" + direct.socket().getLocalPort());
         WsEndpoint.closeCleanly(direct, u);
       }
       gw.awaitIdle(WAIT);
@@ -93,7 +92,7 @@ class ProxyProtocolIT {
       try (RawWebSocket proxied = RawWebSocket.handshake(RawWebSocket.open(gw.address()), header, "/", Map.of())) {
         RawUpstream.Conn u = up.take();
         assertThat(u.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
-        assertThat(clientInSessions(gw)).isEqualTo("127.0.0.5:40003");
+        assertThat(AdminClient.sessionClients(gw)).containsExactly("127.0.0.5:40003");
         WsEndpoint.closeCleanly(proxied, u);
       }
       try (Socket s = RawWebSocket.open(gw.address())) {
@@ -103,35 +102,24 @@ class ProxyProtocolIT {
         assertThat(s.getInputStream().read()).as("closed without an answer").isEqualTo(-1);
       }
       gw.awaitIdle(WAIT);
-      assertThat(refusals(gw)).isEqualTo(1.0);
+      assertThat(AdminClient.sample(gw, "wsgate_proxy_protocol_refusals_total")).isEqualTo(1.0);
     }
   }
 
   @Test
   void aLocalHeaderLeavesTheTcpPeerAsTheClient() throws Exception {
     try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
-         TestGateway gw = TestGateway.proxying(up.uri(), server("on"))) {
+         TestGateway gw = TestGateway.proxying(up.uri(), ProxyHeaders.server("on"))) {
       byte[] local = ProxyHeaders.v2Local(); // HAProxy's health checks send LOCAL: no address
       Socket socket = RawWebSocket.open(gw.address());
       try (RawWebSocket c = RawWebSocket.handshake(socket, local, "/", Map.of())) {
         RawUpstream.Conn u = up.take();
-        assertThat(clientInSessions(gw)).isEqualTo("127.0.0.1:" + socket.getLocalPort());
+        assertThat(AdminClient.sessionClients(gw)).containsExactly("127.0.0.1:" + socket.getLocalPort());
         WsEndpoint.closeCleanly(c, u);
       }
     }
   }
 
-  static String server(String proxyProtocol) {
-    return "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n  proxy-protocol: " + proxyProtocol + "\n";
-  }
 
-  static String clientInSessions(TestGateway gw) throws Exception {
-    JsonNode sessions = new ObjectMapper().readTree(AdminClient.get(gw, "/sessions").body()).get("sessions");
-    assertThat(sessions).hasSize(1);
-    return sessions.get(0).get("client").asText();
-  }
 
-  static double refusals(TestGateway gw) throws Exception {
-    return AdminClient.sample(AdminClient.get(gw, "/metrics").body(), "wsgate_proxy_protocol_refusals_total");
-  }
 }

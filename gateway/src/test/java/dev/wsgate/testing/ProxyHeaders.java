@@ -15,6 +15,11 @@ public final class ProxyHeaders {
   private ProxyHeaders() {
   }
 
+  /** The {@code server:} section of a test gateway on loopback whose listener has {@code proxy-protocol}. */
+  public static String server(String proxyProtocol) {
+    return "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n  proxy-protocol: " + proxyProtocol + "\n";
+  }
+
   /** {@code PROXY <rest>\r\n}, such as {@code TCP4 127.0.0.5 127.0.0.1 40001 8080}. */
   public static byte[] v1(String rest) {
     return ("PROXY " + rest + "\r\n").getBytes(StandardCharsets.US_ASCII);
