@@ -6,7 +6,6 @@ import dev.wsgate.testing.Awaits;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +41,7 @@ final class HaproxyFront implements AutoCloseable {
   static HaproxyFront start(Path haproxy, Path dir, int backendPort, String sendProxy)
       throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
-      int port = freePort();
+      int port = NginxProxy.freePort();
       Path conf = dir.resolve("haproxy-" + attempt + ".cfg");
       Files.writeString(conf, config(port, backendPort, sendProxy), StandardCharsets.UTF_8);
       PeerProcess p = PeerProcess.start("haproxy", List.of(haproxy.toString(), "-db", "-f", conf.toString()),
@@ -90,12 +89,6 @@ final class HaproxyFront implements AutoCloseable {
       return true;
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
