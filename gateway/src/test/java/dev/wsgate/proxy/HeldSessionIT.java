@@ -72,8 +72,7 @@ class HeldSessionIT {
         ProxySession session = (ProxySession) gw.gateway().sessions().snapshot().get(0);
         assertThat(session.clientAddress()).isEqualTo("127.0.0.5:40001");
         assertThat(handlers(session.channel(Leg.CLIENT))).as("client leg").containsExactly(concat(
-            List.of("wsencoder", "wsdecoder"), List.of(ProxyPipeline.UTF8_VALIDATOR, ProxyPipeline.HEARTBEAT,
-                ProxyPipeline.RELAY)));
+            List.of("wsencoder", "wsdecoder"), List.of(ProxyPipeline.HEARTBEAT, ProxyPipeline.RELAY)));
         for (String key : ATTRIBUTES) {
           assertThat(session.channel(Leg.CLIENT).hasAttr(AttributeKey.valueOf(key)))
               .as("attribute %s on the client leg", key).isFalse();
