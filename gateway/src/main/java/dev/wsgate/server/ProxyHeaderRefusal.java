@@ -48,7 +48,8 @@ final class ProxyHeaderRefusal extends ChannelInboundHandlerAdapter {
     refused = true;
     count.run();
     log.warn("[{}] {}: no valid PROXY protocol header (server.proxy-protocol: {}); connection closed: {}",
-        ctx.channel().id().asShortText(), ctx.channel().remoteAddress(), mode, reason(cause));
+        ctx.channel().id().asShortText(), ClientAddress.peer(ctx.channel().remoteAddress()).display(), mode,
+        reason(cause));
     log.debug("[{}] the PROXY protocol failure", ctx.channel().id().asShortText(), cause);
     ctx.close();
   }

@@ -77,7 +77,7 @@ class HaproxyIT {
         direct.getOutputStream().flush();
         assertThat(direct.getInputStream().read()).as("closed without an answer").isEqualTo(-1);
       }
-      RecordingAppender.await(l -> l.contains("no valid PROXY protocol header") && l.contains("/127.0.0.5:"), WAIT);
+      RecordingAppender.await(l -> l.contains("no valid PROXY protocol header") && l.contains("] 127.0.0.5:"), WAIT);
       gw.awaitIdle(WAIT);
       assertThat(gw.gateway().connectionsHeld()).as("permits").isZero();
       assertThat(gw.gateway().sessions().size()).isZero();

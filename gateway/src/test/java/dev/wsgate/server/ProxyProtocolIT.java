@@ -67,7 +67,7 @@ class ProxyProtocolIT {
         s.getOutputStream().flush();
         assertThat(s.getInputStream().read()).as("closed without an answer").isEqualTo(-1);
         String line = RecordingAppender.await(l -> l.contains("no valid PROXY protocol header")
-            && l.contains(":" + port + ":"), WAIT);
+            && l.contains("] 127.0.0.1:" + port + ": "), WAIT);
         assertThat(line).startsWith("WARN ").contains("server.proxy-protocol: on").doesNotContain("[stack trace]");
       }
       gw.awaitIdle(WAIT);
