@@ -55,7 +55,7 @@ class HaproxyIT {
       try (RawWebSocket c = RawWebSocket.handshake(socket, new byte[0], "/", Map.of())) {
         RawUpstream.Conn u = up.take();
         assertThat(u.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
-        assertThat(AdminClient.sessionClients(gw)).containsExactly(client);
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly(client);
         c.sendText("through haproxy");
         assertThat(u.readData().text()).isEqualTo("through haproxy");
         WsEndpoint.closeCleanly(c, u);
@@ -104,7 +104,7 @@ class HaproxyIT {
         try (RawWebSocket c = RawWebSocket.handshake(socket, new byte[0], "/", Map.of())) {
           RawUpstream.Conn u = up.take();
           assertThat(u.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
-          assertThat(AdminClient.sessionClients(gw)).as(throughHaproxy ? "through HAProxy" : "direct")
+          assertThat(AdminClient.sessionClients(gw, 1)).as(throughHaproxy ? "through HAProxy" : "direct")
               .containsExactly(client);
           WsEndpoint.closeCleanly(c, u);
         }
@@ -129,7 +129,7 @@ class HaproxyIT {
         RawUpstream.Conn u = up.take();
         assertThat(u.request().header("x-forwarded-proto")).isEqualTo("https");
         assertThat(u.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
-        assertThat(AdminClient.sessionClients(gw)).containsExactly(client);
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly(client);
         WsEndpoint.closeCleanly(c, u);
       }
     }

@@ -124,7 +124,7 @@ class NginxIT {
           "203.0.113.66", "X-Request-Id", "behind-nginx"))) {
         RawUpstream.Conn up = upstream.take();
         assertThat(up.request().header("x-forwarded-for")).isEqualTo("203.0.113.66, 127.0.0.5, 127.0.0.1");
-        assertThat(AdminClient.sessionClients(gw)).containsExactly("127.0.0.5");
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("127.0.0.5");
         WsEndpoint.closeCleanly(client, up);
       }
       assertThat(RecordingAppender.await(l -> l.contains("request_id=behind-nginx "), ECHO))

@@ -35,7 +35,7 @@ class TrustedProxiesIT {
       try (RawWebSocket c = RawWebSocket.connect(gw.address(), "/", Map.of("X-Forwarded-For", CHAIN,
           "X-Request-Id", "trusted-xff"))) {
         RawUpstream.Conn u = up.take();
-        assertThat(AdminClient.sessionClients(gw)).containsExactly("203.0.113.7");
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("203.0.113.7");
         assertThat(u.request().header("x-forwarded-for")).isEqualTo(CHAIN + ", 127.0.0.1");
         WsEndpoint.closeCleanly(c, u);
       }
@@ -51,7 +51,7 @@ class TrustedProxiesIT {
       Socket socket = RawWebSocket.open(gw.address(), InetAddress.getByName("127.0.0.5"));
       try (RawWebSocket c = RawWebSocket.handshake(socket, new byte[0], "/", Map.of("X-Forwarded-For", CHAIN))) {
         RawUpstream.Conn u = up.take();
-        assertThat(AdminClient.sessionClients(gw)).containsExactly("127.0.0.5:" + socket.getLocalPort());
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("127.0.0.5:" + socket.getLocalPort());
         assertThat(u.request().header("x-forwarded-for")).as("kept, with the peer appended")
             .isEqualTo(CHAIN + ", 127.0.0.5");
         WsEndpoint.closeCleanly(c, u);
@@ -67,7 +67,7 @@ class TrustedProxiesIT {
           "Forwarded", "for=198.51.100.1;proto=https, for=\"[2001:db8::7]:4711\"",
           "X-Forwarded-For", "192.0.2.66"))) {
         RawUpstream.Conn u = up.take();
-        assertThat(AdminClient.sessionClients(gw)).containsExactly("[2001:db8::7]:4711");
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("[2001:db8::7]:4711");
         assertThat(u.request().header("forwarded"))
             .isEqualTo("for=198.51.100.1;proto=https, for=\"[2001:db8::7]:4711\", for=127.0.0.1");
         assertThat(u.request().header("x-forwarded-for")).isEqualTo("192.0.2.66, 127.0.0.1");
@@ -85,7 +85,7 @@ class TrustedProxiesIT {
       try (RawWebSocket c = RawWebSocket.handshake(RawWebSocket.open(gw.address()), trusted, "/",
           Map.of("X-Forwarded-For", CHAIN))) {
         RawUpstream.Conn u = up.take();
-        assertThat(AdminClient.sessionClients(gw)).containsExactly("203.0.113.7");
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("203.0.113.7");
         assertThat(u.request().header("x-forwarded-for")).isEqualTo(CHAIN + ", 10.0.0.9");
         WsEndpoint.closeCleanly(c, u);
       }
@@ -95,7 +95,7 @@ class TrustedProxiesIT {
       try (RawWebSocket c = RawWebSocket.handshake(RawWebSocket.open(gw.address()), stranger, "/",
           Map.of("X-Forwarded-For", CHAIN))) {
         RawUpstream.Conn u = up.take();
-        assertThat(AdminClient.sessionClients(gw)).containsExactly("192.0.2.44:40002");
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("192.0.2.44:40002");
         WsEndpoint.closeCleanly(c, u);
       }
     }

@@ -24,8 +24,12 @@ public final class AdminClient {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The {@code client} of each live session in {@code /sessions}, oldest first. */
-  public static java.util.List<String> sessionClients(TestGateway gw) throws Exception {
+  /**
+   * The {@code client} of each live session in {@code /sessions}, oldest first, once {@code live} sessions are (a
+   * client may read its {@code 101} before its session is registered).
+   */
+  public static java.util.List<String> sessionClients(TestGateway gw, int live) throws Exception {
+    gw.awaitSessions(live, Duration.ofSeconds(10));
     com.fasterxml.jackson.databind.JsonNode sessions = new com.fasterxml.jackson.databind.ObjectMapper()
         .readTree(get(gw, "/sessions").body()).get("sessions");
     java.util.List<String> out = new java.util.ArrayList<>();
