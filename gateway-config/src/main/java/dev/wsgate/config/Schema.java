@@ -83,12 +83,33 @@ final class Schema {
           + "that loads of epoll, io_uring, nio (why: [Transports](#transports)). The start-up log says which runs; a "
           + "transport named that cannot load fails start-up");
 
+  static final Key<ServerConfig, ProxyProtocol> PROXY_PROTOCOL = Key.of("proxy-protocol",
+      Types.choice(ProxyProtocol.values()), ProxyProtocol.OFF, ServerConfig::proxyProtocol,
+      "`on`: every client connection starts with a PROXY protocol header, v1 or v2 (HAProxy `send-proxy-v2`, a "
+          + "cloud L4 balancer), and its source address is the connection's; one without is closed. `optional`: "
+          + "with or without (anyone who reaches `listen` can then claim an address). `off`: none. See "
+          + "[The client's address](#the-clients-address); a change needs a restart")
+      .note(p -> p == ProxyProtocol.OFF ? "the TCP peer is the connection's address" : null);
+  static final Key<ServerConfig, List<AddressRange>> TRUSTED_PROXIES = Key.of("trusted-proxies",
+      Types.addressRanges(), List.of(), ServerConfig::trustedProxies,
+      "IP addresses and CIDR ranges, IPv4 or IPv6, of the proxies in front of wsgate whose "
+          + "`client-address-header` is believed: from such a peer the client is the right-most address of that "
+          + "header not in this list; from any other peer the header is not believed. Empty: the peer is the client")
+      .note(t -> t.isEmpty() ? "no proxy is trusted: the peer is the client" : null);
+  static final Key<ServerConfig, ClientAddressHeader> CLIENT_ADDRESS_HEADER = Key.of("client-address-header",
+      Types.choice(ClientAddressHeader.values()), ClientAddressHeader.X_FORWARDED_FOR,
+      ServerConfig::clientAddressHeader,
+      "the header the trusted proxies append the address they saw to: `x-forwarded-for`, or `forwarded` (RFC 7239 "
+          + "`for=`); the other is never read for the client's address");
+
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
       MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
-      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT, TRANSPORT), b -> new ServerConfig(b.get(LISTEN),
+      WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT, TRANSPORT, PROXY_PROTOCOL, TRUSTED_PROXIES,
+      CLIENT_ADDRESS_HEADER), b -> new ServerConfig(b.get(LISTEN),
       b.get(ADMIN), b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
       b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
-      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT), b.get(TRANSPORT)))
+      b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT), b.get(TRANSPORT),
+      b.get(PROXY_PROTOCOL), b.get(TRUSTED_PROXIES), b.get(CLIENT_ADDRESS_HEADER)))
       .together("tls", "both cert and key, PEM files");
 
   // ---------------------------------------------------------------------------------------------------- upstream

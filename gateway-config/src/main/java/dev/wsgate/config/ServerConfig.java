@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param closeTimeout     how long a peer gets to answer a close frame before its connection is closed
  * @param reusePort        true to listen with {@code SO_REUSEPORT}, sharing {@code listen} with other processes
  * @param transport        the event loops' network transport ({@code server.transport})
+ * @param proxyProtocol    whether connections start with a PROXY protocol header ({@code server.proxy-protocol})
+ * @param trustedProxies   the peers whose {@code clientAddressHeader} is believed ({@code server.trusted-proxies})
+ * @param clientAddressHeader the header trusted proxies append the client's address to
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -31,7 +34,10 @@ public record ServerConfig(
     int writeBufferHighWaterMark,
     Duration closeTimeout,
     boolean reusePort,
-    Transport transport) {
+    Transport transport,
+    ProxyProtocol proxyProtocol,
+    List<AddressRange> trustedProxies,
+    ClientAddressHeader clientAddressHeader) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -41,6 +47,9 @@ public record ServerConfig(
     Objects.requireNonNull(tls, "tls");
     Objects.requireNonNull(closeTimeout, "closeTimeout");
     Objects.requireNonNull(transport, "transport");
+    Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+    trustedProxies = List.copyOf(trustedProxies);
+    Objects.requireNonNull(clientAddressHeader, "clientAddressHeader");
   }
 
   /** The configuration of {@code server:} when the file does not have one: the defaults of {@link Schema}. */

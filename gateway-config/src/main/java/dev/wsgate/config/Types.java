@@ -3,6 +3,8 @@ package dev.wsgate.config;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -88,6 +90,28 @@ final class Types {
         return null;
       }
     }, p -> p.map(f -> (Object) Type.scalar(f.toString())).orElse(null));
+  }
+
+  /** IP addresses and CIDR ranges ({@link AddressRange}), each once. */
+  static Type<List<AddressRange>> addressRanges() {
+    return of((at, v) -> {
+      List<AddressRange> out = new ArrayList<>();
+      for (At item : v.list(at, "IP addresses and CIDR ranges, such as [10.0.0.0/8, 192.0.2.7, 'fd00::/8']")) {
+        String t = v.text(item, AddressRange.EXPECTED);
+        if (t == null) {
+          continue;
+        }
+        AddressRange.Parsed p = AddressRange.parse(t);
+        if (p.range() == null) {
+          v.problems().add(item, t + " (expected: " + p.expected() + ")");
+        } else if (out.contains(p.range())) {
+          v.problems().add(item, t + " (expected: each range once; " + p.range() + " is listed before)");
+        } else {
+          out.add(p.range());
+        }
+      }
+      return out;
+    }, ranges -> ranges.stream().map(r -> Type.scalar(r.toString())).toList());
   }
 
   /** A close code wsgate may send (see {@link CloseCodeRule}). */

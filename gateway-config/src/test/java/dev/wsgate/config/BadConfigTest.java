@@ -103,6 +103,54 @@ class BadConfigTest {
             """ + ROUTE,
             "2:11: heartbeat.timeout: no value (expected: a duration such as 25s, or 0 to disable)"),
 
+        // ----- the client's address
+        bad("trusted proxies: every way a range can be wrong, each at its element", """
+            server:
+              trusted-proxies:
+                - 10.0.0.0/33
+                - 'fd00::/129'
+                - 10.1.2.3/8
+                - 'fd00::1/8'
+                - proxy.internal
+                - 10.0.0
+                - 'fe80::1%eth0'
+                - '::ffff:10.0.0.1'
+                - 192.0.2.7
+                - 192.0.2.7/32
+                - [10.0.0.0/8]
+            """ + ROUTE,
+            "3:7: server.trusted-proxies[0]: 10.0.0.0/33 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; an IPv4 prefix is 0 to 32)",
+            "4:7: server.trusted-proxies[1]: fd00::/129 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; an IPv6 prefix is 0 to 128)",
+            "5:7: server.trusted-proxies[2]: 10.1.2.3/8 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; 10.1.2.3 has bits set past /8: did you mean 10.0.0.0/8?)",
+            "6:7: server.trusted-proxies[3]: fd00::1/8 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; fd00::1 has bits set past /8: did you mean fd00::/8?)",
+            "7:7: server.trusted-proxies[4]: proxy.internal (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; host names are not resolved, write addresses)",
+            "8:7: server.trusted-proxies[5]: 10.0.0 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8)",
+            "9:7: server.trusted-proxies[6]: fe80::1%eth0 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; without a zone (%name))",
+            "10:7: server.trusted-proxies[7]: ::ffff:10.0.0.1 (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8; write an IPv4-mapped address as IPv4: 10.0.0.1)",
+            "12:7: server.trusted-proxies[9]: 192.0.2.7/32 (expected: each range once; 192.0.2.7 is listed "
+                + "before)",
+            "13:7: server.trusted-proxies[10]: a list (expected: an IP address or a CIDR range, such as "
+                + "10.0.0.0/8, 192.0.2.7 or fd00::/8)"),
+        bad("trusted proxies: one address where a list belongs; proxy protocol and header misspelt", """
+            server:
+              trusted-proxies: 10.0.0.1
+              proxy-protocol: yes
+              client-address-header: x_forwarded_for
+            """ + ROUTE,
+            "2:20: server.trusted-proxies: 10.0.0.1 (expected: a list of IP addresses and CIDR ranges, such as "
+                + "[10.0.0.0/8, 192.0.2.7, 'fd00::/8'])",
+            "3:19: server.proxy-protocol: yes (expected: off or on or optional)",
+            "4:26: server.client-address-header: x_forwarded_for (expected: x-forwarded-for or forwarded; did you mean "
+                + "x-forwarded-for?)"),
+
         // ----- numbers, sizes, choices
         bad("max-connections not a number", """
             server:

@@ -54,6 +54,7 @@ public final class GatewayMetrics {
   private final MeterProvider<Counter> connects;
   private final MeterProvider<Timer> connectLatency;
   private final MeterProvider<Counter> reloads;
+  private final Counter proxyHeaderRefusals;
   private final MultiGauge routeGauges;
 
   public GatewayMetrics(MeterRegistry registry) {
@@ -96,6 +97,9 @@ public final class GatewayMetrics {
     reloads = Counter.builder("wsgate.config.reloads")
         .description("Configuration reloads, applied or refused")
         .withRegistry(registry);
+    proxyHeaderRefusals = Counter.builder("wsgate.proxy.protocol.refusals")
+        .description("Client connections closed for a missing or invalid PROXY protocol header")
+        .register(registry);
     routeGauges = MultiGauge.builder("wsgate.sessions.active")
         .description("Live sessions per route")
         .register(registry);
@@ -172,6 +176,11 @@ public final class GatewayMetrics {
   /** A handshake answered with an HTTP error instead of an upgrade. Once per refused handshake. */
   public void handshakeRejected(int status) {
     rejections.withTag("status", Integer.toString(status)).increment();
+  }
+
+  /** A client connection was closed for a missing or invalid PROXY protocol header. Once per connection. */
+  public void proxyHeaderRefused() {
+    proxyHeaderRefusals.increment();
   }
 
   /** A peer broke the protocol and was closed with {@code code}. At most once per session. */

@@ -17,6 +17,11 @@ import reactor.netty.NettyPipeline;
  * {@link NettyPipeline}). A client connection, from accept until its upgrade, holds:
  *
  * <pre>
+ *   reactor.left.proxyProtocolDecoder, reactor.left.proxyProtocolReader
+ *                        (server.proxy-protocol on or optional: Reactor Netty's; they leave once the header is read)
+ *   wsgate.proxyHeaderRefusal
+ *                        closes, counts and logs a connection whose PROXY header is missing (on) or broken; leaves
+ *                        with the first bytes after the header
  *   [ssl]
  *   wsgate.earlyBytes    holds every byte after the request head (frames sent with the handshake, a pipelined
  *                        request, a body) until the session starts; then hands them to the ws decoder and leaves
@@ -38,6 +43,11 @@ import reactor.netty.NettyPipeline;
  */
 public final class ProxyPipeline {
 
+  /**
+   * {@code ProxyHeaderRefusal}, on a client connection until its PROXY protocol header is read, after Reactor Netty's
+   * decoder and reader of the header.
+   */
+  public static final String PROXY_HEADER_REFUSAL = "wsgate.proxyHeaderRefusal";
   /** {@code EarlyBytesHandler}, on a client connection until its upgrade, on the network side of the HTTP codec. */
   public static final String EARLY_BYTES = "wsgate.earlyBytes";
   /** {@link HeartbeatHandler}. */
@@ -83,10 +93,12 @@ public final class ProxyPipeline {
 
   /**
    * What Reactor Netty keeps on a server connection ({@code ReactorNetty.CONNECTION}, its operations;
-   * {@code CONTEXT_VIEW}; {@code PERSISTENT_CHANNEL}: not public).
+   * {@code CONTEXT_VIEW}; {@code PERSISTENT_CHANNEL}; and, with the PROXY protocol, the header's source address,
+   * which it reads with {@code getAndSet(null)}, leaving the attribute: not public).
    */
   private static final List<AttributeKey<Object>> REACTOR_ATTRIBUTES = List.of(AttributeKey.valueOf("$CONNECTION"),
-      AttributeKey.valueOf("$CONTEXT_VIEW"), AttributeKey.valueOf("$PERSISTENT_CHANNEL"));
+      AttributeKey.valueOf("$CONTEXT_VIEW"), AttributeKey.valueOf("$PERSISTENT_CHANNEL"),
+      AttributeKey.valueOf("remoteAddressFromProxyProtocol"));
 
   /**
    * Puts the WebSocket frame encoder on the network side of the frame decoder, and makes it the one encoder all legs

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param requestId     the request id (the client's {@code X-Request-Id}, or a new one)
  * @param route         the route id
- * @param clientAddress the client's address, {@code ip:port}
+ * @param clientAddress the client's address, {@code ip:port} ({@code [ip]:port} for IPv6), or {@code ip} when a trusted
+ *                      proxy's header gave no port (server {@code ClientAddress})
  * @param limits        the session's own limits (idle, age, the age drawn for this session)
  * @param closeTimeout  how long a peer gets to answer a close frame
  * @param clientSetup   how the client leg is set up once upgraded

@@ -1,5 +1,6 @@
 package dev.wsgate.proxy;
 
+import dev.wsgate.config.ClientAddressHeader;
 import dev.wsgate.config.HeaderRules;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,8 +16,9 @@ import java.util.Set;
  * What wsgate sends upstream for one client handshake: the target URI and the request headers.
  *
  * <p>Headers: {@code Authorization}, {@code Cookie}, {@code Origin}, {@code User-Agent} and the route's
- * {@code headers.forward} are copied from the client; {@code X-Forwarded-For}, {@code X-Forwarded-Proto},
- * {@code X-Forwarded-Host} and {@code X-Request-Id} are set; the route's {@code headers.add} are set last. Nothing
+ * {@code headers.forward} are copied from the client; {@code X-Forwarded-For} (and {@code Forwarded} when it is
+ * {@code server.client-address-header}), {@code X-Forwarded-Proto}, {@code X-Forwarded-Host} and
+ * {@code X-Request-Id} are set; the route's {@code headers.add} are set last. Nothing
  * else is copied, so hop-by-hop headers (and headers the client lists in {@code Connection}) never travel. The
  * client's {@code Sec-WebSocket-Protocol} list travels through the handshake itself.
  */
@@ -26,6 +28,8 @@ public final class UpstreamRequest {
   public static final List<String> FORWARDED = List.of("authorization", "cookie", "origin", "user-agent");
 
   public static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  /** RFC 7239's header, sent upstream when it is {@code server.client-address-header}. */
+  public static final String FORWARDED_HEADER = "Forwarded";
   public static final String X_FORWARDED_PROTO = "X-Forwarded-Proto";
   public static final String X_FORWARDED_HOST = "X-Forwarded-Host";
   public static final String X_REQUEST_ID = "X-Request-Id";
@@ -100,15 +104,20 @@ public final class UpstreamRequest {
   }
 
   /**
-   * The headers of the upstream handshake.
+   * The headers of the upstream handshake. The address wsgate took the connection from is appended to the client's
+   * {@code X-Forwarded-For} (and, when the trusted proxies write {@code Forwarded}, to its {@code Forwarded} as
+   * {@code for=}), whether or not the peer is trusted: each hop appends the peer it saw, as nginx's
+   * {@code $proxy_add_x_forwarded_for}, HAProxy's {@code option forwardfor} and Envoy do, so the right-most entry is
+   * always wsgate's own, and an upstream that trusts wsgate reads the list from the right as wsgate does.
    *
    * @param client        the client's request headers
-   * @param clientAddress the client's IP address (no port)
+   * @param peerAddress   the connection's peer (the PROXY header's source, or the TCP peer): an IP address, no port
+   * @param header        the header trusted proxies append to ({@code server.client-address-header})
    * @param secure        true when the client connected with TLS
    * @param requestId     the request id, from the client or generated
    */
-  public static HttpHeaders headers(HttpHeaders client, HeaderRules rules, String clientAddress, boolean secure,
-      String requestId) {
+  public static HttpHeaders headers(HttpHeaders client, HeaderRules rules, String peerAddress,
+      ClientAddressHeader header, boolean secure, String requestId) {
     Set<String> connectionTokens = connectionTokens(client);
     HttpHeaders out = new DefaultHttpHeaders();
     for (String name : FORWARDED) {
@@ -117,8 +126,10 @@ public final class UpstreamRequest {
     for (String name : rules.forward()) {
       copy(client, out, name, connectionTokens);
     }
-    String previous = client.get(X_FORWARDED_FOR);
-    out.set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? clientAddress : previous + ", " + clientAddress);
+    out.set(X_FORWARDED_FOR, appended(client, X_FORWARDED_FOR, peerAddress));
+    if (header == ClientAddressHeader.FORWARDED) {
+      out.set(FORWARDED_HEADER, appended(client, FORWARDED_HEADER, "for=" + forwardedNode(peerAddress)));
+    }
     out.set(X_FORWARDED_PROTO, secure ? "https" : "http");
     String host = client.get(HttpHeaderNames.HOST);
     if (host != null) {
@@ -127,6 +138,25 @@ public final class UpstreamRequest {
     out.set(X_REQUEST_ID, requestId);
     rules.add().forEach(out::set);
     return out;
+  }
+
+  /** Every line of the client's list header, in order, with {@code entry} after them. */
+  private static String appended(HttpHeaders client, String name, String entry) {
+    StringBuilder b = new StringBuilder();
+    for (String line : client.getAll(name)) {
+      if (!line.isBlank()) {
+        b.append(line.strip()).append(", ");
+      }
+    }
+    return b.append(entry).toString();
+  }
+
+  /** An address as RFC 7239 writes a node: IPv6 in brackets and quotes, IPv4 as it is, else {@code unknown}. */
+  static String forwardedNode(String ip) {
+    if (ip.indexOf(':') >= 0) {
+      return "\"[" + ip + "]\"";
+    }
+    return ip.matches("[0-9.]+") ? ip : "unknown";
   }
 
   /** The client's subprotocol list as one comma-separated value, or null when it offered none. */

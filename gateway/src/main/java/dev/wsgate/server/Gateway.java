@@ -4,6 +4,7 @@ import dev.wsgate.admin.AdminServer;
 import dev.wsgate.admin.AdminView;
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.ListenAddress;
+import dev.wsgate.config.ProxyProtocol;
 import dev.wsgate.config.RouteConfig;
 import dev.wsgate.config.ServerConfig;
 import dev.wsgate.config.TlsFiles;
@@ -45,6 +46,7 @@ import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.ProxyProtocolSupportType;
 import reactor.netty.resources.LoopResources;
 
 /**
@@ -174,6 +176,7 @@ public final class Gateway implements AutoCloseable {
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
+    ProxyProtocol proxyProtocol = config.server().proxyProtocol();
     HttpServer http = LegSockets.clientLeg(HttpServer.create(), transport)
         .runOn(loops)
         .bindAddress(() -> new InetSocketAddress(listen.host(), listen.port()))
@@ -190,8 +193,19 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("no HTTP codec in a new client connection's pipeline: " + p.names());
           }
           p.addBefore(NettyPipeline.HttpCodec, ProxyPipeline.EARLY_BYTES, new EarlyBytesHandler(mark));
+          if (proxyProtocol != ProxyProtocol.OFF) {
+            // Reactor Netty's decoder (or, optional, its detector) is first; the refusal follows it and its reader.
+            String after = p.get(NettyPipeline.ProxyProtocolReader) != null ? NettyPipeline.ProxyProtocolReader
+                : NettyPipeline.ProxyProtocolDecoder;
+            p.addAfter(after, ProxyPipeline.PROXY_HEADER_REFUSAL,
+                new ProxyHeaderRefusal(proxyProtocol, metrics::proxyHeaderRefused));
+          }
         })
         .handle(handler);
+    if (proxyProtocol != ProxyProtocol.OFF) {
+      http = http.proxyProtocol(proxyProtocol == ProxyProtocol.ON ? ProxyProtocolSupportType.ON
+          : ProxyProtocolSupportType.AUTO);
+    }
     if (config.server().reusePort()) {
       if (transport == Transport.NIO) {
         if (ownLoops) {
@@ -268,7 +282,7 @@ public final class Gateway implements AutoCloseable {
    * with. Upstream instances that stay keep their sessions count and health.
    *
    * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS, reuse-port,
-   *         transport)
+   *         transport, proxy-protocol)
    * @throws IllegalArgumentException when {@code upstream.ca-file} can no longer be loaded (it changed since the
    *                                  configuration was checked); nothing is applied
    */
@@ -292,6 +306,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (was.transport() != is.transport()) {
       notApplied.add("server.transport " + was.transport() + " -> " + is.transport());
+    }
+    if (was.proxyProtocol() != is.proxyProtocol()) {
+      notApplied.add("server.proxy-protocol " + was.proxyProtocol() + " -> " + is.proxyProtocol());
     }
     try {
       handler.update(snapshot(next, loops, transport, handler.snapshot().router(), tls));

@@ -2,6 +2,7 @@ package dev.wsgate.server;
 
 import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.config.Leg;
+import dev.wsgate.config.ServerConfig;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.LegSetup;
@@ -22,8 +23,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -155,12 +154,16 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
       return refusePipelined(r);
     }
     SessionLimits limits = SessionLimits.of(route.config());
-    SessionPlan plan = new SessionPlan(r.id(), route.id(), address(r.req().remoteAddress()), limits,
+    ServerConfig server = s.config().server();
+    ClientAddress peer = ClientAddress.peer(r.req().remoteAddress() != null ? r.req().remoteAddress()
+        : r.channel().remoteAddress());
+    ClientAddress client = ClientAddress.of(peer, headers, server.trustedProxies(), server.clientAddressHeader());
+    SessionPlan plan = new SessionPlan(r.id(), route.id(), client.display(), limits,
         s.config().server().closeTimeout(),
         LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
         LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits));
-    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(),
-        ip(r.req().remoteAddress()), secure, r.id());
+    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
+        server.clientAddressHeader(), secure, r.id());
     String subprotocols = UpstreamRequest.subprotocols(headers);
     return connect(s, lifecycle, route, plan, rawPath, rawQuery, upstreamHeaders, subprotocols)
         .flatMap(session -> upgrade(r, s, lifecycle, session))
@@ -363,22 +366,5 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     }
     ThreadLocalRandom r = ThreadLocalRandom.current();
     return String.format("%016x%016x", r.nextLong(), r.nextLong());
-  }
-
-  private static String ip(SocketAddress address) {
-    if (address instanceof InetSocketAddress) {
-      InetSocketAddress a = (InetSocketAddress) address;
-      return a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-    }
-    return String.valueOf(address);
-  }
-
-  private static String address(SocketAddress address) {
-    if (address instanceof InetSocketAddress) {
-      InetSocketAddress a = (InetSocketAddress) address;
-      String ip = ip(a);
-      return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
-    }
-    return String.valueOf(address);
   }
 }

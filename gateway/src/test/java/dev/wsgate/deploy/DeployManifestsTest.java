@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The manifests and front configurations under {@code deploy/} hold together: the Kubernetes manifests parse and
@@ -287,11 +289,12 @@ class DeployManifestsTest {
     assertThat(run.err()).as(run.describe()).doesNotContain("[emerg]").doesNotContain("[warn]");
   }
 
-  @Test
-  void haproxyAcceptsItsConfiguration() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"haproxy/haproxy.cfg", "haproxy/haproxy-proxy-protocol.cfg"})
+  void haproxyAcceptsItsConfiguration(String file) throws Exception {
     Path haproxy = Tools.require("haproxy", "haproxy");
     Tools.Run run = Tools.run(dir, Duration.ofSeconds(60), Map.of(), List.of(haproxy.toString(), "-c", "-f",
-        DeployFiles.deploy().resolve("haproxy/haproxy.cfg").toString()));
+        DeployFiles.deploy().resolve(file).toString()));
     assertThat(run.exitCode()).as(run.describe()).isZero();
     assertThat(run.out() + run.err()).as(run.describe()).contains("Configuration file is valid");
     // The example's servers are host names that resolve where it is deployed; HAProxy starts without them.
@@ -303,18 +306,25 @@ class DeployManifestsTest {
   void frontIdleTimeoutsEqualTheGatewayIdleTimeout() throws Exception {
     String nginx = withoutComments(Files.readString(DeployFiles.deploy().resolve("nginx/nginx.conf")));
     String haproxy = withoutComments(Files.readString(DeployFiles.deploy().resolve("haproxy/haproxy.cfg")));
+    String haproxyL4 = withoutComments(Files.readString(DeployFiles.deploy()
+        .resolve("haproxy/haproxy-proxy-protocol.cfg")));
     Map<String, Duration> fronts = new LinkedHashMap<>();
     fronts.putAll(directives(nginx, "nginx ", "(proxy_read_timeout|proxy_send_timeout)\\s+(\\S+)\\s*;",
         DeployManifestsTest::nginxTime));
     fronts.putAll(directives(haproxy, "haproxy timeout ", "timeout\\s+(tunnel|client|server)\\s+(\\S+)",
         DeployManifestsTest::haproxyTime));
+    fronts.putAll(directives(haproxyL4, "haproxy (L4) timeout ", "timeout\\s+(tunnel|client|server)\\s+(\\S+)",
+        DeployManifestsTest::haproxyTime));
     assertThat(fronts.keySet()).containsExactlyInAnyOrder("nginx proxy_read_timeout", "nginx proxy_send_timeout",
-        "haproxy timeout tunnel", "haproxy timeout client", "haproxy timeout server");
+        "haproxy timeout tunnel", "haproxy timeout client", "haproxy timeout server", "haproxy (L4) timeout tunnel",
+        "haproxy (L4) timeout client", "haproxy (L4) timeout server");
 
     // deploy/gateway.yaml is what the front configurations are written for; the production-like example says it
     // sits behind them too.
     for (Path fronted : List.of(DeployFiles.deploy().resolve("gateway.yaml"),
-        DeployFiles.deploy().resolve("examples/production.yaml"))) {
+        DeployFiles.deploy().resolve("examples/production.yaml"),
+        DeployFiles.deploy().resolve("examples/behind-l4-proxy-protocol.yaml"),
+        DeployFiles.deploy().resolve("examples/behind-nginx.yaml"))) {
       Duration idle = load(fronted).intermediaries().idleTimeout();
       assertThat(idle).as("%s intermediaries.idle-timeout", fronted).isPositive();
       assertThat(fronts).as("front idle timeouts vs %s intermediaries.idle-timeout %s", fronted, idle)

@@ -4,14 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.config.Leg;
 import dev.wsgate.session.Session;
+import dev.wsgate.testing.AdminClient;
 import dev.wsgate.testing.Awaits;
 import dev.wsgate.testing.Holds;
 import dev.wsgate.testing.PingAnsweringClient;
 import dev.wsgate.testing.RawUpstream;
+import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.TestGateway;
+import dev.wsgate.testing.WsEndpoint;
 import dev.wsgate.testing.WsFrame;
 import java.io.EOFException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -99,6 +104,31 @@ class NginxIT {
           .contains(" close_code=1000 closed_by=client end=client-close");
       assertThat(durationMs(line)).isGreaterThanOrEqualTo(QUIET.toMillis());
       assertThat(proxy.errorLog()).as("nginx's error log").noneMatch(l -> l.contains("timed out"));
+    }
+  }
+
+  /**
+   * nginx as a trusted proxy ({@code server.trusted-proxies: [127.0.0.1]}), adding the client it saw to
+   * {@code X-Forwarded-For} as deploy/nginx does: a client from 127.0.0.5 is that client in wsgate, whatever
+   * {@code X-Forwarded-For} it sent itself.
+   */
+  @Test
+  void behindATrustedNginxTheClientIsTheOneNginxSaw() throws Exception {
+    String yaml = "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n  trusted-proxies: [127.0.0.1]\n";
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), yaml);
+         NginxProxy proxy = NginxProxy.start(nginx, dir, gw.port(),
+             "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;")) {
+      Socket socket = RawWebSocket.open(proxy.address(), InetAddress.getByName("127.0.0.5"));
+      try (RawWebSocket client = RawWebSocket.handshake(socket, new byte[0], "/", Map.of("X-Forwarded-For",
+          "203.0.113.66", "X-Request-Id", "behind-nginx"))) {
+        RawUpstream.Conn up = upstream.take();
+        assertThat(up.request().header("x-forwarded-for")).isEqualTo("203.0.113.66, 127.0.0.5, 127.0.0.1");
+        assertThat(AdminClient.sessionClients(gw, 1)).containsExactly("127.0.0.5");
+        WsEndpoint.closeCleanly(client, up);
+      }
+      assertThat(RecordingAppender.await(l -> l.contains("request_id=behind-nginx "), ECHO))
+          .contains(" client=127.0.0.5 ");
     }
   }
 

@@ -99,7 +99,8 @@ final class NginxProxy implements AutoCloseable {
         "");
   }
 
-  private static int freePort() throws IOException {
+  /** A loopback port free now (another process may take it before it is bound: callers retry). */
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

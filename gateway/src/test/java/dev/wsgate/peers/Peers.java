@@ -131,6 +131,18 @@ public final class Peers {
     return found;
   }
 
+  /**
+   * Skips (or, in CI, fails) unless HAProxy is there ({@code /usr/sbin/haproxy}, else on PATH); returns its
+   * executable. Call it before each test.
+   */
+  public static Path requireHaproxy() {
+    Path found = Files.isExecutable(Path.of("/usr/sbin/haproxy")) ? Path.of("/usr/sbin/haproxy") : onPath("haproxy");
+    if (found == null) {
+      missing("no /usr/sbin/haproxy, nor haproxy on PATH (" + System.getenv("PATH") + ")", "haproxy");
+    }
+    return found;
+  }
+
   private static Path onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {

@@ -4,12 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.config.Leg;
 import dev.wsgate.testing.JdkWebSocket;
+import dev.wsgate.testing.ProxyHeaders;
 import dev.wsgate.testing.RawUpstream;
+import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.TestGateway;
+import dev.wsgate.testing.WsEndpoint;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,6 +22,10 @@ import org.junit.jupiter.api.Test;
  * prints what that is worth per session.
  */
 class HeldSessionIT {
+
+  /** Reactor Netty's attributes (and, with the PROXY protocol, its header's address) and wsgate's. */
+  private static final List<String> ATTRIBUTES = List.of("$CONNECTION", "$CONTEXT_VIEW", "$PERSISTENT_CHANNEL",
+      "remoteAddressFromProxyProtocol", "wsgate.lifecycle", "wsgate.handshakeTimer");
 
   @Test
   void bothLegsHoldOnlyTheFrameCodecAndWsgatesHandlers() throws Exception {
@@ -43,12 +51,33 @@ class HeldSessionIT {
             .as("one write-buffer mark for both legs")
             .isSameAs(session.channel(Leg.UPSTREAM).config().getWriteBufferWaterMark());
         for (Leg leg : Leg.values()) {
-          for (String key : List.of("$CONNECTION", "$CONTEXT_VIEW", "$PERSISTENT_CHANNEL", "wsgate.lifecycle",
-              "wsgate.handshakeTimer")) {
+          for (String key : ATTRIBUTES) {
             assertThat(session.channel(leg).hasAttr(AttributeKey.valueOf(key)))
                 .as("attribute %s on the %s leg (an attribute is an object per connection)", key, leg).isFalse();
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void aSessionThatCameWithAProxyProtocolHeaderKeepsNothingOfIt() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri(), ProxyHeaders.server("on"))) {
+      byte[] header = ProxyHeaders.v2("127.0.0.5", 40001, "127.0.0.1", gw.port());
+      try (RawWebSocket client = RawWebSocket.handshake(RawWebSocket.open(gw.address()), header, "/", Map.of())) {
+        RawUpstream.Conn up = upstream.take();
+        client.sendText("hello");
+        assertThat(up.readData().text()).isEqualTo("hello");
+        ProxySession session = (ProxySession) gw.gateway().sessions().snapshot().get(0);
+        assertThat(session.clientAddress()).isEqualTo("127.0.0.5:40001");
+        assertThat(handlers(session.channel(Leg.CLIENT))).as("client leg").containsExactly(concat(
+            List.of("wsencoder", "wsdecoder"), List.of(ProxyPipeline.HEARTBEAT, ProxyPipeline.RELAY)));
+        for (String key : ATTRIBUTES) {
+          assertThat(session.channel(Leg.CLIENT).hasAttr(AttributeKey.valueOf(key)))
+              .as("attribute %s on the client leg", key).isFalse();
+        }
+        WsEndpoint.closeCleanly(client, up);
       }
     }
   }

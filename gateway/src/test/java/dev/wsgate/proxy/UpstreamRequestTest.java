@@ -2,6 +2,7 @@ package dev.wsgate.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsgate.config.ClientAddressHeader;
 import dev.wsgate.config.HeaderRules;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -82,7 +83,8 @@ class UpstreamRequestTest {
     client.set("Host", "gw:8080");
     client.set("X-Forwarded-For", "10.0.0.1");
     HttpHeaders out = UpstreamRequest.headers(client, new HeaderRules(List.of("X-Tenant", "X-Trace"),
-        Map.of("X-Gateway", "wsgate", "Cookie", "override=1")), "127.0.0.1", true, "rid");
+        Map.of("X-Gateway", "wsgate", "Cookie", "override=1")), "127.0.0.1", ClientAddressHeader.X_FORWARDED_FOR,
+        true, "rid");
     assertThat(out.get("Authorization")).isEqualTo("Bearer x");
     assertThat(out.get("Cookie")).as("added headers win").isEqualTo("override=1");
     assertThat(out.get("Origin")).isEqualTo("https://app");
@@ -97,6 +99,25 @@ class UpstreamRequestTest {
     assertThat(out.get("X-Forwarded-Host")).isEqualTo("gw:8080");
     assertThat(out.get("X-Request-Id")).isEqualTo("rid");
     assertThat(out.get("X-Gateway")).isEqualTo("wsgate");
+    assertThat(out.get("Forwarded")).as("not the header the trusted proxies write").isNull();
+  }
+
+  @Test
+  void theForwardingListsAreExtendedWithThePeerEveryLineKept() {
+    HttpHeaders client = new DefaultHttpHeaders();
+    client.add("X-Forwarded-For", "203.0.113.7, 10.0.0.1");
+    client.add("X-Forwarded-For", "10.0.0.2");
+    client.add("Forwarded", "for=203.0.113.7;proto=https");
+    client.add("Forwarded", "for=\"[2001:db8::1]:4711\"");
+    HttpHeaders out = UpstreamRequest.headers(client, new HeaderRules(List.of(), Map.of()), "2001:db8::9",
+        ClientAddressHeader.FORWARDED, false, "rid");
+    assertThat(out.getAll("X-Forwarded-For")).containsExactly("203.0.113.7, 10.0.0.1, 10.0.0.2, 2001:db8::9");
+    assertThat(out.getAll("Forwarded"))
+        .containsExactly("for=203.0.113.7;proto=https, for=\"[2001:db8::1]:4711\", for=\"[2001:db8::9]\"");
+    HttpHeaders fresh = UpstreamRequest.headers(new DefaultHttpHeaders(), new HeaderRules(List.of(), Map.of()),
+        "192.0.2.1", ClientAddressHeader.FORWARDED, false, "rid");
+    assertThat(fresh.get("X-Forwarded-For")).isEqualTo("192.0.2.1");
+    assertThat(fresh.get("Forwarded")).isEqualTo("for=192.0.2.1");
   }
 
   @Test

@@ -24,6 +24,24 @@ public final class AdminClient {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * The {@code client} of each live session in {@code /sessions}, oldest first, once {@code live} sessions are (a
+   * client may read its {@code 101} before its session is registered).
+   */
+  public static java.util.List<String> sessionClients(TestGateway gw, int live) throws Exception {
+    gw.awaitSessions(live, Duration.ofSeconds(10));
+    com.fasterxml.jackson.databind.JsonNode sessions = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(get(gw, "/sessions").body()).get("sessions");
+    java.util.List<String> out = new java.util.ArrayList<>();
+    sessions.forEach(s -> out.add(s.get("client").asText()));
+    return out;
+  }
+
+  /** The value of one sample of {@code /metrics} now. */
+  public static double sample(TestGateway gw, String nameAndLabels) throws Exception {
+    return sample(get(gw, "/metrics").body(), nameAndLabels);
+  }
+
   /** The value of one sample line, such as {@code wsgate_frames_total{direction="client_to_upstream"}}. */
   public static double sample(String scrape, String nameAndLabels) {
     for (String line : scrape.lines().toList()) {

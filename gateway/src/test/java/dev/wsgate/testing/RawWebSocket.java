@@ -45,16 +45,30 @@ public final class RawWebSocket extends WsEndpoint {
    */
   public static RawWebSocket connect(InetSocketAddress address, String pathAndQuery, Map<String, String> headers,
       byte[] afterHead) throws IOException {
-    Socket socket = open(address);
+    return handshake(open(address), new byte[0], pathAndQuery, headers, afterHead);
+  }
+
+  /**
+   * Completes a handshake that must succeed (101) on a connected {@code socket}, writing {@code beforeHead} (a PROXY
+   * protocol header, say) in the same write, before the request head.
+   */
+  public static RawWebSocket handshake(Socket socket, byte[] beforeHead, String pathAndQuery,
+      Map<String, String> headers) throws IOException {
+    return handshake(socket, beforeHead, pathAndQuery, headers, new byte[0]);
+  }
+
+  private static RawWebSocket handshake(Socket socket, byte[] beforeHead, String pathAndQuery,
+      Map<String, String> headers, byte[] afterHead) throws IOException {
     String key = WsWire.newKey();
     Map<String, String> all = new LinkedHashMap<>();
-    all.put("Host", "localhost:" + address.getPort());
+    all.put("Host", "localhost:" + socket.getPort());
     all.put("Upgrade", "websocket");
     all.put("Connection", "Upgrade");
     all.put("Sec-WebSocket-Key", key);
     all.put("Sec-WebSocket-Version", "13");
     all.putAll(headers);
     ByteArrayOutputStream request = new ByteArrayOutputStream();
+    request.write(beforeHead);
     writeRequest(request, "GET " + pathAndQuery + " HTTP/1.1", all);
     request.write(afterHead);
     socket.getOutputStream().write(request.toByteArray());
@@ -128,7 +142,15 @@ public final class RawWebSocket extends WsEndpoint {
   }
 
   public static Socket open(InetSocketAddress address) throws IOException {
+    return open(address, null);
+  }
+
+  /** A connection from {@code local} (any free port on it; null: wherever the system picks). */
+  public static Socket open(InetSocketAddress address, java.net.InetAddress local) throws IOException {
     Socket socket = new Socket();
+    if (local != null) {
+      socket.bind(new InetSocketAddress(local, 0));
+    }
     socket.connect(address, (int) READ_TIMEOUT.toMillis());
     socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
     socket.setTcpNoDelay(true);
