@@ -73,6 +73,25 @@ class Utf8CheckTest {
     assertThat(buf.readerIndex()).isEqualTo(1);
   }
 
+  @Test
+  void directAndCompositeBuffersAsHeapOnes() {
+    byte[] text = "ascii first, then κόσμε and 𝄞, and ascii again".getBytes(StandardCharsets.UTF_8);
+    for (int cut = 0; cut <= text.length; cut++) {
+      ByteBuf direct = Unpooled.directBuffer(text.length).writeBytes(text);
+      ByteBuf composite = Unpooled.wrappedBuffer(Unpooled.directBuffer().writeBytes(text, 0, cut),
+          Unpooled.copiedBuffer(text, cut, text.length - cut)); // a copy: the test breaks its last byte
+      try {
+        assertThat(Utf8Check.valid(direct)).isTrue();
+        assertThat(Utf8Check.valid(composite)).as("a composite cut at %d", cut).isTrue();
+        composite.setByte(composite.readableBytes() - 1, 0xFF);
+        assertThat(Utf8Check.valid(composite)).as("a composite cut at %d, its last byte broken", cut).isFalse();
+      } finally {
+        direct.release();
+        composite.release();
+      }
+    }
+  }
+
   private static boolean valid(String s) {
     return Utf8Check.valid(Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.UTF_8)));
   }
