@@ -2,7 +2,6 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
-import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionDecoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateClientExtensionHandshaker;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
@@ -27,11 +26,15 @@ record LegDeflate(boolean passThrough, boolean inflaterNoContext, boolean deflat
   private static final int LEVEL = 6;
 
   /**
-   * Netty's permessage-deflate encoder and decoder for the leg (made through Netty's handshakers, which own their
-   * classes), with the agreed context takeover; wsgate compresses with the JDK's zlib (window 15), and inflates at
-   * most {@link #maxMessageSize} bytes of one frame before it fails the frame.
+   * wsgate's deflater and inflater for the leg, with the agreed context takeover: Netty's permessage-deflate encoder
+   * (made through Netty's handshaker, which owns its class), compressing with the JDK's zlib (window 15), and
+   * {@link MessageInflater}, within {@link #maxMessageSize}.
    */
   Codec codec(Leg leg) {
+    return new Codec(deflater(leg), new MessageInflater(inflaterNoContext, maxMessageSize));
+  }
+
+  private WebSocketExtensionEncoder deflater(Leg leg) {
     Map<String, String> agreed = new HashMap<>(4);
     if (leg == Leg.CLIENT) {
       // wsgate is the server: it sends with the server's parameters, takes in with the client's.
@@ -41,9 +44,8 @@ record LegDeflate(boolean passThrough, boolean inflaterNoContext, boolean deflat
       if (inflaterNoContext) {
         agreed.put("client_no_context_takeover", null);
       }
-      var ext = new PerMessageDeflateServerExtensionHandshaker(LEVEL, false, DeflateParams.JDK_WINDOW, true, true,
-          maxMessageSize).handshakeExtension(new WebSocketExtensionData(DeflateParams.NAME, agreed));
-      return new Codec(ext.newExtensionEncoder(), ext.newExtensionDecoder());
+      return new PerMessageDeflateServerExtensionHandshaker(LEVEL, false, DeflateParams.JDK_WINDOW, true, true, 0)
+          .handshakeExtension(new WebSocketExtensionData(DeflateParams.NAME, agreed)).newExtensionEncoder();
     }
     if (deflaterNoContext) {
       agreed.put("client_no_context_takeover", null);
@@ -51,12 +53,11 @@ record LegDeflate(boolean passThrough, boolean inflaterNoContext, boolean deflat
     if (inflaterNoContext) {
       agreed.put("server_no_context_takeover", null);
     }
-    var ext = new PerMessageDeflateClientExtensionHandshaker(LEVEL, false, DeflateParams.JDK_WINDOW, true, false,
-        maxMessageSize).handshakeExtension(new WebSocketExtensionData(DeflateParams.NAME, agreed));
-    return new Codec(ext.newExtensionEncoder(), ext.newExtensionDecoder());
+    return new PerMessageDeflateClientExtensionHandshaker(LEVEL, false, DeflateParams.JDK_WINDOW, true, false, 0)
+        .handshakeExtension(new WebSocketExtensionData(DeflateParams.NAME, agreed)).newExtensionEncoder();
   }
 
   /** Netty's handlers for one leg. */
-  record Codec(WebSocketExtensionEncoder deflater, WebSocketExtensionDecoder inflater) {
+  record Codec(WebSocketExtensionEncoder deflater, MessageInflater inflater) {
   }
 }

@@ -33,8 +33,7 @@ import reactor.netty.NettyPipeline;
  *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
  *   wsgate.deflate       only where wsgate compresses the leg itself ({@link LegDeflate}): Netty's
  *                        permessage-deflate encoder, outbound
- *   wsgate.inflate       with it: Netty's permessage-deflate decoder, inbound, at most max-message-size a frame
- *   wsgate.inflateLimit  with it: {@link InflateLimit}, max-message-size a message; 1009, 1007
+ *   wsgate.inflate       with it: {@link MessageInflater}, inbound, within max-message-size; 1009, 1007
  *   wsgate.heartbeat     HeartbeatHandler: a tick every heartbeat tick of silence (its own timer, no idle
  *                        handler), pings, pongs, RTT, eviction; answers the peer's pings
  *   wsgate.relay         FrameRelayHandler: validates text as UTF-8 (1007), relays frames and closes to the other
@@ -56,10 +55,8 @@ public final class ProxyPipeline {
   public static final String EARLY_BYTES = "wsgate.earlyBytes";
   /** Netty's permessage-deflate encoder, on a leg wsgate compresses itself. */
   public static final String DEFLATE = "wsgate.deflate";
-  /** Netty's permessage-deflate decoder, with it. */
+  /** {@link MessageInflater}, with it. */
   public static final String INFLATE = "wsgate.inflate";
-  /** {@link InflateLimit}, with it. */
-  public static final String INFLATE_LIMIT = "wsgate.inflateLimit";
   /** {@link HeartbeatHandler}. */
   public static final String HEARTBEAT = "wsgate.heartbeat";
   /** {@link FrameRelayHandler}. */
@@ -100,7 +97,6 @@ public final class ProxyPipeline {
     LegDeflate.Codec codec = deflate.codec(leg);
     addLast(p, DEFLATE, codec.deflater());
     addLast(p, INFLATE, codec.inflater());
-    addLast(p, INFLATE_LIMIT, new InflateLimit(deflate.maxMessageSize(), codec.inflater()));
   }
 
   /**

@@ -299,8 +299,8 @@ public final class ProxySession extends Session {
       return;
     }
     LegEnd at = end(leg);
-    if (cause instanceof InflateLimit.Failure) {
-      closes.fail(at, ((InflateLimit.Failure) cause).code, cause.getMessage());
+    if (cause instanceof MessageInflater.Failure) {
+      closes.fail(at, ((MessageInflater.Failure) cause).code, cause.getMessage());
     } else if (cause instanceof CorruptedWebSocketFrameException) {
       CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
       closes.dropped(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage()
