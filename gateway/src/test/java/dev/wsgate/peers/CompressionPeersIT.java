@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.testing.BlackholeRelay;
 import dev.wsgate.testing.TestGateway;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,6 +65,36 @@ class CompressionPeersIT {
     assertThat(run.upstreamExtensions).as("wsgate's own offer, accepted")
         .startsWith("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
     assertThat(run.toGateway).isGreaterThan(run.payload);
+  }
+
+  /** Node's {@code ws} client, compressing every message, through wsgate to the Python server that compresses. */
+  @Test
+  void nodeWsClientThroughWsgateToThePythonServer() throws Exception {
+    Path nodePeers = Peers.requireNodeWs();
+    Path script = nodePeers.resolve("ws_deflate_client.js");
+    Files.writeString(script, PythonScripts.resource("ws_deflate_client.js"), StandardCharsets.UTF_8);
+    try (PeerProcess server = PythonScripts.start("deflate-echo", dir, "deflate_echo_server.py", "0")) {
+      int port = PythonScripts.listeningPort(server, STARTUP);
+      try (TestGateway gw = TestGateway.proxying(URI.create("ws://127.0.0.1:" + port));
+           BlackholeRelay relay = BlackholeRelay.to(gw.address())) {
+        try (PeerProcess client = PeerProcess.start("node-ws", List.of("node", script.toString(),
+            "ws://127.0.0.1:" + relay.port() + "/", "" + MESSAGES), java.util.Map.of(), nodePeers)) {
+          String ext = client.awaitStdout("extensions", l -> l.startsWith("EXT "), STARTUP).substring(4);
+          long payload = Long.parseLong(client.awaitStdout("payload", l -> l.startsWith("PAYLOAD "), RUN)
+              .substring(8));
+          client.awaitStdout("every echo intact", l -> l.equals("OK"), RUN);
+          assertThat(client.awaitExit(Duration.ofSeconds(15))).as(client.transcript()).isZero();
+          assertThat(ext).startsWith("permessage-deflate");
+          String upstreamExt = server.awaitStdout("upstream extensions", l -> l.startsWith("OPEN ext="), RUN);
+          assertThat(upstreamExt).startsWith("OPEN ext=permessage-deflate");
+          server.awaitStdout("the upstream saw the close", l -> l.equals("CLOSED code=1000"), RUN);
+          BlackholeRelay.Link link = relay.links().get(0);
+          assertThat(link.bytesToTarget()).as("compressed on the wire").isLessThanOrEqualTo(payload / 3);
+          assertThat(link.bytesFromTarget()).isLessThanOrEqualTo(payload / 3);
+          gw.awaitIdle(RUN);
+        }
+      }
+    }
   }
 
   private record Run(String clientExtensions, String upstreamExtensions, long payload, long toGateway,
