@@ -228,7 +228,7 @@ final class Schema {
   static final Key<CompressionSettings, Boolean> COMPRESSION_ENABLED = Key.of("enabled", Types.bool(), true,
       CompressionSettings::enabled,
       "negotiate permessage-deflate (RFC 7692) on the leg: with the client as it offers, with the upstream as it "
-          + "accepts; `false`: neither offered nor accepted there. See [Compression](#compression)");
+          + "accepts; `false`: neither offered nor accepted there. See [Compression](#compression-permessage-deflate)");
   static final Key<CompressionSettings, Boolean> CONTEXT_TAKEOVER = Key.of("context-takeover", Types.bool(), false,
       CompressionSettings::contextTakeover,
       "where wsgate itself compresses or inflates the leg (the legs did not agree alike): `true` keeps its zlib "
@@ -237,8 +237,9 @@ final class Schema {
           + "hold no zlib state in wsgate");
   static final Key<CompressionSettings, Integer> MAX_WINDOW_BITS = Key.of("max-window-bits",
       Types.integer(9, 15, "a whole number from 9 to 15"), 15, CompressionSettings::maxWindowBits,
-      "where wsgate inflates: the largest LZ77 window (2^bits bytes) the peer may compress with, 9 to 15 (what "
-          + "wsgate compresses with is 15: the JDK's zlib)");
+      "where wsgate inflates: the largest LZ77 window (2^bits bytes) the peer may compress with, 9 to 15: asked "
+          + "of the upstream in wsgate's offer, answered to a client that offers `client_max_window_bits` (wsgate "
+          + "compresses with 15, the JDK's zlib)");
   static final Key<CompressionSettings, Integer> MAX_MESSAGE_SIZE = Key.of("max-message-size",
       Types.size(125, 64 << 20), 1 << 20, CompressionSettings::maxMessageSize,
       "where wsgate inflates: the largest message, inflated, it takes from the peer, checked as it inflates (a "
@@ -264,7 +265,7 @@ final class Schema {
           "overrides of `heartbeat`, as above"),
       MAX_IDLE, FORWARD_PINGS, MAX_SESSION_AGE, MAX_SESSION_AGE_JITTER,
       Section.Nested.of("compression", COMPRESSION, RouteConfig::compression).documented("on",
-          "permessage-deflate on each leg: see [`compression`](#compression-1) below")),
+          "permessage-deflate on each leg: see [`compression`](#compression) below")),
       b -> new RouteConfig(b.get(PATH), b.get(HOST), b.get(UPSTREAMS), b.get(BALANCE),
           new HeaderRules(b.get(HEADERS_FORWARD), b.get(HEADERS_ADD)), b.attached("heartbeat"), b.get(MAX_IDLE),
           b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER), b.attached("compression")));
