@@ -231,10 +231,11 @@ final class Schema {
           + "accepts; `false`: neither offered nor accepted there. See [Compression](#compression-permessage-deflate)");
   static final Key<CompressionSettings, Boolean> CONTEXT_TAKEOVER = Key.of("context-takeover", Types.bool(), false,
       CompressionSettings::contextTakeover,
-      "where wsgate itself compresses or inflates the leg (the legs did not agree alike): `true` keeps its zlib "
-          + "contexts between messages (a better ratio, about 300 KiB more per session); `false` frees them after "
-          + "each message and asks the peer to do alike (`*_no_context_takeover`). Frames passed through compressed "
-          + "hold no zlib state in wsgate");
+      "where wsgate itself compresses or inflates the leg (the legs did not agree alike): `true` keeps its "
+          + "deflater's context between messages (a better ratio on small messages, some 250 KiB more per session); "
+          + "`false` frees it after each message, and asks an upstream for `server_no_context_takeover` so that "
+          + "wsgate's inflater is freed too (a client's is when it offers `client_no_context_takeover`). Frames "
+          + "passed through compressed hold no zlib state in wsgate");
   static final Key<CompressionSettings, Integer> MAX_WINDOW_BITS = Key.of("max-window-bits",
       Types.integer(9, 15, "a whole number from 9 to 15"), 15, CompressionSettings::maxWindowBits,
       "where wsgate inflates: the largest LZ77 window (2^bits bytes) the peer may compress with, 9 to 15: asked "

@@ -27,7 +27,7 @@ import java.util.List;
 public final class DeflateNegotiation {
 
   /** No compression on either leg. */
-  public static final DeflateNegotiation NONE = new DeflateNegotiation(List.of(), false, null, null, null);
+  public static final DeflateNegotiation NONE = new DeflateNegotiation(List.of(), false, List.of(), null, null);
 
   /**
    * What the upstream's answer settles.
@@ -48,15 +48,15 @@ public final class DeflateNegotiation {
 
   private final List<DeflateParams> clientOffers;
   private final boolean forward;
-  private final DeflateParams ownOffer;
+  private final List<DeflateParams> ownOffers;
   private final CompressionSettings client;
   private final CompressionSettings upstream;
 
-  private DeflateNegotiation(List<DeflateParams> clientOffers, boolean forward, DeflateParams ownOffer,
+  private DeflateNegotiation(List<DeflateParams> clientOffers, boolean forward, List<DeflateParams> ownOffers,
       CompressionSettings client, CompressionSettings upstream) {
     this.clientOffers = clientOffers;
     this.forward = forward;
-    this.ownOffer = ownOffer;
+    this.ownOffers = ownOffers;
     this.client = client;
     this.upstream = upstream;
   }
@@ -73,20 +73,24 @@ public final class DeflateNegotiation {
     boolean textHeartbeat = route.heartbeat().client().mode() == HeartbeatMode.TEXT
         || route.heartbeat().upstream().mode() == HeartbeatMode.TEXT;
     boolean forward = !offers.isEmpty() && u.enabled() && !textHeartbeat;
-    DeflateParams own = u.enabled() && !forward ? ownOffer(u) : null;
+    List<DeflateParams> own = u.enabled() && !forward ? ownOffers(u) : List.of();
     return new DeflateNegotiation(List.copyOf(offers), forward, own, c, u);
   }
 
   /**
-   * wsgate's own offer upstream: without context takeover, it asks the upstream to compress each message afresh
-   * (and says it does so itself), so that its inflater holds nothing between messages; a window under 15 is asked
-   * for with {@code server_max_window_bits}. No {@code client_max_window_bits}: wsgate's deflater cannot use a
-   * smaller window.
+   * wsgate's own offers upstream. Without context takeover, the first asks the upstream to compress each message
+   * afresh ({@code server_no_context_takeover}), so that wsgate's inflater holds nothing between messages, and says
+   * that wsgate does so itself; the second, without the request, is for servers that decline it (Netty's do by
+   * default). A window under 15 is asked for with {@code server_max_window_bits}. No {@code client_max_window_bits}:
+   * wsgate's deflater cannot use a smaller window.
    */
-  private static DeflateParams ownOffer(CompressionSettings u) {
-    boolean fresh = !u.contextTakeover();
-    return new DeflateParams(fresh, fresh, u.maxWindowBits() < 15 ? u.maxWindowBits() : DeflateParams.ABSENT,
-        DeflateParams.ABSENT);
+  private static List<DeflateParams> ownOffers(CompressionSettings u) {
+    int window = u.maxWindowBits() < 15 ? u.maxWindowBits() : DeflateParams.ABSENT;
+    if (u.contextTakeover()) {
+      return List.of(new DeflateParams(false, false, window, DeflateParams.ABSENT));
+    }
+    return List.of(new DeflateParams(true, true, window, DeflateParams.ABSENT),
+        new DeflateParams(false, true, window, DeflateParams.ABSENT));
   }
 
   /** The {@code Sec-WebSocket-Extensions} of the upstream request, or null for none. */
@@ -94,7 +98,7 @@ public final class DeflateNegotiation {
     if (forward) {
       return DeflateParams.header(clientOffers);
     }
-    return ownOffer == null ? null : ownOffer.header();
+    return ownOffers.isEmpty() ? null : DeflateParams.header(ownOffers);
   }
 
   /**
@@ -122,7 +126,7 @@ public final class DeflateNegotiation {
         }
         return refused("answered " + answer + " to " + offered);
       }
-      if (!agreed.accepts(ownOffer)) {
+      if (ownOffers.stream().noneMatch(agreed::accepts)) {
         return refused("answered " + answer + " to " + offered);
       }
       upstreamLeg = new LegDeflate(false, agreed.serverNoContext(),
@@ -141,8 +145,10 @@ public final class DeflateNegotiation {
 
   /**
    * wsgate's answer to a client offer on a leg it compresses itself, or null to decline it (it asks for a server
-   * window under 15). Without context takeover, both directions start each message afresh (RFC 7692 lets a server
-   * say so in any answer); {@code client_max_window_bits} is answered when offered, at most the route's.
+   * window under 15). Without context takeover, wsgate compresses each message afresh and says so
+   * ({@code server_no_context_takeover}); {@code client_no_context_takeover} is answered only when offered: RFC 7692
+   * lets a server add it, but Netty's clients, among others, refuse an answer that does.
+   * {@code client_max_window_bits} is answered when offered, at most the route's.
    */
   static DeflateParams clientAnswer(DeflateParams offer, CompressionSettings settings) {
     if (offer.serverMaxWindow() != DeflateParams.ABSENT && offer.serverMaxWindow() < DeflateParams.JDK_WINDOW) {
@@ -155,8 +161,8 @@ public final class DeflateNegotiation {
       int w = Math.min(offered, settings.maxWindowBits());
       clientWindow = w < 15 || offer.clientMaxWindow() != DeflateParams.NO_VALUE ? w : DeflateParams.ABSENT;
     }
-    return new DeflateParams(fresh || offer.serverNoContext(), fresh || offer.clientNoContext(),
-        offer.serverMaxWindow(), clientWindow);
+    return new DeflateParams(fresh || offer.serverNoContext(), offer.clientNoContext(), offer.serverMaxWindow(),
+        clientWindow);
   }
 
   private static Decision refused(String why) {

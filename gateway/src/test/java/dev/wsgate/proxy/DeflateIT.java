@@ -111,7 +111,7 @@ class DeflateIT {
       assertThat(up.request().header("sec-websocket-extensions")).as("the client's offer, forwarded")
           .isEqualTo(OFFER);
       assertThat(client.response().header("sec-websocket-extensions"))
-          .isEqualTo("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+          .isEqualTo("permessage-deflate; server_no_context_takeover");
       String text = "{\"type\":\"quote\",\"bid\":101.25,\"ask\":101.5}".repeat(40);
       client.sendRaw(true, RSV1, WsFrame.TEXT, deflate(text.getBytes(StandardCharsets.UTF_8)), true);
       WsFrame atUpstream = up.readData();
@@ -145,7 +145,8 @@ class DeflateIT {
     try (RawWebSocket client = connect(null)) {
       RawUpstream.Conn up = upstream.take();
       assertThat(up.request().header("sec-websocket-extensions"))
-          .isEqualTo("permessage-deflate; server_no_context_takeover; client_no_context_takeover");
+          .isEqualTo("permessage-deflate; server_no_context_takeover; client_no_context_takeover, "
+              + "permessage-deflate; client_no_context_takeover");
       assertThat(client.response().header("sec-websocket-extensions")).isNull();
       String text = "abc".repeat(300);
       client.sendText(text);
@@ -157,6 +158,46 @@ class DeflateIT {
       assertThat(atClient.rsv()).isZero();
       assertThat(atClient.text()).isEqualTo(text);
       RawWebSocket.closeCleanly(client, up);
+    }
+  }
+
+  /**
+   * Netty's own permessage-deflate (Reactor Netty's client and server, as they come) on either side: its client
+   * refuses an answer with a {@code client_no_context_takeover} it did not offer, and its server declines an offer
+   * with {@code server_no_context_takeover}; wsgate's answers and offers suit both.
+   */
+  @Test
+  void nettysClientAndServerTakeWhatWsgateAnswersAndOffers() throws Exception {
+    reactor.netty.resources.LoopResources loops = reactor.netty.resources.LoopResources.create("deflate-it", 1, true);
+    reactor.netty.DisposableServer server = reactor.netty.http.server.HttpServer.create().runOn(loops)
+        .host("127.0.0.1").port(0)
+        .handle((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receiveFrames()
+            .map(f -> ((io.netty.handler.codec.http.websocketx.TextWebSocketFrame) f).text())),
+            reactor.netty.http.server.WebsocketServerSpec.builder().compress(true).build()))
+        .bindNow();
+    String text = "netty ".repeat(500);
+    try (TestGateway plain = TestGateway.proxying(java.net.URI.create("ws://127.0.0.1:" + server.port()))) {
+      upstream = RawUpstream.echo();
+      gw = TestGateway.proxying(upstream.uri(), "server:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n");
+      before = Released.from(gw);
+      for (TestGateway target : new TestGateway[] {gw, plain}) {
+        java.util.concurrent.atomic.AtomicReference<String> ext = new java.util.concurrent.atomic.AtomicReference<>();
+        String echo = reactor.netty.http.client.HttpClient.create().runOn(loops)
+            .websocket(reactor.netty.http.client.WebsocketClientSpec.builder().compress(target == gw).build())
+            .uri("ws://127.0.0.1:" + target.port() + "/")
+            .handle((in, out) -> {
+              ext.set(String.valueOf(in.headers().get("Sec-WebSocket-Extensions")));
+              return out.sendString(reactor.core.publisher.Mono.just(text)).then()
+                  .thenMany(in.receive().asString().take(1));
+            })
+            .blockFirst(Duration.ofSeconds(10));
+        assertThat(ext.get()).as("the client leg").isEqualTo(target == gw ? "permessage-deflate; "
+            + "server_no_context_takeover" : "null");
+        assertThat(echo).isEqualTo(text);
+      }
+    } finally {
+      server.disposeNow();
+      loops.disposeLater().block(Duration.ofSeconds(5));
     }
   }
 
