@@ -104,7 +104,8 @@ final class MessageInflater extends ChannelInboundHandlerAdapter {
       inflater = new Inflater(true);
     }
     ByteBuf in = frame.content();
-    ByteBuf out = ctx.alloc().heapBuffer(Math.min(Math.max(in.readableBytes() * 4, 256), CHUNK));
+    // From the allocator's direct arenas, as the frames the decoder reads: no heap arena kept for inflating.
+    ByteBuf out = ctx.alloc().buffer(Math.min(Math.max(in.readableBytes() * 4, 256), CHUNK));
     try {
       feed(in.nioBuffer(), out);
       if (frame.isFinalFragment()) {
@@ -127,7 +128,7 @@ final class MessageInflater extends ChannelInboundHandlerAdapter {
         out.ensureWritable(Math.min(Math.max(out.capacity(), CHUNK), max + 1 - out.writerIndex() > 0
             ? max + 1 - out.writerIndex() : 1));
       }
-      int n = inflater.inflate(out.array(), out.arrayOffset() + out.writerIndex(), out.writableBytes());
+      int n = inflater.inflate(out.internalNioBuffer(out.writerIndex(), out.writableBytes()));
       out.writerIndex(out.writerIndex() + n);
       message += n;
       if (message > max) {
