@@ -88,6 +88,8 @@ class CompressionPeersIT {
           assertThat(upstreamExt).startsWith("OPEN ext=permessage-deflate");
           server.awaitStdout("the upstream saw the close", l -> l.equals("CLOSED code=1000"), RUN);
           BlackholeRelay.Link link = relay.links().get(0);
+          System.out.printf("[compression] node ws client: %d bytes of payload each way; on the client leg %d bytes "
+              + "to wsgate, %d from it (handshake included)%n", payload, link.bytesToTarget(), link.bytesFromTarget());
           assertThat(link.bytesToTarget()).as("compressed on the wire").isLessThanOrEqualTo(payload / 3);
           assertThat(link.bytesFromTarget()).isLessThanOrEqualTo(payload / 3);
           gw.awaitIdle(RUN);
@@ -126,6 +128,10 @@ class CompressionPeersIT {
           BlackholeRelay.Link link = relay.links().get(0);
           gw.awaitIdle(RUN);
           assertThat(gw.gateway().sessions().size()).isZero();
+          System.out.printf("[compression] client %s, upstream %s: %s bytes of payload each way; on the client "
+              + "leg %d bytes to wsgate, %d from it (handshake included)%n", clientCompresses ? "compresses"
+              : "plain", upstreamCompresses ? "compresses" : "plain", payload, link.bytesToTarget(),
+              link.bytesFromTarget());
           return new Run(ext, upstreamExt, Long.parseLong(payload), link.bytesToTarget(), link.bytesFromTarget());
         }
       }
