@@ -81,6 +81,19 @@ final class ConfigBinder {
             Schema.HEARTBEAT_LEG.read(common.nested("upstream"), values)));
   }
 
+  /** A route's {@code compression:} mapping, its keys for both legs and then each leg's overrides, over defaults. */
+  private Compressions compression(At at) {
+    if (at == null) {
+      return Compressions.defaults();
+    }
+    Bound<CompressionSettings> common = Schema.COMPRESSION.read(at, values);
+    Bound<CompressionSettings> client = common.overriddenBy(Schema.COMPRESSION_LEG.read(common.nested("client"),
+        values));
+    Bound<CompressionSettings> upstream = common.overriddenBy(Schema.COMPRESSION_LEG.read(common.nested("upstream"),
+        values));
+    return new Compressions(Schema.COMPRESSION_LEG.build(client), Schema.COMPRESSION_LEG.build(upstream));
+  }
+
   private List<RouteConfig> routes(Bound<GatewayConfig> top, Legs global, IntermediariesConfig intermediaries,
       At idleAt) {
     List<RouteConfig> out = new ArrayList<>();
@@ -106,6 +119,7 @@ final class ConfigBinder {
       HeartbeatBudgetCheck.check(legs.upstream(), intermediaries, idleAt, problems);
       SessionAgeJitterCheck.check(route, problems);
       route.attach("heartbeat", legs.effective());
+      route.attach("compression", compression(route.nested("compression")));
       bound.add(route);
       RouteConfig r = Schema.ROUTE.build(route);
       if (r != null) {

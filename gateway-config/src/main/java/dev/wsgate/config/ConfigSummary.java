@@ -83,6 +83,11 @@ public final class ConfigSummary {
         indent(out, depth + 1).append(leg.yamlName()).append(":  # ").append(explain(s, im)).append('\n');
         section(out, depth + 2, Schema.HEARTBEAT_LEG, s, im);
       }
+    } else if (value instanceof Compressions c) {
+      for (Leg leg : Leg.values()) {
+        indent(out, depth + 1).append(leg.yamlName()).append(":\n");
+        section(out, depth + 2, Schema.COMPRESSION_LEG, c.of(leg), im);
+      }
     } else if (n.list()) {
       for (Object item : (List<?>) value) {
         StringBuilder element = new StringBuilder();

@@ -20,6 +20,7 @@ import java.util.Optional;
  * @param maxSessionAge a session is closed (1001) once this old; {@code 0} disables it
  * @param maxSessionAgeJitter each session's age limit is drawn between {@code maxSessionAge - jitter} and
  *                  {@code maxSessionAge}, so that sessions opened together do not all close together
+ * @param compression permessage-deflate on each leg
  */
 public record RouteConfig(
     String path,
@@ -31,7 +32,8 @@ public record RouteConfig(
     Duration maxIdle,
     boolean forwardPings,
     Duration maxSessionAge,
-    Duration maxSessionAgeJitter) {
+    Duration maxSessionAgeJitter,
+    Compressions compression) {
 
   public RouteConfig {
     Objects.requireNonNull(path, "path");
@@ -43,6 +45,7 @@ public record RouteConfig(
     Objects.requireNonNull(maxIdle, "maxIdle");
     Objects.requireNonNull(maxSessionAge, "maxSessionAge");
     Objects.requireNonNull(maxSessionAgeJitter, "maxSessionAgeJitter");
+    Objects.requireNonNull(compression, "compression");
   }
 
   /** A short name for logs and metrics: {@code host/path}, or the path alone when any host matches. */

@@ -223,14 +223,53 @@ final class Schema {
       "each session's age limit is drawn in `[max-session-age - jitter, max-session-age]`, so that sessions opened "
           + "together do not reconnect together");
 
+  // ------------------------------------------------------------------------------------------------- compression
+
+  static final Key<CompressionSettings, Boolean> COMPRESSION_ENABLED = Key.of("enabled", Types.bool(), true,
+      CompressionSettings::enabled,
+      "negotiate permessage-deflate (RFC 7692) on the leg: with the client as it offers, with the upstream as it "
+          + "accepts; `false`: neither offered nor accepted there. See [Compression](#compression-permessage-deflate)");
+  static final Key<CompressionSettings, Boolean> CONTEXT_TAKEOVER = Key.of("context-takeover", Types.bool(), false,
+      CompressionSettings::contextTakeover,
+      "where wsgate itself compresses or inflates the leg (the legs did not agree alike): `true` keeps its "
+          + "deflater's context between messages (a better ratio on small messages, some 250 KiB more per session); "
+          + "`false` frees it after each message, and asks an upstream for `server_no_context_takeover` so that "
+          + "wsgate's inflater is freed too (a client's is when it offers `client_no_context_takeover`). Frames "
+          + "passed through compressed hold no zlib state in wsgate");
+  static final Key<CompressionSettings, Integer> MAX_WINDOW_BITS = Key.of("max-window-bits",
+      Types.integer(9, 15, "a whole number from 9 to 15"), 15, CompressionSettings::maxWindowBits,
+      "where wsgate inflates: the largest LZ77 window (2^bits bytes) the peer may compress with, 9 to 15: asked "
+          + "of the upstream in wsgate's offer, answered to a client that offers `client_max_window_bits` (wsgate "
+          + "compresses with 15, the JDK's zlib)");
+  static final Key<CompressionSettings, Integer> MAX_MESSAGE_SIZE = Key.of("max-message-size",
+      Types.size(125, 64 << 20), 1 << 20, CompressionSettings::maxMessageSize,
+      "where wsgate inflates: the largest message, inflated, it takes from the peer, checked as it inflates (a "
+          + "deflate bomb gets 1009, not memory); 125 bytes to 64 MiB; 1 MiB as in Python `websockets`");
+
+  private static final List<Object> COMPRESSION_LEG_KEYS = List.of(COMPRESSION_ENABLED, CONTEXT_TAKEOVER,
+      MAX_WINDOW_BITS, MAX_MESSAGE_SIZE);
+
+  /** Compression on one leg ({@code client:} or {@code upstream:} of a route's compression mapping). */
+  static final Section<CompressionSettings> COMPRESSION_LEG = Section.of("compression leg", COMPRESSION_LEG_KEYS,
+      b -> new CompressionSettings(b.get(COMPRESSION_ENABLED), b.get(CONTEXT_TAKEOVER), b.get(MAX_WINDOW_BITS),
+          b.get(MAX_MESSAGE_SIZE)));
+
+  /** A route's compression mapping: the keys of both legs, then overrides per leg. */
+  static final Section<CompressionSettings> COMPRESSION = Section.of("compression", concat(COMPRESSION_LEG_KEYS,
+      Section.Nested.of("client", COMPRESSION_LEG, (Compressions c) -> c.client()),
+      Section.Nested.of("upstream", COMPRESSION_LEG, (Compressions c) -> c.upstream())),
+      COMPRESSION_LEG::build);
+
   static final Section<RouteConfig> ROUTE = Section.of("routes", List.of(PATH, HOST, UPSTREAMS, BALANCE,
       HEADERS_FORWARD, HEADERS_ADD,
       Section.Nested.of("heartbeat", HEARTBEAT, RouteConfig::heartbeat).documented("global",
           "overrides of `heartbeat`, as above"),
-      MAX_IDLE, FORWARD_PINGS, MAX_SESSION_AGE, MAX_SESSION_AGE_JITTER),
+      MAX_IDLE, FORWARD_PINGS, MAX_SESSION_AGE, MAX_SESSION_AGE_JITTER,
+      Section.Nested.of("compression", COMPRESSION, RouteConfig::compression).documented("on",
+          "permessage-deflate on each leg: see [`compression`](#compression) below")),
       b -> new RouteConfig(b.get(PATH), b.get(HOST), b.get(UPSTREAMS), b.get(BALANCE),
           new HeaderRules(b.get(HEADERS_FORWARD), b.get(HEADERS_ADD)), b.attached("heartbeat"), b.get(MAX_IDLE),
-          b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER)));
+          b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER), b.attached("compression")));
 
   // ---------------------------------------------------------------------------------------------------- shutdown
 
@@ -270,8 +309,8 @@ final class Schema {
           b.attached("intermediaries"), b.attached("routes"), b.attached("shutdown"), b.attached("logging")));
 
   /** The sections that have a table in the README, in its order. */
-  static final List<Section<?>> DOCUMENTED = List.of(SERVER, UPSTREAM, INTERMEDIARIES, HEARTBEAT, ROUTE, SHUTDOWN,
-      LOGGING);
+  static final List<Section<?>> DOCUMENTED = List.of(SERVER, UPSTREAM, INTERMEDIARIES, HEARTBEAT, ROUTE, COMPRESSION,
+      SHUTDOWN, LOGGING);
 
   /** For each name a mapping may hold, the places of the file that hold it ({@code routes[i]}), shortest first. */
   private static final Map<String, List<String>> PLACES = places();

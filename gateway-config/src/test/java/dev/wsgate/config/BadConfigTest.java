@@ -564,6 +564,21 @@ class BadConfigTest {
             routes: []
             """,
             "2:1: a second YAML document (expected: one document; remove the second ---)"),
+        bad("compression: a window too small for one leg, an unknown key, a size too big", """
+            routes:
+              - path: /
+                upstreams: [ws://backend:8000]
+                compression:
+                  max-message-size: 65MiB
+                  client:
+                    max-window-bits: 8
+                  upstream:
+                    context-takover: true
+            """,
+            "5:25: routes[0].compression.max-message-size: 65MiB (expected: a size from 125 bytes to 64MiB, such as "
+                + "64KiB or 1MiB)",
+            "7:26: routes[0].compression.client.max-window-bits: 8 (expected: a whole number from 9 to 15)",
+            "9:9: routes[0].compression.upstream.context-takover: unknown key (did you mean context-takeover?)"),
         bad("empty file", "",
             "1:1: file is empty (expected: a YAML mapping with at least routes:)"),
         bad("only comments", "# routes: later\n\n",

@@ -122,6 +122,30 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void compressionIsOnByDefaultAndARouteSetsItPerLeg() throws Exception {
+    GatewayConfig c = parse("""
+        routes:
+          - path: /a
+            upstreams: [ws://a:1]
+          - path: /b
+            upstreams: [ws://b:1]
+            compression:
+              context-takeover: true
+              max-message-size: 4MiB
+              client:
+                max-window-bits: 10
+              upstream:
+                enabled: false
+        """);
+    assertThat(c.routes().get(0).compression()).isEqualTo(Compressions.defaults());
+    assertThat(c.routes().get(0).compression().client())
+        .isEqualTo(new CompressionSettings(true, false, 15, 1 << 20));
+    Compressions b = c.routes().get(1).compression();
+    assertThat(b.client()).isEqualTo(new CompressionSettings(true, true, 10, 4 << 20));
+    assertThat(b.upstream()).isEqualTo(new CompressionSettings(false, true, 15, 4 << 20));
+  }
+
+  @Test
   void heartbeatOffIsAllowedWhenNothingCutsIdleConnections() throws Exception {
     GatewayConfig c = parse("""
         intermediaries:

@@ -29,10 +29,13 @@ import dev.wsgate.config.Leg;
  *   <caption>codes wsgate sends on its own</caption>
  *   <tr><th>event</th><th>to the peer at fault</th><th>to the other leg</th></tr>
  *   <tr><td>protocol violation (unmasked client frame, reserved opcode, fragmented control frame, ...)</td>
- *       <td>1002</td><td rowspan="3">client at fault: 1001 to the upstream; upstream at fault: 1014 to the
+ *       <td>1002</td><td rowspan="5">client at fault: 1001 to the upstream; upstream at fault: 1014 to the
  *       client, both with the reason</td></tr>
  *   <tr><td>text that is not UTF-8</td><td>1007</td></tr>
  *   <tr><td>a frame over {@code server.max-frame-size}</td><td>1009</td></tr>
+ *   <tr><td>on a leg wsgate inflates (permessage-deflate): a message over {@code compression.max-message-size}
+ *       once inflated</td><td>1009</td></tr>
+ *   <tr><td>on a leg wsgate inflates: compressed data that does not inflate</td><td>1007</td></tr>
  *   <tr><td>the peer did not answer a close frame within {@code server.close-timeout}</td><td>TCP closed</td>
  *       <td>its own close code echoed back</td></tr>
  * </table>

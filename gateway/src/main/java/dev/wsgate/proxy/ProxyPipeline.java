@@ -31,6 +31,9 @@ import reactor.netty.NettyPipeline;
  *
  * <pre>
  *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
+ *   wsgate.deflate       only where wsgate compresses the leg itself ({@link LegDeflate}): Netty's
+ *                        permessage-deflate encoder, outbound
+ *   wsgate.inflate       with it: {@link MessageInflater}, inbound, within max-message-size; 1009, 1007
  *   wsgate.heartbeat     HeartbeatHandler: a tick every heartbeat tick of silence (its own timer, no idle
  *                        handler), pings, pongs, RTT, eviction; answers the peer's pings
  *   wsgate.relay         FrameRelayHandler: validates text as UTF-8 (1007), relays frames and closes to the other
@@ -50,6 +53,10 @@ public final class ProxyPipeline {
   public static final String PROXY_HEADER_REFUSAL = "wsgate.proxyHeaderRefusal";
   /** {@code EarlyBytesHandler}, on a client connection until its upgrade, on the network side of the HTTP codec. */
   public static final String EARLY_BYTES = "wsgate.earlyBytes";
+  /** Netty's permessage-deflate encoder, on a leg wsgate compresses itself. */
+  public static final String DEFLATE = "wsgate.deflate";
+  /** {@link MessageInflater}, with it. */
+  public static final String INFLATE = "wsgate.inflate";
   /** {@link HeartbeatHandler}. */
   public static final String HEARTBEAT = "wsgate.heartbeat";
   /** {@link FrameRelayHandler}. */
@@ -62,16 +69,34 @@ public final class ProxyPipeline {
    * Puts wsgate's handlers into a freshly upgraded leg, in the order above, and returns its relay handler.
    */
   static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup) {
+    return install(channel, leg, setup, null);
+  }
+
+  /**
+   * The same, on a leg with permessage-deflate: {@code deflate} null for none.
+   */
+  static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup, LegDeflate deflate) {
     if (setup.heartbeat().leg() != leg) {
       throw new IllegalArgumentException("the " + setup.heartbeat().leg() + " leg's setup for the " + leg + " leg");
     }
     ChannelPipeline p = channel.pipeline();
     // wsgate is the client on the upstream leg, and masks what it sends there.
     encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
+    addDeflate(p, leg, deflate);
     addLast(p, HEARTBEAT, new HeartbeatHandler(setup.heartbeat(), setup.timing()));
     FrameRelayHandler relay = new FrameRelayHandler(leg);
     addLast(p, RELAY, relay);
     return relay;
+  }
+
+  /** wsgate's own inflater and deflater, on a leg it compresses itself. */
+  private static void addDeflate(ChannelPipeline p, Leg leg, LegDeflate deflate) {
+    if (deflate == null || deflate.passThrough()) {
+      return;
+    }
+    LegDeflate.Codec codec = deflate.codec(leg);
+    addLast(p, DEFLATE, codec.deflater());
+    addLast(p, INFLATE, codec.inflater());
   }
 
   /**

@@ -5,11 +5,14 @@ import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
 import io.netty.util.concurrent.Ticker;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -50,6 +53,10 @@ public final class ProxySession extends Session {
   private final long ageDeadlineNanos;
   private boolean started;
   private boolean dataInBatch;
+  /** Both legs pass compressed frames through: RSV1 is allowed on the first frame of a message. */
+  private final boolean compressedFrames;
+  /** The client leg's permessage-deflate and its answer, until the client is upgraded; null then. */
+  private DeflateNegotiation.Decision deflate;
   private long lastDataNanos;
 
   /**
@@ -58,15 +65,18 @@ public final class ProxySession extends Session {
    *
    * @param upstreamUri the upstream instance
    * @param subprotocol the subprotocol the upstream chose, or null
+   * @param deflate     what permessage-deflate each leg runs with
    */
   ProxySession(SessionLifecycle lifecycle, long id, SessionPlan plan, URI upstreamUri, String subprotocol,
-      Channel client, Channel upstream, FrameRelayHandler upstreamRelay) {
+      Channel client, Channel upstream, FrameRelayHandler upstreamRelay, DeflateNegotiation.Decision deflate) {
     super(id, plan.requestId(), plan.route(), upstreamUri, plan.clientAddress(), subprotocol);
     this.lifecycle = lifecycle;
     this.client = new LegEnd(Leg.CLIENT, client);
     this.upstream = new LegEnd(Leg.UPSTREAM, upstream);
     this.upstream.setUp(upstream.pipeline().get(HeartbeatHandler.class));
     this.upstreamRelay = upstreamRelay;
+    this.compressedFrames = deflate.passThrough();
+    this.deflate = deflate.client() != null ? deflate : null;
     this.clientSetup = plan.clientSetup();
     this.loop = client.eventLoop();
     this.ticker = loop.ticker();
@@ -82,6 +92,12 @@ public final class ProxySession extends Session {
     return upstream.channel.eventLoop() == loop;
   }
 
+  /** The {@code Sec-WebSocket-Extensions} of the client's {@code 101}, or null; until the client is upgraded. */
+  public String clientExtensions() {
+    DeflateNegotiation.Decision d = deflate;
+    return d == null ? null : d.clientAnswer();
+  }
+
   /** True once the client is upgraded and the session relays. */
   boolean started() {
     return started;
@@ -95,8 +111,10 @@ public final class ProxySession extends Session {
     if (!colocated()) {
       log.debug("{}: legs on different event loops ({} and {})", this, loop, upstream.channel.eventLoop());
     }
-    FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup);
+    FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup,
+        deflate == null ? null : deflate.client());
     clientSetup = null;
+    deflate = null;
     ProxyPipeline.leaveReactor(client.channel);
     lifecycle.sessionStarted();
     started = true;
@@ -140,10 +158,12 @@ public final class ProxySession extends Session {
       return;
     }
     LegEnd from = end(leg);
-    if (frame.rsv() != 0) {
-      // Netty lets reserved bits through, on any frame, when extensions are allowed; wsgate negotiates none.
+    if (frame.rsv() != 0 && !(compressedFrames && compressedStart(frame))) {
+      // Netty lets reserved bits through, on any frame, when extensions are allowed; wsgate's inflater clears RSV1
+      // of what it inflates, and only frames passed through compressed may keep it, on a message's first frame.
       frame.release();
-      closes.fail(from, CloseCodes.PROTOCOL_ERROR, "reserved bits set without a negotiated extension");
+      closes.fail(from, CloseCodes.PROTOCOL_ERROR, compressedFrames ? "reserved bits other than RSV1 on the first "
+          + "frame of a compressed message" : "reserved bits set without a negotiated extension");
     } else if (frame instanceof CloseWebSocketFrame) {
       CloseWebSocketFrame close = (CloseWebSocketFrame) frame;
       int code = close.statusCode();
@@ -164,6 +184,12 @@ public final class ProxySession extends Session {
         dataInBatch = true;
       }
     }
+  }
+
+  /** The first frame of a message compressed with permessage-deflate: RSV1 and no other reserved bit. */
+  private static boolean compressedStart(WebSocketFrame frame) {
+    return frame.rsv() == WebSocketExtension.RSV1
+        && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame);
   }
 
   /**
@@ -273,7 +299,9 @@ public final class ProxySession extends Session {
       return;
     }
     LegEnd at = end(leg);
-    if (cause instanceof CorruptedWebSocketFrameException) {
+    if (cause instanceof MessageInflater.Failure) {
+      closes.fail(at, ((MessageInflater.Failure) cause).code, cause.getMessage());
+    } else if (cause instanceof CorruptedWebSocketFrameException) {
       CorruptedWebSocketFrameException e = (CorruptedWebSocketFrameException) cause;
       closes.dropped(at, e.closeStatus().code(), e.getMessage() != null ? e.getMessage()
           : e.closeStatus().reasonText());

@@ -107,7 +107,14 @@ public final class SessionLifecycle implements ChannelFutureListener {
    */
   ProxySession upstreamConnected(SessionPlan plan, URI instance, String subprotocol, Channel upstream,
       FrameRelayHandler relay, UpstreamPool.Claim claim) {
-    ProxySession s = new ProxySession(this, registry.nextId(), plan, instance, subprotocol, client, upstream, relay);
+    return upstreamConnected(plan, instance, subprotocol, upstream, relay, claim, DeflateNegotiation.Decision.NONE);
+  }
+
+  /** The same, with what permessage-deflate each leg runs with. */
+  ProxySession upstreamConnected(SessionPlan plan, URI instance, String subprotocol, Channel upstream,
+      FrameRelayHandler relay, UpstreamPool.Claim claim, DeflateNegotiation.Decision deflate) {
+    ProxySession s = new ProxySession(this, registry.nextId(), plan, instance, subprotocol, client, upstream, relay,
+        deflate);
     boolean late;
     boolean clientGone;
     synchronized (this) {

@@ -14,9 +14,16 @@ import java.util.Objects;
  * @param closeTimeout  how long a peer gets to answer a close frame
  * @param clientSetup   how the client leg is set up once upgraded
  * @param upstreamSetup how the upstream leg is set up once connected
+ * @param deflate       permessage-deflate on each leg, from the client's offer and the route
  */
 public record SessionPlan(String requestId, String route, String clientAddress, SessionLimits limits,
-    Duration closeTimeout, LegSetup clientSetup, LegSetup upstreamSetup) {
+    Duration closeTimeout, LegSetup clientSetup, LegSetup upstreamSetup, DeflateNegotiation deflate) {
+
+  /** A plan without compression. */
+  public SessionPlan(String requestId, String route, String clientAddress, SessionLimits limits,
+      Duration closeTimeout, LegSetup clientSetup, LegSetup upstreamSetup) {
+    this(requestId, route, clientAddress, limits, closeTimeout, clientSetup, upstreamSetup, DeflateNegotiation.NONE);
+  }
 
   public SessionPlan {
     Objects.requireNonNull(requestId, "requestId");
@@ -26,5 +33,6 @@ public record SessionPlan(String requestId, String route, String clientAddress, 
     Objects.requireNonNull(closeTimeout, "closeTimeout");
     Objects.requireNonNull(clientSetup, "clientSetup");
     Objects.requireNonNull(upstreamSetup, "upstreamSetup");
+    Objects.requireNonNull(deflate, "deflate");
   }
 }

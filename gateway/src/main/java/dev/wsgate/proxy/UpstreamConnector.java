@@ -143,8 +143,14 @@ public final class UpstreamConnector {
         if (subprotocols != null) {
           sent.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocols);
         }
+        // permessage-deflate is offered as a plain header too, and the answer checked by DeflateNegotiation; the
+        // frame decoder lets RSV1 through only when it is offered.
+        String deflate = plan.deflate().upstreamOffer();
+        if (deflate != null) {
+          sent.set(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS, deflate);
+        }
         WebSocketClientHandshaker handshaker = new WebSocketClientHandshaker13(uri, WebSocketVersion.V13, null,
-            false, sent, maxFrameSize, true, false, -1);
+            deflate != null, sent, maxFrameSize, true, false, -1);
         EventLoop loop = lifecycle.loop();
         InetSocketAddress address = literalAddress(uri.getHost(), port);
         Bootstrap bootstrap = LegSockets.upstreamLeg(new Bootstrap(), transport)
@@ -287,6 +293,11 @@ public final class UpstreamConnector {
         return;
       }
       String refusal = filter.refusal(subprotocols);
+      DeflateNegotiation.Decision deflate = DeflateNegotiation.Decision.NONE;
+      if (refusal == null) {
+        deflate = plan.deflate().answered(filter.extensions());
+        refusal = deflate.refusal();
+      }
       if (refusal != null) {
         channel.close();
         claim.release();
@@ -295,8 +306,10 @@ public final class UpstreamConnector {
         return;
       }
       try {
-        FrameRelayHandler relay = ProxyPipeline.install(channel, Leg.UPSTREAM, plan.upstreamSetup());
-        ProxySession session = lifecycle.upstreamConnected(plan, instance, filter.chosen(), channel, relay, claim);
+        FrameRelayHandler relay = ProxyPipeline.install(channel, Leg.UPSTREAM, plan.upstreamSetup(),
+            deflate.upstream());
+        ProxySession session = lifecycle.upstreamConnected(plan, instance, filter.chosen(), channel, relay, claim,
+            deflate);
         sink.success(session);
       } catch (RuntimeException e) {
         channel.close();

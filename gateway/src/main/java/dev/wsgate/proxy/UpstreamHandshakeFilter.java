@@ -18,9 +18,9 @@ import io.netty.handler.codec.http.HttpResponse;
  *       it, and keeps it. Netty would refuse an answer without a subprotocol when the client offered some; a
  *       gateway must pass "none" on and let the client decide (RFC 6455, 4.1), so wsgate checks the answer itself:
  *       no subprotocol, or one the client offered;</li>
- *   <li>in: it keeps the {@code Sec-WebSocket-Extensions} of the answer, which Netty does not check: wsgate offers
- *       no extension, so an upstream that answers with one is refused (RFC 6455, 4.1) rather than trusted to
- *       send frames wsgate cannot read.</li>
+ *   <li>in: it keeps the {@code Sec-WebSocket-Extensions} of the answer, which Netty does not check:
+ *       {@link DeflateNegotiation} checks it against what wsgate offered, and an upstream that answers with what was
+ *       not offered is refused (RFC 6455, 4.1) rather than trusted to send frames wsgate cannot read.</li>
  * </ul>
  * Removes itself after the response.
  */
@@ -74,15 +74,17 @@ final class UpstreamHandshakeFilter extends ChannelDuplexHandler {
     return chosen == null || chosen.isEmpty() ? null : chosen;
   }
 
+  /** The {@code Sec-WebSocket-Extensions} of the upstream's answer, or null. */
+  String extensions() {
+    return extensions;
+  }
+
   /**
    * Why the upstream's {@code 101} cannot be taken (it chose what was not offered), or null when it can.
    *
    * @param offered the client's subprotocols, comma-separated, or null
    */
   String refusal(String offered) {
-    if (extensions != null) {
-      return "answered with the extension " + extensions + ", which wsgate did not offer";
-    }
     if (!chosenIsOffered(offered)) {
       return "chose subprotocol " + chosen + ", which the client did not offer";
     }

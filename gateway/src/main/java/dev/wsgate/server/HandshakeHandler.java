@@ -5,6 +5,7 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.config.ServerConfig;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
+import dev.wsgate.proxy.DeflateNegotiation;
 import dev.wsgate.proxy.LegSetup;
 import dev.wsgate.proxy.ProxySession;
 import dev.wsgate.proxy.SessionLifecycle;
@@ -161,7 +162,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     SessionPlan plan = new SessionPlan(r.id(), route.id(), client.display(), limits,
         s.config().server().closeTimeout(),
         LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
-        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits));
+        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits),
+        DeflateNegotiation.of(headers, route.config()));
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
         server.clientAddressHeader(), secure, r.id());
     String subprotocols = UpstreamRequest.subprotocols(headers);
@@ -225,6 +227,10 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         .handlePing(true);
     if (session.subprotocol() != null) {
       builder.protocols(session.subprotocol());
+    }
+    String extensions = session.clientExtensions();
+    if (extensions != null) {
+      r.res().header(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS, extensions); // Netty's handshaker adds it to the 101
     }
     return r.res().sendWebsocket((in, out) -> {
       try {

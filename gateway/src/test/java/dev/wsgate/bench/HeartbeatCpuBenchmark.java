@@ -1,6 +1,6 @@
 package dev.wsgate.bench;
 
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,10 +18,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.WebsocketClientSpec;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.WebsocketServerSpec;
 import reactor.netty.resources.LoopResources;
 
 /**
@@ -39,6 +42,13 @@ import reactor.netty.resources.LoopResources;
  * session, under the per-process limit of open files. Clients send nothing: every frame on the wire is a heartbeat.
  * {@code --classes N} shows the N classes that grew most. {@code -Dwsgate.jvmArgs="..."} adds JVM options to the
  * wsgate process ({@code {mode}} becomes on or off), for example a JFR recording to profile it.
+ *
+ * <p>Compression (permessage-deflate): {@code --compress 1} has the clients offer it and the upstream refuse it, so
+ * that wsgate compresses and inflates the client leg itself; {@code --compress 2} has both accept it, so that wsgate
+ * passes the frames through compressed. {@code --messages N} has each client send N JSON messages, echoed, before it
+ * goes idle (zlib state is made by the first message, not by the handshake); {@code --context-takeover 1} sets the
+ * route's {@code compression.context-takeover}. The wsgate process's resident memory per session is printed too:
+ * the JDK's zlib lives outside the Java heap.
  */
 public final class HeartbeatCpuBenchmark {
 
@@ -49,16 +59,20 @@ public final class HeartbeatCpuBenchmark {
     int sessions = o.get("--sessions");
     int seconds = o.get("--seconds");
     int intervalMs = o.get("--interval-ms");
+    Compression compression = new Compression(o.get("--compress"), o.get("--messages"),
+        o.get("--context-takeover") != 0);
     LoopResources loops = LoopResources.create("bench", 1, 2, true);
     DisposableServer upstream = HttpServer.create().runOn(loops).host("127.0.0.1").port(0)
-        .handle((req, res) -> res.sendWebsocket((in, out) -> in.receiveFrames().then()))
+        .handle((req, res) -> res.sendWebsocket((in, out) -> out.sendString(in.receiveFrames()
+            .filter(TextWebSocketFrame.class::isInstance).map(f -> ((TextWebSocketFrame) f).text())),
+            WebsocketServerSpec.builder().compress(compression.mode() == 2).build()))
         .bindNow();
     System.out.printf(Locale.ROOT, "heartbeat CPU benchmark: %d idle sessions, %d s warm-up, %d s measured, %d cores,"
-        + " Java %s%n", sessions, o.get("--warmup"), seconds, Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"));
+        + " Java %s; %s%n", sessions, o.get("--warmup"), seconds, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), compression);
     List<Run> runs = new ArrayList<>();
     for (boolean heartbeat : new boolean[] {false, true}) {
-      runs.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops));
+      runs.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops, compression));
     }
     System.out.println("wsgate process CPU while holding the sessions (100% = one core):");
     runs.forEach(r -> System.out.println(r.line()));
@@ -69,8 +83,9 @@ public final class HeartbeatCpuBenchmark {
     System.out.printf(Locale.ROOT, "CPU per ping and pong: %.1f us (heartbeat on minus off, %.0f pings/s)%n",
         cpuPerPing, pingsPerSecond);
     for (Run r : runs) {
-      System.out.printf(Locale.ROOT, "live heap per session, %s: %.2f KiB (%d sessions, after a full GC)%n",
-          r.heartbeat() ? "heartbeat on" : "heartbeat off", r.heapPerSession() / 1024, r.open());
+      System.out.printf(Locale.ROOT, "live heap per session, %s: %.2f KiB (%d sessions, after a full GC); "
+          + "resident memory per session: %.2f KiB%n", r.heartbeat() ? "heartbeat on" : "heartbeat off",
+          r.heapPerSession() / 1024, r.open(), r.rssPerSession() / 1024);
     }
     System.out.println("what a session holds (heartbeat on):");
     on.after().printGrowth(on.before(), on.open(), o.get("--classes"));
@@ -80,11 +95,40 @@ public final class HeartbeatCpuBenchmark {
 
   /** One wsgate process's figures. */
   private record Run(boolean heartbeat, String line, int open, double cpuPercent, double heapPerSession,
-      HeapHistogram before, HeapHistogram after) {
+      double rssPerSession, HeapHistogram before, HeapHistogram after) {
+  }
+
+  /**
+   * permessage-deflate in the run.
+   *
+   * @param mode     0: none; 1: the clients offer it, the upstream refuses it (wsgate compresses the client leg);
+   *                 2: both accept it (wsgate passes compressed frames through)
+   * @param messages JSON messages each client sends, echoed, before it goes idle
+   */
+  private record Compression(int mode, int messages, boolean contextTakeover) {
+    static final String JSON = "{\"type\":\"quote\",\"symbol\":\"WSGT\",\"bid\":101.25,\"ask\":101.5,\"book\":["
+        + "{\"price\":101,\"size\":100},".repeat(20) + "{}]}";
+
+    @Override
+    public String toString() {
+      return (mode == 0 ? "no compression" : mode == 1 ? "compression on the client leg only (wsgate inflates and "
+          + "deflates)" : "compression on both legs (passed through)") + ", " + messages + " messages a session"
+          + (mode == 1 ? ", context-takeover " + contextTakeover : "");
+    }
+  }
+
+  /** The resident memory of a process, in bytes ({@code VmRSS} of /proc/PID/status). */
+  private static long rss(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return 0;
   }
 
   private static Run run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
-      DisposableServer upstream, LoopResources loops) throws Exception {
+      DisposableServer upstream, LoopResources loops, Compression compression) throws Exception {
     int port = WsgateProcess.freePort();
     int admin = WsgateProcess.freePort();
     String hb = heartbeat
@@ -94,7 +138,8 @@ public final class HeartbeatCpuBenchmark {
     Path config = Files.createTempFile("wsgate-bench", ".yaml");
     Files.writeString(config, "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
         + "  max-connections: " + (sessions + 100) + "\n" + hb + "routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:"
-        + ((InetSocketAddress) upstream.address()).getPort() + "\"]\n");
+        + ((InetSocketAddress) upstream.address()).getPort() + "\"]\n"
+        + "    compression:\n      context-takeover: " + compression.contextTakeover() + "\n");
     List<String> command = new ArrayList<>(List.of("java", "-Xms256m", "-Xmx1g"));
     String extra = System.getProperty("wsgate.jvmArgs", "").strip(); // e.g. a JFR recording, for profiling
     if (!extra.isEmpty()) {
@@ -105,12 +150,14 @@ public final class HeartbeatCpuBenchmark {
     try {
       awaitLine(wsgate, "started", Duration.ofSeconds(60));
       HeapHistogram before = HeapHistogram.of(wsgate.pid());
+      long rssBefore = rss(wsgate.pid());
       AtomicInteger open = new AtomicInteger();
       AtomicInteger failed = new AtomicInteger();
       Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
       CountDownLatch connected = new CountDownLatch(sessions);
       HttpClient.WebsocketSender client = HttpClient.newConnection().runOn(loops)
-          .websocket().uri("ws://127.0.0.1:" + port + "/");
+          .websocket(WebsocketClientSpec.builder().compress(compression.mode() != 0).build())
+          .uri("ws://127.0.0.1:" + port + "/");
       // At most HANDSHAKES_IN_FLIGHT handshakes at a time: the sessions already open are pinged every interval
       // meanwhile, and this JVM, which answers those pings, must not be swamped by the ramp-up.
       Semaphore inFlight = new Semaphore(HANDSHAKES_IN_FLIGHT);
@@ -119,10 +166,21 @@ public final class HeartbeatCpuBenchmark {
           throw new IllegalStateException("handshakes stalled at " + open.get() + " sessions");
         }
         client.handle((in, out) -> {
-          open.incrementAndGet();
-          inFlight.release();
-          connected.countDown();
-          return in.receiveFrames().map(WebSocketFrame::content).then(Mono.never());
+          AtomicInteger echoes = new AtomicInteger();
+          Mono<Void> send = out.sendString(Flux.range(0, compression.messages()).map(n -> Compression.JSON)).then();
+          Mono<Void> receive = in.receiveFrames().filter(TextWebSocketFrame.class::isInstance).doOnNext(f -> {
+            if (echoes.incrementAndGet() == compression.messages()) {
+              open.incrementAndGet();
+              inFlight.release();
+              connected.countDown();
+            }
+          }).then();
+          if (compression.messages() == 0) {
+            open.incrementAndGet();
+            inFlight.release();
+            connected.countDown();
+          }
+          return Mono.when(send, receive).then(Mono.never());
         }).subscribe(null, e -> {
           failed.incrementAndGet();
           failures.merge(String.valueOf(e), 1, Integer::sum);
@@ -151,12 +209,13 @@ public final class HeartbeatCpuBenchmark {
       String live = String.format(Locale.ROOT, "; %d live at the end, %d evictions (%d while measured), sessions ended:"
           + " %s", (long) metrics.sum("wsgate_sessions_live"), evicted, evicted - evictedBefore, ended);
       HeapHistogram after = HeapHistogram.of(pid);
+      double rssPerSession = (double) (rss(pid) - rssBefore) / Math.max(1, open.get());
       double heapPerSession = (double) (after.totalBytes() - before.totalBytes()) / Math.max(1, open.get());
       String line = String.format(Locale.ROOT, "  %-38s %5d sessions (%d failed): %6.2f%% CPU (user %.2f%%, system %.2f%%)"
           + ", %s%s%s", what, open.get(), failed.get(), user + system, user, system, heartbeat
           ? String.format(Locale.ROOT, "about %d pings/s", (long) (2L * open.get() * 1000 / intervalMs))
           : "no pings", live, failures.isEmpty() ? "" : "; failures: " + failures);
-      return new Run(heartbeat, line, open.get(), user + system, heapPerSession, before, after);
+      return new Run(heartbeat, line, open.get(), user + system, heapPerSession, rssPerSession, before, after);
     } finally {
       wsgate.destroy();
       wsgate.waitFor(30, TimeUnit.SECONDS);
@@ -194,7 +253,7 @@ public final class HeartbeatCpuBenchmark {
 
   private static Map<String, Integer> parse(String[] args) {
     Map<String, Integer> v = new HashMap<>(Map.of("--sessions", 9000, "--seconds", 60, "--interval-ms", 1000,
-        "--warmup", 20, "--classes", 30));
+        "--warmup", 20, "--classes", 30, "--compress", 0, "--messages", 0, "--context-takeover", 0));
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!v.containsKey(args[i])) {
         throw new IllegalArgumentException("unknown option " + args[i] + "; options: " + v.keySet());

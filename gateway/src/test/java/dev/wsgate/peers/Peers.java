@@ -143,6 +143,54 @@ public final class Peers {
     return found;
   }
 
+  /** Where the tests install Node's {@code ws} package (npm registry), once per build. */
+  private static final Path NODE_PEERS = Path.of("target", "node-peers");
+  /** The {@code ws} release line the tests use. */
+  static final String NODE_WS = "ws@8";
+  private static String nodeWsMissing;
+
+  /**
+   * Skips (or, in CI, fails) unless node and npm are there and {@code npm install ws@8} into
+   * {@code target/node-peers} succeeds within 3 minutes (once per build); returns the folder whose
+   * {@code node_modules} holds it, to run node scripts from.
+   */
+  public static synchronized Path requireNodeWs() throws InterruptedException {
+    if (nodeWsMissing == null) {
+      nodeWsMissing = installNodeWs();
+    }
+    if (!nodeWsMissing.isEmpty()) {
+      missing(nodeWsMissing, "nodejs npm");
+    }
+    return NODE_PEERS.toAbsolutePath();
+  }
+
+  private static String installNodeWs() throws InterruptedException {
+    if (onPath("node") == null || onPath("npm") == null) {
+      return "no node or npm on PATH (" + System.getenv("PATH") + ")";
+    }
+    if (Files.isDirectory(NODE_PEERS.resolve("node_modules").resolve("ws"))) {
+      return "";
+    }
+    try {
+      Files.createDirectories(NODE_PEERS);
+      Process p = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--no-save", "--prefix",
+          NODE_PEERS.toAbsolutePath().toString(), NODE_WS).redirectErrorStream(true)
+          .redirectOutput(NODE_PEERS.resolve("npm-install.log").toFile()).start();
+      if (!p.waitFor(180, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return "npm install " + NODE_WS + " did not finish within 180 s";
+      }
+      if (p.exitValue() != 0) {
+        return "npm install " + NODE_WS + " failed (exit " + p.exitValue() + "): "
+            + Files.readString(NODE_PEERS.resolve("npm-install.log")).strip();
+      }
+      System.out.println("[peers] installed " + NODE_WS + " into " + NODE_PEERS.toAbsolutePath());
+      return "";
+    } catch (IOException e) {
+      return "npm install " + NODE_WS + ": " + e.getMessage();
+    }
+  }
+
   private static Path onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {

@@ -113,12 +113,16 @@ class UpstreamIT {
     }
   }
 
-  /** wsgate offers no extension: an upstream that answers with one would send frames it cannot read. */
+  /**
+   * A route without compression offers no extension: an upstream that answers with one would send frames wsgate
+   * cannot read.
+   */
   @Test
   void upstreamExtensionNobodyOfferedIs502() throws Exception {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgradeWith(
             java.util.Map.of("Sec-WebSocket-Extensions", "permessage-deflate; server_no_context_takeover")));
-         TestGateway gw = TestGateway.proxying(upstream.uri())) {
+         TestGateway gw = TestGateway.start("routes:\n  - path: /\n    upstreams: [\"" + upstream.uri()
+             + "\"]\n    compression:\n      enabled: false\n")) {
       dev.wsgate.testing.Released before = dev.wsgate.testing.Released.from(gw);
       java.util.Map<String, String> h = RawWebSocket.handshakeHeaders(gw.address());
       h.put("Sec-WebSocket-Extensions", "permessage-deflate");

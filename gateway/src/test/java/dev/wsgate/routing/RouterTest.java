@@ -3,6 +3,7 @@ package dev.wsgate.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.config.Balance;
+import dev.wsgate.config.Compressions;
 import dev.wsgate.config.HeaderRules;
 import dev.wsgate.config.Heartbeats;
 import dev.wsgate.config.RouteConfig;
@@ -18,7 +19,7 @@ class RouterTest {
   private static Route route(String path, String host) {
     RouteConfig c = new RouteConfig(path, Optional.ofNullable(host), List.of(URI.create("ws://u:1")),
         Balance.ROUND_ROBIN, HeaderRules.none(), Heartbeats.defaults(), Duration.ZERO, false, Duration.ZERO,
-        Duration.ZERO);
+        Duration.ZERO, Compressions.defaults());
     return new Route(c, new UpstreamPool(c.id(), c.upstreams(), c.balance(), Duration.ZERO));
   }
 

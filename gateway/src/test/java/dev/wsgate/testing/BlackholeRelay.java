@@ -296,6 +296,16 @@ public final class BlackholeRelay implements Closeable {
       }
     }
 
+    /** Bytes passed on toward the target so far (not counting what was held while blackholed). */
+    public long bytesToTarget() {
+      return pumps.isEmpty() ? 0 : pumps.get(0).relayed.get();
+    }
+
+    /** Bytes passed on from the target so far. */
+    public long bytesFromTarget() {
+      return pumps.size() < 2 ? 0 : pumps.get(1).relayed.get();
+    }
+
     /** Both directions at end of stream: the connection is over. */
     void pumpEnded() {
       if (pumps.stream().allMatch(p -> p.ended)) {
@@ -325,6 +335,8 @@ public final class BlackholeRelay implements Closeable {
     boolean heldEof;
     boolean heldReset;
     volatile boolean ended;
+    /** Bytes passed on in this direction. */
+    final java.util.concurrent.atomic.AtomicLong relayed = new java.util.concurrent.atomic.AtomicLong();
 
     Pump(Link link, Socket from, Socket to) {
       this.link = link;
@@ -370,6 +382,7 @@ public final class BlackholeRelay implements Closeable {
             }
             out.write(buf, 0, n);
             out.flush();
+            relayed.addAndGet(n);
           } catch (IOException e) {
             // The destination reset: so does the relay toward the source.
             if (!closed) {
