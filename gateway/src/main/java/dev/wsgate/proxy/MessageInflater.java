@@ -2,7 +2,7 @@ package dev.wsgate.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -21,10 +22,16 @@ import java.util.zip.Inflater;
  * fails with 1007. Without context takeover the zlib state is freed after each message, so an idle leg holds none.
  * After a failure the zlib state is freed and what the leg still sends is dropped.
  *
+ * <p>Backpressure holds as without compression. Once wsgate stops reading the leg (the other leg's outbound buffer
+ * passed its mark), the frames of the read under way are held here as they came, compressed, and inflated only when
+ * reading resumes. Otherwise one read of small messages that each inflate close to {@code max-message-size} (64 KiB
+ * on the wire can carry 64 MiB) would all be inflated at once, and wait in the session, whatever the mark. So what
+ * waits beyond the mark is one read, compressed, and one frame, inflated.
+ *
  * <p>Netty's own permessage-deflate decoder is not used for this: it gathers a frame whole before handing it on, and
  * its allocation limit trips on frames well under it (it asks for twice the input left at every step).
  */
-final class MessageInflater extends ChannelInboundHandlerAdapter {
+final class MessageInflater extends ChannelDuplexHandler {
 
   /** A peer's compressed data that wsgate cannot take; the session fails the leg with {@link #code}. */
   static final class Failure extends RuntimeException {
@@ -46,6 +53,8 @@ final class MessageInflater extends ChannelInboundHandlerAdapter {
   private boolean compressed;
   private long message;
   private boolean failed;
+  /** Frames that came while the leg was not read (backpressure), compressed, in order; null when none. */
+  private ArrayDeque<Object> held;
 
   /**
    * @param noContext true when the peer compresses each message afresh: zlib is freed after each
@@ -58,6 +67,39 @@ final class MessageInflater extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!failed && msg instanceof WebSocketFrame && (held != null || !ctx.channel().config().isAutoRead())) {
+      if (held == null) {
+        held = new ArrayDeque<>(4);
+      }
+      held.add(msg);
+      return;
+    }
+    take(ctx, msg);
+  }
+
+  /**
+   * Reading resumes (auto-read back on): the held frames go first, inflated one by one until wsgate stops reading
+   * again, and the read goes on to the network only once none is held.
+   */
+  @Override
+  public void read(ChannelHandlerContext ctx) {
+    if (held == null) {
+      ctx.read();
+      return;
+    }
+    do {
+      take(ctx, held.poll());
+    } while (held != null && !held.isEmpty() && ctx.channel().config().isAutoRead());
+    if (held != null && held.isEmpty()) {
+      held = null;
+    }
+    ctx.fireChannelReadComplete(); // the frames taken are a read batch of their own: the session flushes them
+    if (held == null) {
+      ctx.read();
+    }
+  }
+
+  private void take(ChannelHandlerContext ctx, Object msg) {
     if (failed) {
       ReferenceCountUtil.release(msg);
       return;
@@ -156,13 +198,24 @@ final class MessageInflater extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private void releaseHeld() {
+    if (held != null) {
+      for (Object frame; (frame = held.poll()) != null; ) {
+        ReferenceCountUtil.release(frame);
+      }
+      held = null;
+    }
+  }
+
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
+    releaseHeld();
     end();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releaseHeld();
     end();
     ctx.fireChannelInactive();
   }
