@@ -3,6 +3,7 @@ package dev.wsgate.server;
 import dev.wsgate.admin.AdminServer;
 import dev.wsgate.admin.AdminView;
 import dev.wsgate.config.GatewayConfig;
+import dev.wsgate.config.Http2Mode;
 import dev.wsgate.config.ListenAddress;
 import dev.wsgate.config.ProxyProtocol;
 import dev.wsgate.config.RouteConfig;
@@ -176,6 +177,8 @@ public final class Gateway implements AutoCloseable {
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
+    Http2Front http2 = config.server().http2() == Http2Mode.H2C
+        ? new Http2Front(handler, limit, sessions, metrics) : null;
     ProxyProtocol proxyProtocol = config.server().proxyProtocol();
     HttpServer http = LegSockets.clientLeg(HttpServer.create(), transport)
         .runOn(loops)
@@ -193,6 +196,9 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("no HTTP codec in a new client connection's pipeline: " + p.names());
           }
           p.addBefore(NettyPipeline.HttpCodec, ProxyPipeline.EARLY_BYTES, new EarlyBytesHandler(mark));
+          if (http2 != null) {
+            p.addBefore(ProxyPipeline.EARLY_BYTES, ProxyPipeline.H2C_PREFACE, new H2cPreface(http2::install));
+          }
           if (proxyProtocol != ProxyProtocol.OFF) {
             // Reactor Netty's decoder (or, optional, its detector) is first; the refusal follows it and its reader.
             String after = p.get(NettyPipeline.ProxyProtocolReader) != null ? NettyPipeline.ProxyProtocolReader
@@ -282,7 +288,7 @@ public final class Gateway implements AutoCloseable {
    * with. Upstream instances that stay keep their sessions count and health.
    *
    * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS, reuse-port,
-   *         transport, proxy-protocol)
+   *         transport, proxy-protocol, http2)
    * @throws IllegalArgumentException when {@code upstream.ca-file} can no longer be loaded (it changed since the
    *                                  configuration was checked); nothing is applied
    */
@@ -306,6 +312,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (was.transport() != is.transport()) {
       notApplied.add("server.transport " + was.transport() + " -> " + is.transport());
+    }
+    if (was.http2() != is.http2()) {
+      notApplied.add("server.http2 " + was.http2() + " -> " + is.http2());
     }
     if (was.proxyProtocol() != is.proxyProtocol()) {
       notApplied.add("server.proxy-protocol " + was.proxyProtocol() + " -> " + is.proxyProtocol());
