@@ -5,10 +5,11 @@ public enum Http2Mode implements YamlEnum {
   /** HTTP/1.1 only. */
   OFF("off"),
   /**
-   * HTTP/2 by prior knowledge (RFC 9113 3.3): a connection that opens with the HTTP/2 preface speaks HTTP/2, with
-   * WebSocket over extended CONNECT (RFC 8441); any other speaks HTTP/1.1.
+   * HTTP/2 next to HTTP/1.1, with WebSocket over extended CONNECT (RFC 8441): on a TLS listener for a connection that
+   * chose {@code h2} by ALPN, on a cleartext one for a connection that opens with the HTTP/2 preface (prior
+   * knowledge, h2c, RFC 9113 3.3); any other connection speaks HTTP/1.1.
    */
-  H2C("h2c");
+  ON("on");
 
   private final String yamlName;
 

@@ -104,11 +104,11 @@ final class Schema {
 
   static final Key<ServerConfig, Http2Mode> HTTP2 = Key.of("http2", Types.choice(Http2Mode.values()),
       Http2Mode.OFF, ServerConfig::http2,
-      "`h2c`: a client connection that opens with the HTTP/2 preface (prior knowledge, RFC 9113 3.3) speaks HTTP/2, "
-          + "and each extended CONNECT stream (RFC 8441, `:protocol websocket`) is a session of its own, holding a "
-          + "place of `max-connections`; any other connection speaks HTTP/1.1 as with `off`. `off`: HTTP/1.1 only. "
-          + "No ALPN (`h2` over TLS) yet. See [WebSocket over HTTP/2](#websocket-over-http2); a change needs a "
-          + "restart")
+      "`on`: HTTP/2 next to HTTP/1.1: with `tls`, for a client that chooses `h2` by ALPN; without, for one that "
+          + "opens with the HTTP/2 preface (prior knowledge, h2c). Each extended CONNECT stream (RFC 8441, "
+          + "`:protocol websocket`) is a session of its own, holding a place of `max-connections`; any other "
+          + "connection speaks HTTP/1.1 as with `off`. `off`: HTTP/1.1 only. See "
+          + "[WebSocket over HTTP/2](#websocket-over-http2); a change needs a restart")
       .note(m -> m == Http2Mode.OFF ? "HTTP/1.1 only" : null);
 
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,

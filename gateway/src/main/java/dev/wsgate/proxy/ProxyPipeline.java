@@ -38,7 +38,7 @@ import reactor.netty.NettyPipeline;
  *   wsgate.relay         FrameRelayHandler: validates text as UTF-8 (1007), relays frames and closes to the other
  *                        leg, with backpressure
  * </pre>
- * On an HTTP/2 connection ({@code server.http2: h2c}) the connection itself holds, after the PROXY protocol's and
+ * On an HTTP/2 connection ({@code server.http2: on}) the connection itself holds, after the PROXY protocol's and
  * in place of everything from {@code wsgate.earlyBytes} on, Netty's {@code Http2FrameCodec} and
  * {@code Http2MultiplexHandler} ({@value #H2_CODEC}, {@value #H2_MULTIPLEX}); each of its streams is a channel of
  * its own, the client leg of at most one session, which holds, from the network inwards:
@@ -64,10 +64,10 @@ public final class ProxyPipeline {
   /** {@code EarlyBytesHandler}, on a client connection until its upgrade, on the network side of the HTTP codec. */
   public static final String EARLY_BYTES = "wsgate.earlyBytes";
   /**
-   * {@code H2cPreface}, with {@code server.http2: h2c}, on a client connection until its first bytes tell HTTP/2's
+   * {@code Http2Preface}, with {@code server.http2: on}, on a client connection until its first bytes tell HTTP/2's
    * preface from an HTTP/1.1 request, before {@value #EARLY_BYTES}.
    */
-  public static final String H2C_PREFACE = "wsgate.h2cPreface";
+  public static final String H2_PREFACE = "wsgate.h2preface";
   /** Netty's {@code Http2FrameCodec}, on an HTTP/2 client connection. */
   public static final String H2_CODEC = "wsgate.h2codec";
   /** Netty's {@code Http2MultiplexHandler}, after {@value #H2_CODEC}: one child channel a stream. */

@@ -157,7 +157,8 @@ public final class Gateway implements AutoCloseable {
     HandshakeHandler.Snapshot first;
     try {
       serverTls = config.server().tls().isPresent()
-          ? tls.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
+          ? tls.server(config.server().tls().get().cert(), config.server().tls().get().key(),
+              config.server().http2() == Http2Mode.ON) : null;
       first = snapshot(config, loops, transport, null, tls);
     } catch (TlsContexts.Refused e) {
       if (ownLoops) {
@@ -177,7 +178,7 @@ public final class Gateway implements AutoCloseable {
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
-    Http2Front http2 = config.server().http2() == Http2Mode.H2C
+    Http2Front http2 = config.server().http2() == Http2Mode.ON
         ? new Http2Front(handler, limit, sessions, metrics) : null;
     ProxyProtocol proxyProtocol = config.server().proxyProtocol();
     HttpServer http = LegSockets.clientLeg(HttpServer.create(), transport)
@@ -197,7 +198,7 @@ public final class Gateway implements AutoCloseable {
           }
           p.addBefore(NettyPipeline.HttpCodec, ProxyPipeline.EARLY_BYTES, new EarlyBytesHandler(mark));
           if (http2 != null) {
-            p.addBefore(ProxyPipeline.EARLY_BYTES, ProxyPipeline.H2C_PREFACE, new H2cPreface(http2::install));
+            p.addBefore(ProxyPipeline.EARLY_BYTES, ProxyPipeline.H2_PREFACE, new Http2Preface(http2::install));
           }
           if (proxyProtocol != ProxyProtocol.OFF) {
             // Reactor Netty's decoder (or, optional, its detector) is first; the refusal follows it and its reader.

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * WebSocket over HTTP/2 (RFC 8441), cleartext by prior knowledge ({@code server.http2: h2c}), with a real HTTP/2
+ * WebSocket over HTTP/2 (RFC 8441), cleartext by prior knowledge ({@code server.http2: on}), with a real HTTP/2
  * client: Python's {@code h2} ({@code src/test/resources/peers/h2_websocket_client.py}). Two WebSocket streams on one
  * connection are two sessions to the upstream (HTTP/1.1), echo independently, and closing one leaves the other; a
  * refused stream leaves the connection up.
@@ -36,7 +36,7 @@ class PythonH2IT {
             server:
               listen: 127.0.0.1:0
               admin: 127.0.0.1:0
-              http2: h2c
+              http2: on
             routes:
               - path: /echo
                 upstreams: ["%s"]

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code server.http2: h2c}: WebSocket over HTTP/2 (RFC 8441) by prior knowledge, with Netty's HTTP/2 client
+ * {@code server.http2: on}: WebSocket over HTTP/2 (RFC 8441) by prior knowledge, with Netty's HTTP/2 client
  * ({@link H2Client}); HTTP/1.1 on the same listener as before.
  */
 class Http2IT {
@@ -36,7 +36,7 @@ class Http2IT {
         server:
           listen: 127.0.0.1:0
           admin: 127.0.0.1:0
-          http2: h2c
+          http2: on
           allowed-origins: [https://app.example.com]
         %s
         routes:

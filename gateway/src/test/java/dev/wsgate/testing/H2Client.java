@@ -27,6 +27,12 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -55,7 +61,7 @@ public final class H2Client implements AutoCloseable {
   private final InetSocketAddress address;
   private final CompletableFuture<Http2Settings> serverSettings = new CompletableFuture<>();
 
-  private H2Client(InetSocketAddress address) throws InterruptedException {
+  private H2Client(InetSocketAddress address, SslContext tls) throws InterruptedException {
     this.address = address;
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     Channel ch;
@@ -64,6 +70,9 @@ public final class H2Client implements AutoCloseable {
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel c) {
+              if (tls != null) {
+                c.pipeline().addLast(tls.newHandler(c.alloc(), address.getHostString(), address.getPort()));
+              }
               c.pipeline().addLast(Http2FrameCodecBuilder.forClient().build());
               c.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                 @Override
@@ -86,12 +95,41 @@ public final class H2Client implements AutoCloseable {
   }
 
   public static H2Client connect(InetSocketAddress address) throws InterruptedException {
-    return new H2Client(address);
+    return new H2Client(address, null);
+  }
+
+  /**
+   * An HTTP/2 client over TLS offering {@code alpn} (trusting any certificate); whether the connection speaks HTTP/2
+   * is the server's choice: {@link #alpn()}.
+   */
+  public static H2Client connectTls(InetSocketAddress address, String... alpn) throws Exception {
+    SslContext tls = SslContextBuilder.forClient()
+        .sslProvider(SslProvider.JDK)
+        .trustManager(InsecureTrustManagerFactory.INSTANCE)
+        .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
+        .build();
+    H2Client client = new H2Client(address, tls);
+    client.connection.pipeline().get(SslHandler.class).handshakeFuture().get(TIMEOUT.toMillis(),
+        TimeUnit.MILLISECONDS);
+    return client;
+  }
+
+  /** The protocol TLS chose by ALPN, or null. */
+  public String alpn() {
+    SslHandler ssl = connection.pipeline().get(SslHandler.class);
+    return ssl == null ? null : ssl.applicationProtocol();
   }
 
   /** The server's first SETTINGS. */
   public Http2Settings settings() throws Exception {
     return serverSettings.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The server's first SETTINGS if they came, else null (without waiting). */
+  public Http2Settings settingsIfAny() {
+    return serverSettings.getNow(null);
   }
 
   public Channel connection() {

@@ -12,13 +12,13 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class H2cPrefaceTest {
+class Http2PrefaceTest {
 
   private final List<String> switched = new ArrayList<>();
 
   private EmbeddedChannel channel() {
     EmbeddedChannel ch = new EmbeddedChannel();
-    ch.pipeline().addLast("preface", new H2cPreface((ChannelHandlerContext ctx) -> switched.add(ctx.name())));
+    ch.pipeline().addLast("preface", new Http2Preface((ChannelHandlerContext ctx) -> switched.add(ctx.name())));
     return ch;
   }
 
@@ -49,7 +49,7 @@ class H2cPrefaceTest {
   @Test
   void aPrefaceInPiecesIsHeldThenSwitchesAndPassesWithWhatFollows() {
     EmbeddedChannel ch = channel();
-    byte[] preface = H2cPreface.PREFACE;
+    byte[] preface = Http2Preface.PREFACE;
     ch.writeInbound(bytes(Arrays.copyOfRange(preface, 0, 3)));
     ch.writeInbound(bytes(Arrays.copyOfRange(preface, 3, 20)));
     assertThat((Object) ch.readInbound()).isNull();
@@ -77,7 +77,7 @@ class H2cPrefaceTest {
   @Test
   void aPartOfThePrefaceHeldWhenTheConnectionClosesIsReleased() {
     EmbeddedChannel ch = channel();
-    ByteBuf part = bytes(Arrays.copyOfRange(H2cPreface.PREFACE, 0, 5));
+    ByteBuf part = bytes(Arrays.copyOfRange(Http2Preface.PREFACE, 0, 5));
     ch.writeInbound(part);
     assertThat(part.refCnt()).isZero(); // copied into what the handler holds
     assertThat(ch.finish()).isFalse(); // the leak detector (paranoid in tests) sees what the handler held released
