@@ -75,6 +75,8 @@ public final class Gateway implements AutoCloseable {
   private final HandshakeHandler handler;
   private final Readiness readiness;
   private final TlsContexts tls;
+  /** The HTTP/2 side of the listener, or null with {@code server.http2: off}. */
+  private Http2Front http2;
 
   private Gateway(LoopResources loops, Transport transport, boolean ownLoops, LoopResources adminLoops,
       DisposableServer server, AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics,
@@ -267,6 +269,7 @@ public final class Gateway implements AutoCloseable {
     }
     Gateway gateway = new Gateway(loops, transport, ownLoops, adminLoops, server, admin, sessions, metrics, meters,
         limit, handler, readiness, tls);
+    gateway.http2 = http2;
     log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
         ? "wss" : "ws", gateway.displayAddress(), transport,
         display(config.server().admin().host(), admin.address().getPort()));
@@ -382,6 +385,9 @@ public final class Gateway implements AutoCloseable {
     Duration timeout = config().shutdown().drainTimeout();
     Duration window = config().shutdown().drainWindow();
     readiness.startDraining();
+    if (http2 != null) {
+      http2.drain(); // GOAWAY: no new streams; each connection closes once its sessions have
+    }
     List<Session> live = sessions.snapshot();
     log.info("draining {} sessions: 1001 going away, spread over {} ms, at most {} ms in all", live.size(),
         window.toMillis(), timeout.toMillis());

@@ -9,11 +9,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.SocketAddress;
 import java.util.List;
 
@@ -43,6 +46,8 @@ final class Http2Front {
   private final ConnectionLimit limit;
   private final SessionRegistry sessions;
   private final GatewayMetrics metrics;
+  /** The HTTP/2 connections open, for {@link #drain}. */
+  private final ChannelGroup connections = new DefaultChannelGroup("wsgate-h2", GlobalEventExecutor.INSTANCE);
 
   Http2Front(HandshakeHandler handshakes, ConnectionLimit limit, SessionRegistry sessions, GatewayMetrics metrics) {
     this.handshakes = handshakes;
@@ -69,12 +74,15 @@ final class Http2Front {
       connection.attr(PROXIED_PEER).set(proxied);
     }
     ProxyPipeline.leaveReactor(connection);
+    connections.add(connection);
     Http2Settings settings = Http2Settings.defaultSettings()
         .connectProtocolEnabled(true)
         .maxConcurrentStreams(MAX_CONCURRENT_STREAMS);
     p.addAfter(ctx.name(), ProxyPipeline.H2_CODEC, Http2FrameCodecBuilder.forServer()
         .initialSettings(settings)
         .validateHeaders(true)
+        // Closing the connection is graceful: GOAWAY, then the close once its streams are closed, or after this.
+        .gracefulShutdownTimeoutMillis(handshakes.snapshot().config().shutdown().drainTimeout().toMillis())
         .build());
     p.addAfter(ProxyPipeline.H2_CODEC, ProxyPipeline.H2_MULTIPLEX, new Http2MultiplexHandler(
         new ChannelInitializer<Http2StreamChannel>() {
@@ -83,6 +91,15 @@ final class Http2Front {
             stream(stream);
           }
         }));
+  }
+
+  /**
+   * wsgate drains: every HTTP/2 connection gets {@code GOAWAY} ({@code NO_ERROR}, the last stream it took) at once,
+   * so that its client opens no more streams there, and closes once its streams are closed (their sessions get 1001
+   * with the others), at most {@code shutdown.drain-timeout} later.
+   */
+  void drain() {
+    connections.close();
   }
 
   /** A new stream: a client leg, with its place and lifecycle. */

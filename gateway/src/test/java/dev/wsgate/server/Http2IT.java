@@ -12,6 +12,8 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -170,6 +172,35 @@ class Http2IT {
       for (H2Client.Stream s : new H2Client.Stream[] {noRoute, noVersion, badOrigin, get, refused}) {
         s.awaitClosed();
       }
+    }
+  }
+
+  @Test
+  void drainSendsGoAwayAndTheConnectionClosesWithItsLastSession() throws Exception {
+    start("shutdown: {drain-timeout: 10s, drain-window: 0}");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream a = client.websocket("/echo", Map.of());
+      H2Client.Stream b = client.websocket("/echo", Map.of());
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(b.status()).isEqualTo(200);
+      gw.awaitSessions(2, WAIT);
+      CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> {
+        try {
+          return gw.gateway().drain();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      // NO_ERROR, and the last stream wsgate took: both streams go on.
+      assertThat(client.goAway()).containsExactly(0L, (long) b.channel().stream().id());
+      for (H2Client.Stream s : new H2Client.Stream[] {a, b}) {
+        WsFrame close = s.read();
+        assertThat(close.closeCode()).isEqualTo(1001);
+        s.sendClose(1001, "");
+        s.awaitClosed();
+      }
+      assertThat(drained.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isZero();
+      assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
     }
   }
 

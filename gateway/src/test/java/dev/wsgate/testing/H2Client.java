@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -60,6 +61,7 @@ public final class H2Client implements AutoCloseable {
   private final Channel connection;
   private final InetSocketAddress address;
   private final CompletableFuture<Http2Settings> serverSettings = new CompletableFuture<>();
+  private final CompletableFuture<long[]> goAway = new CompletableFuture<>();
 
   private H2Client(InetSocketAddress address, SslContext tls) throws InterruptedException {
     this.address = address;
@@ -79,6 +81,8 @@ public final class H2Client implements AutoCloseable {
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
                   if (msg instanceof Http2SettingsFrame s) {
                     serverSettings.complete(s.settings());
+                  } else if (msg instanceof Http2GoAwayFrame g) {
+                    goAway.complete(new long[] {g.errorCode(), g.lastStreamId()});
                   }
                   ctx.fireChannelRead(msg);
                 }
@@ -125,6 +129,11 @@ public final class H2Client implements AutoCloseable {
   /** The server's first SETTINGS. */
   public Http2Settings settings() throws Exception {
     return serverSettings.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The server's GOAWAY: its error code and last stream id. */
+  public long[] goAway() throws Exception {
+    return goAway.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** The server's first SETTINGS if they came, else null (without waiting). */
