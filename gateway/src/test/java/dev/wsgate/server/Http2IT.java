@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.testing.Awaits;
 import dev.wsgate.testing.H2Client;
+import dev.wsgate.testing.ProxyHeaders;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.TestGateway;
@@ -201,6 +202,26 @@ class Http2IT {
       }
       assertThat(drained.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isZero();
       assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
+    }
+  }
+
+  @Test
+  void theClientsAddressIsThePROXYHeadersBeforeThePreface() throws Exception {
+    start("  proxy-protocol: on");
+    try (H2Client client = H2Client.connect(gw.address(),
+        ProxyHeaders.v1("TCP4 127.0.0.5 127.0.0.1 40001 " + gw.port()))) {
+      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
+      assertThat(s.status()).isEqualTo(200);
+      RawUpstream.Conn up = chooser.take();
+      assertThat(up.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
+      gw.awaitSessions(1, WAIT);
+      assertThat(gw.gateway().sessions().snapshot().get(0).clientAddress()).isEqualTo("127.0.0.5:40001");
+      s.sendClose(1000, "");
+      assertThat(up.readClose().closeCode()).isEqualTo(1000);
+      up.sendClose(1000, "");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      up.close();
     }
   }
 

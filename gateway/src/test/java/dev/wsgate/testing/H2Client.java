@@ -63,7 +63,7 @@ public final class H2Client implements AutoCloseable {
   private final CompletableFuture<Http2Settings> serverSettings = new CompletableFuture<>();
   private final CompletableFuture<long[]> goAway = new CompletableFuture<>();
 
-  private H2Client(InetSocketAddress address, SslContext tls) throws InterruptedException {
+  private H2Client(InetSocketAddress address, SslContext tls, byte[] first) throws InterruptedException {
     this.address = address;
     this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     Channel ch;
@@ -72,6 +72,23 @@ public final class H2Client implements AutoCloseable {
           .handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel c) {
+              if (first == null) {
+                http2(c);
+                return;
+              }
+              // The PROXY header goes first: HTTP/2's handlers come once it is written, their preface after it.
+              c.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                  ctx.writeAndFlush(Unpooled.wrappedBuffer(first));
+                  http2(ctx.channel());
+                  ctx.pipeline().remove(this);
+                  ctx.fireChannelActive();
+                }
+              });
+            }
+
+            private void http2(Channel c) {
               if (tls != null) {
                 c.pipeline().addLast(tls.newHandler(c.alloc(), address.getHostString(), address.getPort()));
               }
@@ -95,11 +112,19 @@ public final class H2Client implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
     }
+    // channelActive (and, with a PROXY header, HTTP/2's handlers) comes right after the connect completes, in the
+    // same task of the loop: the next task sees them.
+    ch.eventLoop().submit(() -> null).syncUninterruptibly();
     this.connection = ch;
   }
 
   public static H2Client connect(InetSocketAddress address) throws InterruptedException {
-    return new H2Client(address, null);
+    return new H2Client(address, null, null);
+  }
+
+  /** A client by prior knowledge whose connection starts with {@code first} (a PROXY protocol header). */
+  public static H2Client connect(InetSocketAddress address, byte[] first) throws InterruptedException {
+    return new H2Client(address, null, first);
   }
 
   /**
@@ -114,7 +139,7 @@ public final class H2Client implements AutoCloseable {
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn))
         .build();
-    H2Client client = new H2Client(address, tls);
+    H2Client client = new H2Client(address, tls, null);
     client.connection.pipeline().get(SslHandler.class).handshakeFuture().get(TIMEOUT.toMillis(),
         TimeUnit.MILLISECONDS);
     return client;
