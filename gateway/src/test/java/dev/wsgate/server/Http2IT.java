@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -216,6 +217,68 @@ class Http2IT {
       assertThat(up.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
       gw.awaitSessions(1, WAIT);
       assertThat(gw.gateway().sessions().snapshot().get(0).clientAddress()).isEqualTo("127.0.0.5:40001");
+      s.sendClose(1000, "");
+      assertThat(up.readClose().closeCode()).isEqualTo(1000);
+      up.sendClose(1000, "");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      up.close();
+    }
+  }
+
+  /**
+   * A client that gives no more window (its stream does not read) stops wsgate reading the upstream: the upstream's
+   * sending stalls far short of what it has to send; once the client reads again, everything arrives, in order.
+   */
+  @Test
+  void flowControlIsTheClientLegsBackpressure() throws Exception {
+    start("");
+    int frames = 3072;
+    int size = 16 << 10; // 48 MiB in all: more than loopback's socket buffers hold
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
+      assertThat(s.status()).isEqualTo(200);
+      s.channel().eventLoop().submit(() -> s.channel().config().setAutoRead(false)).sync();
+      RawUpstream.Conn up = chooser.take();
+      gw.awaitSessions(1, WAIT);
+      AtomicLong sent = new AtomicLong();
+      Thread sender = new Thread(() -> {
+        try {
+          for (int i = 0; i < frames; i++) {
+            byte[] payload = new byte[size];
+            payload[0] = (byte) i;
+            up.send(true, WsFrame.BINARY, payload);
+            sent.addAndGet(size);
+          }
+        } catch (Exception e) {
+          // the test ends the upstream when it fails
+        }
+      }, "upstream-sender");
+      sender.setDaemon(true);
+      sender.start();
+      long[] last = {-1, System.nanoTime()}; // the count, and when it last changed
+      Awaits.until("the upstream's sending to stall (sent " + sent.get() + ")", WAIT, () -> {
+        long now = sent.get();
+        if (now != last[0]) {
+          last[0] = now;
+          last[1] = System.nanoTime();
+          return false;
+        }
+        return now > 0 && System.nanoTime() - last[1] > TimeUnit.MILLISECONDS.toNanos(500);
+      });
+      assertThat(sent.get()).as("bytes the upstream could send").isLessThan((long) frames * size / 2);
+      s.channel().eventLoop().submit(() -> {
+        s.channel().config().setAutoRead(true);
+        s.channel().read();
+      }).sync();
+      for (int i = 0; i < frames; i++) {
+        WsFrame f = s.read();
+        assertThat(f.opcode()).isEqualTo(WsFrame.BINARY);
+        assertThat(f.payload()).hasSize(size);
+        assertThat(f.payload()[0]).isEqualTo((byte) i);
+      }
+      sender.join(WAIT.toMillis());
+      assertThat(sender.isAlive()).isFalse();
       s.sendClose(1000, "");
       assertThat(up.readClose().closeCode()).isEqualTo(1000);
       up.sendClose(1000, "");
