@@ -102,14 +102,23 @@ final class Schema {
       "the header the trusted proxies append the address they saw to: `x-forwarded-for`, or `forwarded` (RFC 7239 "
           + "`for=`); the other is never read for the client's address");
 
+  static final Key<ServerConfig, Http2Mode> HTTP2 = Key.of("http2", Types.choice(Http2Mode.values()),
+      Http2Mode.OFF, ServerConfig::http2,
+      "`on`: HTTP/2 next to HTTP/1.1: with `tls`, for a client that chooses `h2` by ALPN; without, for one that "
+          + "opens with the HTTP/2 preface (prior knowledge, h2c). Each extended CONNECT stream (RFC 8441, "
+          + "`:protocol websocket`) is a session of its own, holding a place of `max-connections`; any other "
+          + "connection speaks HTTP/1.1 as with `off`. `off`: HTTP/1.1 only. See "
+          + "[WebSocket over HTTP/2](#websocket-over-http2); a change needs a restart")
+      .note(m -> m == Http2Mode.OFF ? "HTTP/1.1 only" : null);
+
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
       MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
       WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT, TRANSPORT, PROXY_PROTOCOL, TRUSTED_PROXIES,
-      CLIENT_ADDRESS_HEADER), b -> new ServerConfig(b.get(LISTEN),
+      CLIENT_ADDRESS_HEADER, HTTP2), b -> new ServerConfig(b.get(LISTEN),
       b.get(ADMIN), b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
       b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
       b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT), b.get(TRANSPORT),
-      b.get(PROXY_PROTOCOL), b.get(TRUSTED_PROXIES), b.get(CLIENT_ADDRESS_HEADER)))
+      b.get(PROXY_PROTOCOL), b.get(TRUSTED_PROXIES), b.get(CLIENT_ADDRESS_HEADER), b.get(HTTP2)))
       .together("tls", "both cert and key, PEM files");
 
   // ---------------------------------------------------------------------------------------------------- upstream

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param proxyProtocol    whether connections start with a PROXY protocol header ({@code server.proxy-protocol})
  * @param trustedProxies   the peers whose {@code clientAddressHeader} is believed ({@code server.trusted-proxies})
  * @param clientAddressHeader the header trusted proxies append the client's address to
+ * @param http2            whether the listener takes HTTP/2 next to HTTP/1.1 ({@code server.http2})
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -37,7 +38,8 @@ public record ServerConfig(
     Transport transport,
     ProxyProtocol proxyProtocol,
     List<AddressRange> trustedProxies,
-    ClientAddressHeader clientAddressHeader) {
+    ClientAddressHeader clientAddressHeader,
+    Http2Mode http2) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -50,6 +52,7 @@ public record ServerConfig(
     Objects.requireNonNull(proxyProtocol, "proxyProtocol");
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(clientAddressHeader, "clientAddressHeader");
+    Objects.requireNonNull(http2, "http2");
   }
 
   /** The configuration of {@code server:} when the file does not have one: the defaults of {@link Schema}. */

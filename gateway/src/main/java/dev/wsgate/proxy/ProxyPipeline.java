@@ -5,7 +5,9 @@ import dev.wsgate.heartbeat.HeartbeatHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.AttributeKey;
@@ -39,6 +41,17 @@ import reactor.netty.NettyPipeline;
  *   wsgate.relay         FrameRelayHandler: validates text as UTF-8 (1007), relays frames and closes to the other
  *                        leg, with backpressure
  * </pre>
+ * On an HTTP/2 connection ({@code server.http2: on}) the connection itself holds, after the PROXY protocol's and
+ * in place of everything from {@code wsgate.earlyBytes} on, Netty's {@code Http2FrameCodec} and
+ * {@code Http2MultiplexHandler} ({@value #H2_CODEC}, {@value #H2_MULTIPLEX}); each of its streams is a channel of
+ * its own, the client leg of at most one session, which holds, from the network inwards:
+ *
+ * <pre>
+ *   wsgate.h2bytes       DATA frames in, their bytes on; bytes out, DATA frames; close: END_STREAM (and reset)
+ *   wsgate.h2handshake   the extended CONNECT: checks, upstream first, 200; holds the bytes that come before it;
+ *                        leaves when the session starts, and then, as above: ws encoder - ws decoder - heartbeat -
+ *                        relay
+ * </pre>
  * Nothing else: the client leg leaves Reactor Netty once upgraded ({@link #leaveReactor}), the upstream leg never
  * had it ({@link UpstreamConnector}: Netty's client, whose HTTP codec and aggregator its handshaker removes).
  * During the upstream handshake only, the upstream leg also holds {@value UpstreamHandshakeFilter#NAME}
@@ -57,6 +70,24 @@ public final class ProxyPipeline {
   public static final String DEFLATE = "wsgate.deflate";
   /** {@link MessageInflater}, with it. */
   public static final String INFLATE = "wsgate.inflate";
+  /**
+   * {@code Http2Preface}, with {@code server.http2: on}, on a client connection until its first bytes tell HTTP/2's
+   * preface from an HTTP/1.1 request, before {@value #EARLY_BYTES}.
+   */
+  public static final String H2_PREFACE = "wsgate.h2preface";
+  /** Netty's {@code Http2FrameCodec}, on an HTTP/2 client connection. */
+  public static final String H2_CODEC = "wsgate.h2codec";
+  /** Netty's {@code Http2MultiplexHandler}, after {@value #H2_CODEC}: one child channel a stream. */
+  public static final String H2_MULTIPLEX = "wsgate.h2multiplex";
+  /** {@code Http2StreamBytes}, first on an HTTP/2 stream's channel. */
+  public static final String H2_BYTES = "wsgate.h2bytes";
+  /** {@code Http2Handshake}, on an HTTP/2 stream's channel until its session starts. */
+  public static final String H2_HANDSHAKE = "wsgate.h2handshake";
+  /** Netty's name for the WebSocket frame encoder, as its server handshake places it. */
+  static final String WS_ENCODER = "wsencoder";
+  /** Netty's name for the WebSocket frame decoder, as its server handshake places it. */
+  static final String WS_DECODER = "wsdecoder";
+
   /** {@link HeartbeatHandler}. */
   public static final String HEARTBEAT = "wsgate.heartbeat";
   /** {@link FrameRelayHandler}. */
@@ -100,13 +131,29 @@ public final class ProxyPipeline {
   }
 
   /**
+   * Puts the WebSocket codec of a client leg that no HTTP/1.1 handshake set up (an HTTP/2 stream's: RFC 8441) after
+   * the handler {@code after}, as Netty's server handshake would with Reactor Netty's settings: frames from the client
+   * must be masked, reserved bits pass (the session refuses them), payloads up to {@code maxFramePayload}.
+   */
+  public static void installClientCodec(ChannelPipeline pipeline, String after, int maxFramePayload) {
+    WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(maxFramePayload)
+        .allowExtensions(true)
+        .expectMaskedFrames(true)
+        .allowMaskMismatch(false)
+        .build();
+    pipeline.addAfter(after, WS_ENCODER, SharedFrameEncoder.PLAIN);
+    pipeline.addAfter(WS_ENCODER, WS_DECODER, new WebSocket13FrameDecoder(config));
+  }
+
+  /**
    * Takes the client leg out of Reactor Netty's hands once it is upgraded, so that a held session keeps nothing of
    * the HTTP server's: the reactive bridge (which sees no frames: the relay takes them all, and never passes an
    * exception on) leaves the pipeline, and the channel forgets its Reactor operations (request and response
    * headers, inbound sinks, subscribers). From here the session's own handlers and its lifecycle's close listeners
    * own the channel. (The upstream leg never had Reactor's: {@link UpstreamConnector} uses Netty's client.)
    */
-  static void leaveReactor(Channel channel) {
+  public static void leaveReactor(Channel channel) {
     ChannelPipeline p = channel.pipeline();
     if (p.get(NettyPipeline.ReactiveBridge) != null) {
       p.remove(NettyPipeline.ReactiveBridge);

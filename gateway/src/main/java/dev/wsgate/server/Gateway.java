@@ -3,6 +3,7 @@ package dev.wsgate.server;
 import dev.wsgate.admin.AdminServer;
 import dev.wsgate.admin.AdminView;
 import dev.wsgate.config.GatewayConfig;
+import dev.wsgate.config.Http2Mode;
 import dev.wsgate.config.ListenAddress;
 import dev.wsgate.config.ProxyProtocol;
 import dev.wsgate.config.RouteConfig;
@@ -74,6 +75,8 @@ public final class Gateway implements AutoCloseable {
   private final HandshakeHandler handler;
   private final Readiness readiness;
   private final TlsContexts tls;
+  /** The HTTP/2 side of the listener, or null with {@code server.http2: off}. */
+  private Http2Front http2;
 
   private Gateway(LoopResources loops, Transport transport, boolean ownLoops, LoopResources adminLoops,
       DisposableServer server, AdminServer admin, SessionRegistry sessions, GatewayMetrics metrics,
@@ -156,7 +159,8 @@ public final class Gateway implements AutoCloseable {
     HandshakeHandler.Snapshot first;
     try {
       serverTls = config.server().tls().isPresent()
-          ? tls.server(config.server().tls().get().cert(), config.server().tls().get().key()) : null;
+          ? tls.server(config.server().tls().get().cert(), config.server().tls().get().key(),
+              config.server().http2() == Http2Mode.ON) : null;
       first = snapshot(config, loops, transport, null, tls);
     } catch (TlsContexts.Refused e) {
       if (ownLoops) {
@@ -176,6 +180,8 @@ public final class Gateway implements AutoCloseable {
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();
+    Http2Front http2 = config.server().http2() == Http2Mode.ON
+        ? new Http2Front(handler, limit, sessions, metrics) : null;
     ProxyProtocol proxyProtocol = config.server().proxyProtocol();
     HttpServer http = LegSockets.clientLeg(HttpServer.create(), transport)
         .runOn(loops)
@@ -193,6 +199,9 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("no HTTP codec in a new client connection's pipeline: " + p.names());
           }
           p.addBefore(NettyPipeline.HttpCodec, ProxyPipeline.EARLY_BYTES, new EarlyBytesHandler(mark));
+          if (http2 != null) {
+            p.addBefore(ProxyPipeline.EARLY_BYTES, ProxyPipeline.H2_PREFACE, new Http2Preface(http2::install));
+          }
           if (proxyProtocol != ProxyProtocol.OFF) {
             // Reactor Netty's decoder (or, optional, its detector) is first; the refusal follows it and its reader.
             String after = p.get(NettyPipeline.ProxyProtocolReader) != null ? NettyPipeline.ProxyProtocolReader
@@ -260,6 +269,7 @@ public final class Gateway implements AutoCloseable {
     }
     Gateway gateway = new Gateway(loops, transport, ownLoops, adminLoops, server, admin, sessions, metrics, meters,
         limit, handler, readiness, tls);
+    gateway.http2 = http2;
     log.info("wsgate listening on {}://{} ({} transport); admin on http://{}", config.server().tls().isPresent()
         ? "wss" : "ws", gateway.displayAddress(), transport,
         display(config.server().admin().host(), admin.address().getPort()));
@@ -282,7 +292,7 @@ public final class Gateway implements AutoCloseable {
    * with. Upstream instances that stay keep their sessions count and health.
    *
    * @return the changes that need a restart, and were not applied (listen and admin addresses, TLS, reuse-port,
-   *         transport, proxy-protocol)
+   *         transport, proxy-protocol, http2)
    * @throws IllegalArgumentException when {@code upstream.ca-file} can no longer be loaded (it changed since the
    *                                  configuration was checked); nothing is applied
    */
@@ -306,6 +316,9 @@ public final class Gateway implements AutoCloseable {
     }
     if (was.transport() != is.transport()) {
       notApplied.add("server.transport " + was.transport() + " -> " + is.transport());
+    }
+    if (was.http2() != is.http2()) {
+      notApplied.add("server.http2 " + was.http2() + " -> " + is.http2());
     }
     if (was.proxyProtocol() != is.proxyProtocol()) {
       notApplied.add("server.proxy-protocol " + was.proxyProtocol() + " -> " + is.proxyProtocol());
@@ -372,6 +385,9 @@ public final class Gateway implements AutoCloseable {
     Duration timeout = config().shutdown().drainTimeout();
     Duration window = config().shutdown().drainWindow();
     readiness.startDraining();
+    if (http2 != null) {
+      http2.drain(); // GOAWAY: no new streams; each connection closes once its sessions have
+    }
     List<Session> live = sessions.snapshot();
     log.info("draining {} sessions: 1001 going away, spread over {} ms, at most {} ms in all", live.size(),
         window.toMillis(), timeout.toMillis());

@@ -95,6 +95,19 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     return snapshot;
   }
 
+  GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  Readiness readiness() {
+    return readiness;
+  }
+
+  /** True when clients connect with TLS ({@code X-Forwarded-Proto: https} upstream). */
+  boolean secure() {
+    return secure;
+  }
+
   @Override
   public Publisher<Void> apply(HttpServerRequest req, HttpServerResponse res) {
     Request r = new Request(requestId(req.requestHeaders()), channel(req), req, res);
@@ -173,7 +186,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
   }
 
   /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
-  private Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, SessionPlan plan,
+  Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, SessionPlan plan,
       String rawPath, String rawQuery, HttpHeaders headers, String subprotocols) {
     UpstreamPool pool = route.upstreams();
     UpstreamPool.Instance first = pool.pick(null);
@@ -365,7 +378,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     return channel[0];
   }
 
-  private static String requestId(HttpHeaders headers) {
+  static String requestId(HttpHeaders headers) {
     String id = headers.get(UpstreamRequest.X_REQUEST_ID);
     if (id != null && !id.isBlank() && id.length() <= 200 && id.chars().allMatch(c -> c > ' ' && c < 0x7f)) {
       return id;

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import reactor.netty.http.Http11SslContextSpec;
+import reactor.netty.http.Http2SslContextSpec;
 
 /**
  * The one place where TLS files become what serves and connects: the listener's {@link SslContext}
@@ -103,11 +104,24 @@ final class TlsContexts implements TlsFiles {
    * @throws Refused when Netty cannot load a file, or the pair does not complete a handshake
    */
   SslContext server(Path cert, Path key) throws Refused {
+    return server(cert, key, false);
+  }
+
+  /**
+   * The listener's TLS, as {@link #server(Path, Path)}; with {@code http2} ({@code server.http2: on}) as Reactor
+   * Netty's HTTP/2 server spec has it: ALPN offering {@code h2} then {@code http/1.1}, and the cipher suites HTTP/2
+   * allows (RFC 9113 9.2.2).
+   */
+  SslContext server(Path cert, Path key, boolean http2) throws Refused {
     SslContext context;
     try {
-      context = Http11SslContextSpec.forServer(cert.toFile(), key.toFile())
-          .configure(builder -> builder.sslProvider(engine.provider()))
-          .sslContext();
+      context = http2
+          ? Http2SslContextSpec.forServer(cert.toFile(), key.toFile())
+              .configure(builder -> builder.sslProvider(engine.provider()))
+              .sslContext()
+          : Http11SslContextSpec.forServer(cert.toFile(), key.toFile())
+              .configure(builder -> builder.sslProvider(engine.provider()))
+              .sslContext();
       lean(context);
     } catch (IllegalArgumentException | SSLException e) {
       throw new Refused(whyNotServer(cert, key, e));

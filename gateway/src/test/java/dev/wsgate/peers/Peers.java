@@ -107,6 +107,29 @@ public final class Peers {
     pythonMissing = "";
   }
 
+  /** Null once /usr/bin/python3 was found to import h2, else why not (null before the probe too). */
+  private static String pythonH2Missing;
+  private static boolean pythonH2Probed;
+
+  /**
+   * Skips (or, in CI, fails) unless /usr/bin/python3 can import {@code h2} (Debian {@code python3-h2}), the HTTP/2
+   * client of the WebSocket-over-HTTP/2 tests. Call it before each test; the probe runs once.
+   */
+  public static synchronized void requirePythonH2() throws InterruptedException {
+    if (!pythonH2Probed) {
+      pythonH2Probed = true;
+      try {
+        String out = run(List.of(PYTHON.toString(), "-c", "import h2; print('FOUND h2', h2.__version__)"));
+        pythonH2Missing = out.contains("FOUND h2") ? null : PYTHON + " cannot import h2: " + out.strip();
+      } catch (IOException e) {
+        pythonH2Missing = "cannot run " + PYTHON + ": " + e.getMessage();
+      }
+    }
+    if (pythonH2Missing != null) {
+      missing(pythonH2Missing, "python3-h2");
+    }
+  }
+
   /** Skips (or, in CI, fails) unless Chromium is there; returns its executable. Call it before each test. */
   public static Path requireChromium() {
     Path found = onPath("chromium");

@@ -1,0 +1,312 @@
+package dev.wsgate.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wsgate.testing.Awaits;
+import dev.wsgate.testing.H2Client;
+import dev.wsgate.testing.ProxyHeaders;
+import dev.wsgate.testing.RawUpstream;
+import dev.wsgate.testing.RawWebSocket;
+import dev.wsgate.testing.TestGateway;
+import dev.wsgate.testing.WsFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code server.http2: on}: WebSocket over HTTP/2 (RFC 8441) by prior knowledge, with Netty's HTTP/2 client
+ * ({@link H2Client}); HTTP/1.1 on the same listener as before.
+ */
+class Http2IT {
+
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  private RawUpstream echo;
+  private RawUpstream chooser;
+  private RawUpstream refuser;
+  private TestGateway gw;
+
+  private void start(String serverExtra) throws Exception {
+    echo = RawUpstream.echo();
+    chooser = RawUpstream.start(RawUpstream.Answer.upgrade(offered -> "chat.v2"));
+    refuser = RawUpstream.start(RawUpstream.Answer.reject(401));
+    gw = TestGateway.start("""
+        server:
+          listen: 127.0.0.1:0
+          admin: 127.0.0.1:0
+          http2: on
+          allowed-origins: [https://app.example.com]
+        %s
+        routes:
+          - path: /echo
+            upstreams: ["%s"]
+          - path: /chooser
+            upstreams: ["%s"]
+          - path: /refuser
+            upstreams: ["%s"]
+        """.formatted(serverExtra, echo.uri(), chooser.uri(), refuser.uri()));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    try {
+      if (gw != null) {
+        gw.close(); // waits until every session finished and every place is released
+      }
+    } finally {
+      for (RawUpstream u : new RawUpstream[] {echo, chooser, refuser}) {
+        if (u != null) {
+          u.close();
+        }
+      }
+    }
+  }
+
+  private static Map<String, String> headers(String... kv) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put(kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+
+  @Test
+  void advertisesExtendedConnectAndServesHttp11AsBefore() throws Exception {
+    start("");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      assertThat(client.settings().connectProtocolEnabled()).isTrue();
+    }
+    try (RawWebSocket ws = RawWebSocket.connect(gw.address(), "/echo")) {
+      ws.sendText("over HTTP/1.1");
+      assertThat(ws.readData().text()).isEqualTo("over HTTP/1.1");
+      ws.sendClose(1000, "");
+      assertThat(ws.readClose().closeCode()).isEqualTo(1000);
+    }
+  }
+
+  @Test
+  void theUpstreamsSubprotocolIsInThe200() throws Exception {
+    start("");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/chooser?room=1", headers("sec-websocket-protocol", "chat.v1, chat.v2",
+          "origin", "https://app.example.com", "x-request-id", "h2-request-1"));
+      assertThat(s.status()).isEqualTo(200);
+      assertThat(s.response().get("sec-websocket-protocol")).hasToString("chat.v2");
+      assertThat(s.response().get("x-request-id")).hasToString("h2-request-1");
+      RawUpstream.Conn up = chooser.take();
+      assertThat(up.request().startLine()).isEqualTo("GET /chooser?room=1 HTTP/1.1");
+      assertThat(up.request().header("x-forwarded-host")).isEqualTo(gw.address().getHostString() + ":" + gw.port());
+      assertThat(up.request().header("x-request-id")).isEqualTo("h2-request-1");
+      assertThat(up.request().header("origin")).isEqualTo("https://app.example.com");
+      gw.awaitSessions(1, WAIT);
+      up.sendText("from upstream");
+      assertThat(s.read().text()).isEqualTo("from upstream");
+      s.sendClose(1000, "done");
+      assertThat(up.readClose().closeCode()).isEqualTo(1000);
+      up.sendClose(1000, "done");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      assertThat(s.ended()).isTrue();
+      up.close();
+    }
+  }
+
+  @Test
+  void aResetStreamEndsOnlyItsSession() throws Exception {
+    start("");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream a = client.websocket("/echo", Map.of());
+      H2Client.Stream b = client.websocket("/echo", Map.of());
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(b.status()).isEqualTo(200);
+      gw.awaitSessions(2, WAIT);
+      a.reset();
+      gw.awaitSessions(1, WAIT);
+      Awaits.until("the connection's place and b's (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 2);
+      b.sendText("still here");
+      assertThat(b.read().text()).isEqualTo("still here");
+      b.sendClose(1000, "");
+      assertThat(b.read().closeCode()).isEqualTo(1000);
+      b.awaitClosed();
+    }
+  }
+
+  @Test
+  void refusalsAreHttp11sAnswersAndEndOnlyTheirStream() throws Exception {
+    start("");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream noRoute = client.websocket("/nowhere", Map.of());
+      assertThat(noRoute.status()).isEqualTo(404);
+      assertThat(noRoute.body()).isEqualTo("404 Not Found: no route for /nowhere\n");
+
+      H2Client.Stream noVersion = client.websocket("/echo", headers("sec-websocket-version", null));
+      assertThat(noVersion.status()).isEqualTo(400);
+      assertThat(noVersion.response().get("sec-websocket-version")).hasToString("13");
+      assertThat(noVersion.body()).isEqualTo("400 Bad Request: missing Sec-WebSocket-Version (expected 13)\n");
+
+      H2Client.Stream badOrigin = client.websocket("/echo", headers("origin", "https://evil.example"));
+      assertThat(badOrigin.status()).isEqualTo(403);
+      assertThat(badOrigin.body()).isEqualTo("403 Forbidden: origin https://evil.example is not allowed\n");
+
+      H2Client.Stream get = client.request(new DefaultHttp2Headers().method("GET").path("/echo").scheme("http")
+          .authority("127.0.0.1:" + gw.port()));
+      assertThat(get.status()).isEqualTo(426);
+      assertThat(get.response().get("upgrade")).isNull();
+
+      H2Client.Stream refused = client.websocket("/refuser", Map.of());
+      assertThat(refused.status()).isEqualTo(401);
+
+      // The connection still takes sessions.
+      H2Client.Stream ok = client.websocket("/echo", Map.of());
+      assertThat(ok.status()).isEqualTo(200);
+      ok.sendText("after the refusals");
+      assertThat(ok.read().text()).isEqualTo("after the refusals");
+      ok.sendClose(1000, "");
+      assertThat(ok.read().closeCode()).isEqualTo(1000);
+      ok.awaitClosed();
+      for (H2Client.Stream s : new H2Client.Stream[] {noRoute, noVersion, badOrigin, get, refused}) {
+        s.awaitClosed();
+      }
+    }
+  }
+
+  @Test
+  void drainSendsGoAwayAndTheConnectionClosesWithItsLastSession() throws Exception {
+    start("shutdown: {drain-timeout: 10s, drain-window: 0}");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream a = client.websocket("/echo", Map.of());
+      H2Client.Stream b = client.websocket("/echo", Map.of());
+      assertThat(a.status()).isEqualTo(200);
+      assertThat(b.status()).isEqualTo(200);
+      gw.awaitSessions(2, WAIT);
+      CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> {
+        try {
+          return gw.gateway().drain();
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      // NO_ERROR, and the last stream wsgate took: both streams go on.
+      assertThat(client.goAway()).containsExactly(0L, (long) b.channel().stream().id());
+      for (H2Client.Stream s : new H2Client.Stream[] {a, b}) {
+        WsFrame close = s.read();
+        assertThat(close.closeCode()).isEqualTo(1001);
+        s.sendClose(1001, "");
+        s.awaitClosed();
+      }
+      assertThat(drained.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isZero();
+      assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
+    }
+  }
+
+  @Test
+  void theClientsAddressIsThePROXYHeadersBeforeThePreface() throws Exception {
+    start("  proxy-protocol: on");
+    try (H2Client client = H2Client.connect(gw.address(),
+        ProxyHeaders.v1("TCP4 127.0.0.5 127.0.0.1 40001 " + gw.port()))) {
+      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
+      assertThat(s.status()).isEqualTo(200);
+      RawUpstream.Conn up = chooser.take();
+      assertThat(up.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
+      gw.awaitSessions(1, WAIT);
+      assertThat(gw.gateway().sessions().snapshot().get(0).clientAddress()).isEqualTo("127.0.0.5:40001");
+      s.sendClose(1000, "");
+      assertThat(up.readClose().closeCode()).isEqualTo(1000);
+      up.sendClose(1000, "");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      up.close();
+    }
+  }
+
+  /**
+   * A client that gives no more window (its stream does not read) stops wsgate reading the upstream: the upstream's
+   * sending stalls far short of what it has to send; once the client reads again, everything arrives, in order.
+   */
+  @Test
+  void flowControlIsTheClientLegsBackpressure() throws Exception {
+    start("");
+    int frames = 3072;
+    int size = 16 << 10; // 48 MiB in all: more than loopback's socket buffers hold
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
+      assertThat(s.status()).isEqualTo(200);
+      s.channel().eventLoop().submit(() -> s.channel().config().setAutoRead(false)).sync();
+      RawUpstream.Conn up = chooser.take();
+      gw.awaitSessions(1, WAIT);
+      AtomicLong sent = new AtomicLong();
+      Thread sender = new Thread(() -> {
+        try {
+          for (int i = 0; i < frames; i++) {
+            byte[] payload = new byte[size];
+            payload[0] = (byte) i;
+            up.send(true, WsFrame.BINARY, payload);
+            sent.addAndGet(size);
+          }
+        } catch (Exception e) {
+          // the test ends the upstream when it fails
+        }
+      }, "upstream-sender");
+      sender.setDaemon(true);
+      sender.start();
+      long[] last = {-1, System.nanoTime()}; // the count, and when it last changed
+      Awaits.until("the upstream's sending to stall (sent " + sent.get() + ")", WAIT, () -> {
+        long now = sent.get();
+        if (now != last[0]) {
+          last[0] = now;
+          last[1] = System.nanoTime();
+          return false;
+        }
+        return now > 0 && System.nanoTime() - last[1] > TimeUnit.MILLISECONDS.toNanos(500);
+      });
+      assertThat(sent.get()).as("bytes the upstream could send").isLessThan((long) frames * size / 2);
+      s.channel().eventLoop().submit(() -> {
+        s.channel().config().setAutoRead(true);
+        s.channel().read();
+      }).sync();
+      for (int i = 0; i < frames; i++) {
+        WsFrame f = s.read();
+        assertThat(f.opcode()).isEqualTo(WsFrame.BINARY);
+        assertThat(f.payload()).hasSize(size);
+        assertThat(f.payload()[0]).isEqualTo((byte) i);
+      }
+      sender.join(WAIT.toMillis());
+      assertThat(sender.isAlive()).isFalse();
+      s.sendClose(1000, "");
+      assertThat(up.readClose().closeCode()).isEqualTo(1000);
+      up.sendClose(1000, "");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      up.close();
+    }
+  }
+
+  @Test
+  void eachStreamTakesAPlaceOfMaxConnections() throws Exception {
+    start("  max-connections: 2");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream first = client.websocket("/echo", Map.of());
+      assertThat(first.status()).isEqualTo(200);
+      H2Client.Stream second = client.websocket("/echo", Map.of());
+      assertThat(second.status()).isEqualTo(503);
+      assertThat(second.response().get("retry-after")).hasToString("1");
+      assertThat(second.body()).isEqualTo("503 Service Unavailable: wsgate is at server.max-connections (2)\n");
+      second.awaitClosed();
+      first.sendClose(1000, "");
+      assertThat(first.read().closeCode()).isEqualTo(1000);
+      first.awaitClosed();
+      H2Client.Stream third = client.websocket("/echo", Map.of());
+      assertThat(third.status()).isEqualTo(200);
+      third.sendClose(1000, "");
+      assertThat(third.read().closeCode()).isEqualTo(1000);
+      third.awaitClosed();
+    }
+  }
+}
