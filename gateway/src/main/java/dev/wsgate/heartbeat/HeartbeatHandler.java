@@ -23,16 +23,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches one leg for inbound silence: a tick every {@link HeartbeatTiming#tickNanos()} of it, in its event loop's
  * {@link TickWheel} (one timer for all the loop's legs; armed for the next tick, as Netty's {@code IdleStateHandler}
- * arms its own task, without a handler of its own in the pipeline); at the ticks it pings the peer, and it measures the round trip and evicts a peer that stays silent
- * for the timeout. Each tick also goes on to the session as a reader-idle {@link IdleStateEvent} (its own limits are
- * checked on it), also on a leg that does not ping but needs the ticks.
+ * arms its own task, without a handler of its own in the pipeline); at the ticks it pings the peer, and it measures
+ * the round trip and evicts a peer that stays silent for the timeout. Each tick also goes on to the session as a
+ * reader-idle {@link IdleStateEvent} (its own limits are checked on it), also on a leg that does not ping but needs
+ * the ticks.
  *
  * <h2>State machine</h2>
  * <pre>
  *   ACTIVE --(idle ticks reach pingAfterTicks: ping)--&gt; AWAITING_PONG
  *   AWAITING_PONG --(any inbound frame; a matching pong also gives the RTT)--&gt; ACTIVE
  *   ACTIVE | AWAITING_PONG --(idle ticks reach evictAfterTicks: HeartbeatEvicted)--&gt; EVICTED
- *   ACTIVE | AWAITING_PONG --(a close frame written on the leg, or received from the peer)--&gt; CLOSING
+ *   ACTIVE | AWAITING_PONG --(the session's close frame on the leg, or the peer's)--&gt; CLOSING
  *   any --(connection closed or handler removed)--&gt; CLOSED
  * </pre>
  * Any inbound frame proves life; so does the peer taking what wsgate queued for it (a slow reader behind a backlog
@@ -41,10 +42,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Frames it keeps</h2>
  * Pings from the peer are answered here (RFC 6455) and not relayed, unless the route forwards pings; pongs to its
- * own pings are consumed (others are relayed only when the route forwards pings). In {@link dev.wsgate.config.HeartbeatMode#TEXT}
- * mode it sends the text ping and consumes text messages that match the pong template; with {@code answer-pings}
- * it answers the peer's own text pings, echoing their other fields. Everything else goes on to the relay, frames
- * with reserved bits set included (wsgate negotiates no extension: the session fails their sender with 1002).
+ * own pings are consumed (others are relayed only when the route forwards pings). In
+ * {@link dev.wsgate.config.HeartbeatMode#TEXT} mode it sends the text ping and consumes text messages that match the
+ * pong template; with {@code answer-pings} it answers the peer's own text pings, echoing their other fields.
+ * Everything else goes on to the relay, frames with reserved bits set included: compressed frames passed through
+ * (which it cannot read; a leg with text heartbeats is never passed through), or bits the session fails (1002).
  */
 public final class HeartbeatHandler extends ChannelInboundHandlerAdapter implements HeartbeatStats {
 
@@ -226,7 +228,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
       state = State.ACTIVE;
     }
     if (((WebSocketFrame) msg).rsv() != 0) {
-      ctx.fireChannelRead(msg); // reserved bits without an extension: not a heartbeat; the session fails the peer
+      ctx.fireChannelRead(msg); // compressed and passed through, or bits the session fails: not a heartbeat
     } else if (msg instanceof CloseWebSocketFrame) {
       if (state == State.ACTIVE) {
         state = State.CLOSING; // the peer is closing: the session's close timer bounds the rest, not the heartbeat

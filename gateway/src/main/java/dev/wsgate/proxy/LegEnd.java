@@ -2,7 +2,6 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
-import dev.wsgate.heartbeat.HeartbeatStats;
 import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -56,7 +55,7 @@ final class LegEnd {
    * relay does), so that a batch costs one clock read; the clock itself on a leg not yet set up.
    */
   long lastReadNanos(Ticker ticker) {
-    HeartbeatStats hb = heartbeat;
+    HeartbeatHandler hb = heartbeat;
     return hb != null ? hb.lastInboundNanos() : ticker.nanoTime();
   }
 
@@ -127,7 +126,7 @@ final class LegEnd {
 
   /** The leg now, for the admin endpoints. Any thread. */
   Session.LegStatus status() {
-    HeartbeatStats hb = heartbeat;
+    HeartbeatHandler hb = heartbeat;
     ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer(); // its counter is volatile; null once closed
     long queued = buffer == null ? 0 : buffer.totalPendingWriteBytes();
     if (hb == null) {

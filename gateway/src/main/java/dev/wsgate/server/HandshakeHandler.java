@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.SocketAddress;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
@@ -167,26 +168,35 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     if (pipelinedRequest(r.channel())) { // as early as it shows, before an upstream is connected for nothing
       return refusePipelined(r);
     }
-    SessionLimits limits = SessionLimits.of(route.config());
-    ServerConfig server = s.config().server();
-    ClientAddress peer = ClientAddress.peer(r.req().remoteAddress() != null ? r.req().remoteAddress()
-        : r.channel().remoteAddress());
-    ClientAddress client = ClientAddress.of(peer, headers, server.trustedProxies(), server.clientAddressHeader());
-    SessionPlan plan = new SessionPlan(r.id(), route.id(), client.display(), limits,
-        s.config().server().closeTimeout(),
-        LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
-        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits),
-        DeflateNegotiation.of(headers, route.config()));
-    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
-        server.clientAddressHeader(), secure, r.id());
-    String subprotocols = UpstreamRequest.subprotocols(headers);
-    return connect(s, lifecycle, route, plan, rawPath, rawQuery, upstreamHeaders, subprotocols)
+    SocketAddress peer = r.req().remoteAddress() != null ? r.req().remoteAddress() : r.channel().remoteAddress();
+    return connect(s, lifecycle, route, r.id(), headers, peer, rawPath, rawQuery,
+        DeflateNegotiation.of(headers, route.config()))
         .flatMap(session -> upgrade(r, s, lifecycle, session))
         .onErrorResume(UpstreamFailure.class, f -> upstreamFailed(r, route, f));
   }
 
+  /**
+   * The session a checked request asks for (an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT alike), its upstream
+   * leg connected: its plan, with the client's address as the peer (the PROXY header's source or the TCP peer), the
+   * trusted proxies and the request's headers give it, and the headers sent upstream.
+   */
+  Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, String requestId,
+      HttpHeaders headers, SocketAddress peerAddress, String rawPath, String rawQuery, DeflateNegotiation deflate) {
+    SessionLimits limits = SessionLimits.of(route.config());
+    ServerConfig server = s.config().server();
+    ClientAddress peer = ClientAddress.peer(peerAddress);
+    ClientAddress client = ClientAddress.of(peer, headers, server.trustedProxies(), server.clientAddressHeader());
+    SessionPlan plan = new SessionPlan(requestId, route.id(), client.display(), limits, server.closeTimeout(),
+        LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
+        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits), deflate);
+    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
+        server.clientAddressHeader(), secure, requestId);
+    return connect(s, lifecycle, route, plan, rawPath, rawQuery, upstreamHeaders,
+        UpstreamRequest.subprotocols(headers));
+  }
+
   /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
-  Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, SessionPlan plan,
+  private Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, SessionPlan plan,
       String rawPath, String rawQuery, HttpHeaders headers, String subprotocols) {
     UpstreamPool pool = route.upstreams();
     UpstreamPool.Instance first = pool.pick(null);
@@ -260,7 +270,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
           return Mono.never();
         }
       } catch (RuntimeException e) {
-        unexpectedAfterUpgrade(r, lifecycle, session, e);
+        unexpectedAfterUpgrade(r.id(), r.channel(), lifecycle, session, e);
       }
       return Connection.from(r.channel()).onDispose();
     }, builder.build())
@@ -283,13 +293,18 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
    * did not answer with a handshake (an operator's problem). Never a stack trace.
    */
   private Mono<Void> upstreamFailed(Request r, Route route, UpstreamFailure f) {
+    logUpstreamFailure(r.id(), route, f);
+    return reject(r, f.status(), f.getMessage());
+  }
+
+  /** One line for a request the upstream side failed: INFO when an upstream refused it, WARN otherwise. */
+  static void logUpstreamFailure(String requestId, Route route, UpstreamFailure f) {
     if (f.kind() == UpstreamFailure.Kind.REJECTED) {
-      log.info("request {} route {} upstream {}: refused the handshake with {}", r.id(), route.id(), f.upstream(),
+      log.info("request {} route {} upstream {}: refused the handshake with {}", requestId, route.id(), f.upstream(),
           f.status().code());
     } else {
-      log.warn("request {} route {}: {} (answered {})", r.id(), route.id(), f.getMessage(), f.status().code());
+      log.warn("request {} route {}: {} (answered {})", requestId, route.id(), f.getMessage(), f.status().code());
     }
-    return reject(r, f.status(), f.getMessage());
   }
 
   /** Something wsgate did not expect: 500, one WARN line (the stack trace at DEBUG), and the connection closed. */
@@ -304,13 +319,14 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
    * Something wsgate did not expect once the client is upgraded: the session ends with 1011 on both legs (a session
    * that could not start has its client connection closed).
    */
-  private void unexpectedAfterUpgrade(Request r, SessionLifecycle lifecycle, ProxySession session,
-      RuntimeException e) {
-    log.warn("request {}: unexpected failure starting its session, closed with 1011: {}", r.id(), String.valueOf(e));
-    log.debug("request {}: the unexpected failure", r.id(), e);
+  static void unexpectedAfterUpgrade(String requestId, Channel client, SessionLifecycle lifecycle,
+      ProxySession session, RuntimeException e) {
+    log.warn("request {}: unexpected failure starting its session, closed with 1011: {}", requestId,
+        String.valueOf(e));
+    log.debug("request {}: the unexpected failure", requestId, e);
     session.close(Session.EndCause.ERROR, CloseCodes.INTERNAL_ERROR, "unexpected failure in wsgate");
     if (!lifecycle.started()) {
-      r.channel().close();
+      client.close();
     }
   }
 

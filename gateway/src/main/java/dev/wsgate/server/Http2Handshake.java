@@ -1,16 +1,11 @@
 package dev.wsgate.server;
 
-import dev.wsgate.config.Leg;
-import dev.wsgate.config.ServerConfig;
 import dev.wsgate.proxy.CloseCodes;
-import dev.wsgate.proxy.LegSetup;
+import dev.wsgate.proxy.DeflateNegotiation;
 import dev.wsgate.proxy.ProxyPipeline;
 import dev.wsgate.proxy.ProxySession;
 import dev.wsgate.proxy.SessionLifecycle;
-import dev.wsgate.proxy.SessionLimits;
-import dev.wsgate.proxy.SessionPlan;
 import dev.wsgate.proxy.UpstreamFailure;
-import dev.wsgate.proxy.UpstreamRequest;
 import dev.wsgate.routing.Route;
 import dev.wsgate.session.Session;
 import io.netty.buffer.ByteBuf;
@@ -149,17 +144,9 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
       reject(ctx, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed", Map.of());
       return;
     }
-    SessionLimits limits = SessionLimits.of(route.config());
-    ServerConfig server = s.config().server();
-    ClientAddress peer = ClientAddress.peer(Http2Front.peer(stream));
-    ClientAddress client = ClientAddress.of(peer, headers, server.trustedProxies(), server.clientAddressHeader());
-    SessionPlan plan = new SessionPlan(requestId, route.id(), client.display(), limits, server.closeTimeout(),
-        LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, handshakes.metrics()), limits),
-        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, handshakes.metrics()), limits));
-    HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
-        server.clientAddressHeader(), handshakes.secure(), requestId);
-    String subprotocols = UpstreamRequest.subprotocols(headers);
-    handshakes.connect(s, lifecycle, route, plan, rawPath, rawQuery, upstreamHeaders, subprotocols)
+    // Not offered permessage-deflate on either leg yet: see the README.
+    handshakes.connect(s, lifecycle, route, requestId, headers, Http2Front.peer(stream), rawPath, rawQuery,
+        DeflateNegotiation.NONE)
         .subscribe(
             session -> stream.eventLoop().execute(() -> upgrade(ctx, s, lifecycle, session)),
             e -> stream.eventLoop().execute(() -> failed(ctx, route, e)));
@@ -195,24 +182,13 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
         session.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN);
       }
     } catch (RuntimeException e) {
-      log.warn("request {}: unexpected failure starting its session, closed with 1011: {}", requestId,
-          String.valueOf(e));
-      log.debug("request {}: the unexpected failure", requestId, e);
-      session.close(Session.EndCause.ERROR, CloseCodes.INTERNAL_ERROR, "unexpected failure in wsgate");
-      if (!lifecycle.started()) {
-        ctx.channel().close();
-      }
+      HandshakeHandler.unexpectedAfterUpgrade(requestId, ctx.channel(), lifecycle, session, e);
     }
   }
 
   private void failed(ChannelHandlerContext ctx, Route route, Throwable e) {
     if (e instanceof UpstreamFailure f) {
-      if (f.kind() == UpstreamFailure.Kind.REJECTED) {
-        log.info("request {} route {} upstream {}: refused the handshake with {}", requestId, route.id(),
-            f.upstream(), f.status().code());
-      } else {
-        log.warn("request {} route {}: {} (answered {})", requestId, route.id(), f.getMessage(), f.status().code());
-      }
+      HandshakeHandler.logUpstreamFailure(requestId, route, f);
       reject(ctx, f.status(), f.getMessage(), Map.of());
     } else {
       unexpected(ctx, e);

@@ -217,12 +217,7 @@ class Http2IT {
       assertThat(up.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
       gw.awaitSessions(1, WAIT);
       assertThat(gw.gateway().sessions().snapshot().get(0).clientAddress()).isEqualTo("127.0.0.5:40001");
-      s.sendClose(1000, "");
-      assertThat(up.readClose().closeCode()).isEqualTo(1000);
-      up.sendClose(1000, "");
-      assertThat(s.read().closeCode()).isEqualTo(1000);
-      s.awaitClosed();
-      up.close();
+      s.closeCleanly(up);
     }
   }
 
@@ -279,12 +274,7 @@ class Http2IT {
       }
       sender.join(WAIT.toMillis());
       assertThat(sender.isAlive()).isFalse();
-      s.sendClose(1000, "");
-      assertThat(up.readClose().closeCode()).isEqualTo(1000);
-      up.sendClose(1000, "");
-      assertThat(s.read().closeCode()).isEqualTo(1000);
-      s.awaitClosed();
-      up.close();
+      s.closeCleanly(up);
     }
   }
 

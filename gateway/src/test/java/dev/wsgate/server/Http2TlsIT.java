@@ -51,12 +51,7 @@ class Http2TlsIT {
       assertThat(up.readData().text()).isEqualTo("over h2 and TLS");
       up.sendText("back");
       assertThat(s.read().text()).isEqualTo("back");
-      s.sendClose(1000, "");
-      assertThat(up.readClose().closeCode()).isEqualTo(1000);
-      up.sendClose(1000, "");
-      assertThat(s.read().closeCode()).isEqualTo(1000);
-      s.awaitClosed();
-      up.close();
+      s.closeCleanly(up);
     }
   }
 

@@ -258,6 +258,25 @@ public final class H2Client implements AutoCloseable {
     }
 
     /** Waits until the stream's channel is closed (the stream ended both ways, or was reset). */
+    /**
+     * The whole close of a session from the client's side (1000 both ways): the client's close, the upstream's
+     * answer, and the stream ended; then the upstream's connection closed.
+     */
+    public void closeCleanly(RawUpstream.Conn upstream) throws Exception {
+      sendClose(1000, "");
+      int code = upstream.readClose().closeCode();
+      if (code != 1000) {
+        throw new AssertionError("the upstream got close code " + code + ", not the client's 1000");
+      }
+      upstream.sendClose(1000, "");
+      code = read().closeCode();
+      if (code != 1000) {
+        throw new AssertionError("the client got close code " + code + ", not the upstream's 1000");
+      }
+      awaitClosed();
+      upstream.close();
+    }
+
     public void awaitClosed() throws Exception {
       closed.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
