@@ -19,6 +19,8 @@ import java.util.Map;
  * @param idle idle sessions held through each proxy for its memory (0: no memory phase)
  * @param idlePerProcess idle sessions a load process holds at most (one socket each)
  * @param idleRate idle sessions opened per second, all load processes together
+ * @param holdSeconds how long the idle sessions are held before memory is read a second time (0: not read again):
+ *     what a long-lived session costs once the garbage of its handshake is collected and returned
  * @param proxies which proxies, in the order of the first round
  * @param nginx the nginx binary
  * @param haproxy the HAProxy binary
@@ -26,7 +28,7 @@ import java.util.Map;
  * @param upstreamThreads event loops of the echo upstream
  */
 record CompareOptions(int connections, int window, int size, int rounds, int seconds, int warmupSeconds,
-    int settleSeconds, int idle, int idlePerProcess, int idleRate, List<String> proxies, String nginx,
+    int settleSeconds, int idle, int idlePerProcess, int idleRate, int holdSeconds, List<String> proxies, String nginx,
     String haproxy, int workers, int upstreamThreads) {
 
   static CompareOptions parse(String[] args) {
@@ -41,6 +43,7 @@ record CompareOptions(int connections, int window, int size, int rounds, int sec
     v.put("--idle", "9500");
     v.put("--idle-per-process", "5000");
     v.put("--idle-rate", "1000");
+    v.put("--hold", "60");
     v.put("--proxies", "wsgate,nginx,haproxy");
     v.put("--nginx", "/usr/sbin/nginx");
     v.put("--haproxy", "/usr/sbin/haproxy");
@@ -57,12 +60,12 @@ record CompareOptions(int connections, int window, int size, int rounds, int sec
     }
     CompareOptions o = new CompareOptions(i(v, "--connections"), i(v, "--window"), i(v, "--size"),
         i(v, "--rounds"), i(v, "--seconds"), i(v, "--warmup"), i(v, "--settle"), i(v, "--idle"),
-        i(v, "--idle-per-process"), i(v, "--idle-rate"), proxies, v.get("--nginx"), v.get("--haproxy"),
+        i(v, "--idle-per-process"), i(v, "--idle-rate"), i(v, "--hold"), proxies, v.get("--nginx"), v.get("--haproxy"),
         i(v, "--workers"), i(v, "--upstream-threads"));
     if (o.connections < 1 || o.window < 1 || o.size < 8 || o.rounds < 1 || o.seconds < 1 || o.idle < 0
-        || o.idlePerProcess < 1 || o.idleRate < 10 || o.workers < 1 || o.upstreamThreads < 1) {
+        || o.idlePerProcess < 1 || o.idleRate < 10 || o.holdSeconds < 0 || o.workers < 1 || o.upstreamThreads < 1) {
       throw new IllegalArgumentException("need --connections, --window, --rounds, --seconds, --workers >= 1,"
-          + " --size >= 8, --idle >= 0, --idle-rate >= 10: " + o);
+          + " --size >= 8, --idle >= 0, --hold >= 0, --idle-rate >= 10: " + o);
     }
     return o;
   }
@@ -73,8 +76,8 @@ record CompareOptions(int connections, int window, int size, int rounds, int sec
 
   String describe() {
     return String.format(Locale.ROOT, "%d connections, each %d messages of %d B in flight; %d rounds of %d s per"
-        + " path after %d s of warm-up each; %d idle sessions per proxy; nginx %d workers, HAProxy %d threads,"
+        + " path after %d s of warm-up each; %d idle sessions per proxy, held %d s; nginx %d workers, HAProxy %d threads,"
         + " wsgate one event loop per core", connections, window, size, rounds, seconds, warmupSeconds, idle,
-        workers, workers);
+        holdSeconds, workers, workers);
   }
 }

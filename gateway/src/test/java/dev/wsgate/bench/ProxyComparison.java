@@ -53,7 +53,7 @@ public final class ProxyComparison {
 
   /** The memory phase of one proxy, in KiB (heap in bytes, -1 when not measured). */
   record Memory(String proxy, long sessions, long rssBefore, long rssAfter, long pssBefore, long pssAfter,
-      long heapBefore, long heapAfter, long rssAfterGc, String note) {
+      long heapBefore, long heapAfter, long rssAfterGc, long rssHeld, long pssHeld, String note) {
   }
 
   private final CompareOptions o;
@@ -228,6 +228,7 @@ public final class ProxyComparison {
     Poll.pauseUntil(System.nanoTime() + Duration.ofSeconds(2).toNanos());
     long rss0 = p.rssKiB();
     long pss0 = p.pssKiB();
+    p.nativeMemory("baseline");
 
     int processes = (o.idle() + o.idlePerProcess() - 1) / o.idlePerProcess();
     List<LoadProcess> idle = new ArrayList<>();
@@ -267,6 +268,14 @@ public final class ProxyComparison {
       long live = Long.parseLong(upstream.stats().get("live"));
       long rss1 = p.rssKiB();
       long pss1 = p.pssKiB();
+      long rssHeld = -1;
+      long pssHeld = -1;
+      if (o.holdSeconds() > 0) {
+        Poll.pauseUntil(System.nanoTime() + Duration.ofSeconds(o.holdSeconds()).toNanos());
+        rssHeld = p.rssKiB();
+        pssHeld = p.pssKiB();
+      }
+      printNativeMemory(p.nativeMemory("diff"));
       long heapAfter = p.heapUsedAfterFullGc();
       HeapHistogram classesAfter = p.classHistogram();
       long rssAfterGc = heapAfter < 0 ? -1 : p.rssKiB();
@@ -279,12 +288,18 @@ public final class ProxyComparison {
             directBefore / 1048576.0, directAfter / 1048576.0, (directAfter - directBefore) / 1024.0 / Math.max(1, opened));
       }
       return new Memory(p.name(), opened, rss0, rss1, pss0, pss1, heapBefore, heapAfter, rssAfterGc,
-          live == opened ? "" : "upstream holds " + live + " sessions");
+          rssHeld, pssHeld, live == opened ? "" : "upstream holds " + live + " sessions");
     } finally {
       for (LoadProcess l : idle) {
         l.stop();
       }
     }
+  }
+
+  /** The committed memory's change by category, from a Native Memory Tracking diff: the lines that changed. */
+  private static void printNativeMemory(String diff) {
+    diff.lines().filter(l -> l.contains("committed=") && l.contains("KB +") || l.startsWith("Total"))
+        .map(String::strip).forEach(l -> System.out.println("    NMT " + l));
   }
 
   private static String describe(Run r) {
@@ -304,6 +319,11 @@ public final class ProxyComparison {
         "  %s: RSS %,d -> %,d KiB (%.1f KiB a session), PSS %,d -> %,d KiB (%.1f KiB a session)", m.proxy(),
         m.rssBefore(), m.rssAfter(), (m.rssAfter() - m.rssBefore()) / (double) n, m.pssBefore(), m.pssAfter(),
         (m.pssAfter() - m.pssBefore()) / (double) n));
+    if (m.rssHeld() >= 0) {
+      b.append(String.format(Locale.ROOT, "; held idle: RSS %,d KiB (%.1f KiB a session), PSS %,d KiB (%.1f KiB a"
+          + " session)", m.rssHeld(), (m.rssHeld() - m.rssBefore()) / (double) n, m.pssHeld(),
+          (m.pssHeld() - m.pssBefore()) / (double) n));
+    }
     if (m.heapAfter() >= 0) {
       b.append(String.format(Locale.ROOT, "; heap in use after full GC %.1f -> %.1f MiB (%.2f KiB a session),"
           + " RSS after that GC %,d KiB (%.1f KiB a session over the start)", m.heapBefore() / 1048576.0,
@@ -358,8 +378,9 @@ public final class ProxyComparison {
         + " %d idle sessions a proxy):%n%n", o.rounds(), o.seconds(), o.connections(), o.window(), o.size(),
         o.idle());
     System.out.println("| path | proxy CPU µs / echoed message | messages/s | vs direct | RTT p50 | RTT p99"
-        + " | RSS KiB / idle connection | PSS KiB / idle connection |");
-    System.out.println("|---|---|---|---|---|---|---|---|");
+        + " | RSS KiB / idle connection | PSS KiB / idle connection | RSS KiB / idle connection, held "
+        + o.holdSeconds() + " s |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
     List<String> rows = new ArrayList<>(List.of("nginx", "HAProxy", "wsgate", "direct"));
     for (String path : rows) {
       Sum s = sum(path);
@@ -367,12 +388,13 @@ public final class ProxyComparison {
         continue;
       }
       Memory m = memory(path);
-      System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %s | %.2f ms | %.2f ms | %s | %s |%n", path,
+      System.out.printf(Locale.ROOT, "| %s | %s | %,.0f | %s | %.2f ms | %.2f ms | %s | %s | %s |%n", path,
           path.equals("direct") ? "-" : String.format(Locale.ROOT, "%.1f", s.cpuMicrosPerMessage()),
           s.messagesPerSecond(), direct == null ? "-" : String.format(Locale.ROOT, "%.2f",
               s.messagesPerSecond() / direct.messagesPerSecond()), s.rtt().quantile(0.5) / 1000.0,
           s.rtt().quantile(0.99) / 1000.0, m == null ? "-" : kib(m.rssAfter() - m.rssBefore(), m.sessions()),
-          m == null ? "-" : kib(m.pssAfter() - m.pssBefore(), m.sessions()));
+          m == null ? "-" : kib(m.pssAfter() - m.pssBefore(), m.sessions()),
+          m == null || m.rssHeld() < 0 ? "-" : kib(m.rssHeld() - m.rssBefore(), m.sessions()));
     }
     Sum w = sum("wsgate");
     Memory wm = memory("wsgate");
@@ -382,14 +404,16 @@ public final class ProxyComparison {
         continue;
       }
       Memory om = memory(other);
-      System.out.printf(Locale.ROOT, "| wsgate / %s | %.2f | %.2f | | %.2f | %.2f | %s | %s |%n", other,
+      System.out.printf(Locale.ROOT, "| wsgate / %s | %.2f | %.2f | | %.2f | %.2f | %s | %s | %s |%n", other,
           w.cpuMicrosPerMessage() / s.cpuMicrosPerMessage(), w.messagesPerSecond() / s.messagesPerSecond(),
           (double) w.rtt().quantile(0.5) / s.rtt().quantile(0.5),
           (double) w.rtt().quantile(0.99) / s.rtt().quantile(0.99),
           ratio(wm == null || om == null ? null : new long[] {wm.rssAfter() - wm.rssBefore(), wm.sessions(),
               om.rssAfter() - om.rssBefore(), om.sessions()}),
           ratio(wm == null || om == null ? null : new long[] {wm.pssAfter() - wm.pssBefore(), wm.sessions(),
-              om.pssAfter() - om.pssBefore(), om.sessions()}));
+              om.pssAfter() - om.pssBefore(), om.sessions()}),
+          ratio(wm == null || om == null || wm.rssHeld() < 0 || om.rssHeld() < 0 ? null : new long[] {
+              wm.rssHeld() - wm.rssBefore(), wm.sessions(), om.rssHeld() - om.rssBefore(), om.sessions()}));
     }
     if (wm != null && wm.heapAfter() >= 0) {
       System.out.printf(Locale.ROOT, "%nwsgate live heap per idle session (after full GC): %.2f KiB%n",

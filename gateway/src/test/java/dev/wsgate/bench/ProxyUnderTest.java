@@ -125,6 +125,11 @@ abstract class ProxyUnderTest {
     return -1;
   }
 
+  /** For wsgate under Native Memory Tracking: see {@link WsgateProcess#nativeMemory}; empty for the others. */
+  String nativeMemory(String what) throws IOException, InterruptedException {
+    return "";
+  }
+
   /** For wsgate: live objects by class, after a full collection; null for the others. */
   HeapHistogram classHistogram() throws IOException, InterruptedException {
     return null;
@@ -156,6 +161,11 @@ abstract class ProxyUnderTest {
       @Override
       HeapHistogram classHistogram() throws IOException, InterruptedException {
         return w.classHistogram();
+      }
+
+      @Override
+      String nativeMemory(String what) throws IOException, InterruptedException {
+        return w.nativeMemory(what);
       }
 
       @Override

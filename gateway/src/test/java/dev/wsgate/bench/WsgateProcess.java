@@ -176,6 +176,18 @@ final class WsgateProcess {
     return Long.parseLong(m.group(1)) * 1024;
   }
 
+  /**
+   * Native Memory Tracking, when the JVM runs with {@code -XX:NativeMemoryTracking=summary} (in
+   * {@code wsgate.jvmArgs}): {@code baseline} takes a baseline and gives nothing; {@code diff} gives the committed
+   * memory's change by category since then. Empty when tracking is off.
+   */
+  String nativeMemory(String what) throws IOException, InterruptedException {
+    if (!commandLine().contains("NativeMemoryTracking")) {
+      return "";
+    }
+    return jcmd("VM.native_memory " + ("baseline".equals(what) ? "baseline" : "summary.diff scale=KB"));
+  }
+
   /** Live objects by class, after a full collection. */
   HeapHistogram classHistogram() throws IOException, InterruptedException {
     return HeapHistogram.of(process.pid());
@@ -184,8 +196,10 @@ final class WsgateProcess {
   private String jcmd(String what) throws IOException, InterruptedException {
     Path out = Files.createTempFile("wsgate-jcmd", ".txt");
     try {
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-          String.valueOf(process.pid()), what).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd")
+          .toString(), String.valueOf(process.pid())));
+      command.addAll(List.of(what.split(" ")));
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
       boolean done = p.waitFor(60, TimeUnit.SECONDS);
       if (!done) {
         p.destroyForcibly();
