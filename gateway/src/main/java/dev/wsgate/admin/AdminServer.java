@@ -19,6 +19,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
@@ -49,6 +51,7 @@ public final class AdminServer implements AutoCloseable {
   public static final int MAX_PAGE = 1000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
   private final DisposableServer server;
   private final ScheduledExecutorService statusThread;
@@ -101,7 +104,15 @@ public final class AdminServer implements AutoCloseable {
                   "not found; try /, /status.json, /healthz, /readyz, /metrics or /sessions\n")))
           .bindNow(Duration.ofSeconds(30));
       long step = StatusHistory.STEP.toMillis();
-      statusThread.scheduleAtFixedRate(history::tick, step, step, TimeUnit.MILLISECONDS);
+      statusThread.scheduleAtFixedRate(() -> {
+        try {
+          history.tick();
+        } catch (RuntimeException e) {
+          // A task that throws is never run again: log and carry on (the status page would only miss a snapshot).
+          log.warn("status history: cannot take a snapshot of the counters: {}", e.toString());
+          log.debug("status history snapshot failed", e);
+        }
+      }, step, step, TimeUnit.MILLISECONDS);
       started = true;
       return new AdminServer(server, statusThread);
     } catch (ChannelBindException e) {
