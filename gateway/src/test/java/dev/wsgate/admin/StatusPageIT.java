@@ -113,6 +113,13 @@ class StatusPageIT {
           "data-outcome", "refused")).isEqualTo(1);
       assertThat(dom.number("data-route", "/b", "data-upstream", live, "data-k", "sessions")).isEqualTo(1);
 
+      // Data is text: a route id that is markup shows as itself, and adds no element.
+      assertThat(dom.textOf("data-route", StatusScenario.MARKUP_ROUTE, "data-k", "route"))
+          .isEqualTo(StatusScenario.MARKUP_ROUTE);
+      assertThat(dom.number("data-route", StatusScenario.MARKUP_ROUTE, "data-k", "live")).isZero();
+      assertThat(dom.all("id", "injected")).isEmpty();
+      assertThat(dom.html).doesNotContain("<b id=\"injected\"");
+
       // Heartbeat round trips per leg.
       assertThat(dom.number("data-route", "/a", "data-leg", "client", "data-k", "rtt-count"))
           .isBetween(pongsBefore, pongsAfter);

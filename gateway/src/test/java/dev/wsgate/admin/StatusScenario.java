@@ -27,10 +27,17 @@ import java.util.List;
  *       heartbeat ({@code client-heartbeat}), 1 live;</li>
  *   <li>heartbeat on the client leg (1 s, 2 s), none on the upstream leg; the live clients (the JDK's) answer the
  *       pings, so round trips are recorded on the client leg;</li>
+ *   <li>route {@link #MARKUP_ROUTE}, no session;</li>
  *   <li>one reload, applied (the same configuration).</li>
  * </ul>
  */
 final class StatusScenario implements AutoCloseable {
+
+  /**
+   * A third route, without sessions, whose id is markup (a valid path: no spaces, {@code ?}, {@code #} or
+   * {@code //}): the page must show it as text, never as an element.
+   */
+  static final String MARKUP_ROUTE = "/<b/id=injected>x</b>\"'&";
 
   final RawUpstream upstream;
   final URI dead;
@@ -70,7 +77,8 @@ final class StatusScenario implements AutoCloseable {
         + "heartbeat:\n  interval: 1s\n  timeout: 2s\n  upstream:\n    interval: 0\n    timeout: 0\n"
         + "routes:\n"
         + "  - path: /a\n    balance: round-robin\n    upstreams: [\"" + live + "\", \"" + dead + "\"]\n"
-        + "  - path: /b\n    upstreams: [\"" + live + "\"]\n";
+        + "  - path: /b\n    upstreams: [\"" + live + "\"]\n"
+        + "  - path: '" + MARKUP_ROUTE.replace("'", "''") + "'\n    upstreams: [\"" + live + "\"]\n";
   }
 
   /** A port nothing listens on: one the system gave and that was closed again. */
