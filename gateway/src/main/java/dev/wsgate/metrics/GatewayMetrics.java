@@ -24,6 +24,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -66,7 +67,7 @@ public final class GatewayMetrics {
   private volatile LastReload lastReload;
 
   /** A configuration reload: {@code applied} or {@code refused}, and when. */
-  public record LastReload(String outcome, java.time.Instant at) {
+  public record LastReload(String outcome, Instant at) {
   }
 
   public GatewayMetrics(MeterRegistry registry) {
@@ -253,7 +254,7 @@ public final class GatewayMetrics {
   /** A configuration reload, {@code applied} or {@code refused}. */
   public void reload(String outcome) {
     reloads.withTag("outcome", outcome).increment();
-    lastReload = new LastReload(outcome, java.time.Instant.now());
+    lastReload = new LastReload(outcome, Instant.now());
   }
 
   /** The last configuration reload, or null before the first. */
