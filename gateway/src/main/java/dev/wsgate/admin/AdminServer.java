@@ -11,10 +11,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.ChannelBindException;
 import reactor.netty.DisposableServer;
@@ -31,8 +37,13 @@ import reactor.netty.resources.LoopResources;
  *   <li>{@code GET /readyz}: 200 when listening, configured and not draining, else 503 with the reason;</li>
  *   <li>{@code GET /metrics}: Prometheus text format;</li>
  *   <li>{@code GET /sessions?limit=N&offset=M&route=R}: the live sessions as JSON, oldest first, at most
- *       {@value #MAX_PAGE} per page (default {@value #DEFAULT_PAGE}).</li>
+ *       {@value #MAX_PAGE} per page (default {@value #DEFAULT_PAGE});</li>
+ *   <li>{@code GET /status.json}: the status page's data ({@link StatusReport});</li>
+ *   <li>{@code GET /}: the status page ({@link StatusPage}), which refreshes itself from {@code /status.json}.</li>
  * </ul>
+ *
+ * <p>The status history ({@link StatusHistory}) takes its snapshots on a daemon thread of its own,
+ * {@code wsgate-status}, every {@link StatusHistory#STEP}; this server owns it and stops it on close.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -40,14 +51,28 @@ public final class AdminServer implements AutoCloseable {
   public static final int MAX_PAGE = 1000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
   private final DisposableServer server;
+  private final ScheduledExecutorService statusThread;
 
-  private AdminServer(DisposableServer server) {
+  private AdminServer(DisposableServer server, ScheduledExecutorService statusThread) {
     this.server = server;
+    this.statusThread = statusThread;
   }
 
   public static AdminServer start(ListenAddress address, LoopResources loops, AdminView view) {
+    Instant startedAt = Instant.now();
+    long startedNanos = System.nanoTime();
+    StatusHistory history = new StatusHistory(() -> view.metrics().counts(), () -> System.nanoTime() / 1_000_000,
+        StatusHistory.STEP, StatusHistory.SPAN);
+    StatusReport report = new StatusReport(view, history, startedAt, startedNanos);
+    ScheduledExecutorService statusThread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "wsgate-status");
+      t.setDaemon(true);
+      return t;
+    });
+    boolean started = false;
     try {
       DisposableServer server = HttpServer.create()
           .runOn(loops)
@@ -63,13 +88,40 @@ public final class AdminServer implements AutoCloseable {
                   .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                   .sendString(Mono.fromCallable(view::scrape)))
               .get("/sessions", (req, res) -> sessions(req, res, view))
+              .get("/status.json", (req, res) -> res.status(HttpResponseStatus.OK)
+                  .header(HttpHeaderNames.CONTENT_TYPE, "application/json")
+                  .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                  .header("X-Content-Type-Options", "nosniff")
+                  .sendString(Mono.fromCallable(() -> report.build().toString())))
+              .get("/", (req, res) -> res.status(HttpResponseStatus.OK)
+                  .header(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
+                  .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                  .header(HttpHeaderNames.CONTENT_SECURITY_POLICY, StatusPage.CSP)
+                  .header("X-Content-Type-Options", "nosniff")
+                  .header("Referrer-Policy", "no-referrer")
+                  .sendString(Mono.just(StatusPage.HTML)))
               .route(req -> true, (req, res) -> text(res, HttpResponseStatus.NOT_FOUND,
-                  "not found; try /healthz, /readyz, /metrics or /sessions\n")))
+                  "not found; try /, /status.json, /healthz, /readyz, /metrics or /sessions\n")))
           .bindNow(Duration.ofSeconds(30));
-      return new AdminServer(server);
+      long step = StatusHistory.STEP.toMillis();
+      statusThread.scheduleAtFixedRate(() -> {
+        try {
+          history.tick();
+        } catch (RuntimeException e) {
+          // A task that throws is never run again: log and carry on (the status page would only miss a snapshot).
+          log.warn("status history: cannot take a snapshot of the counters: {}", e.toString());
+          log.debug("status history snapshot failed", e);
+        }
+      }, step, step, TimeUnit.MILLISECONDS);
+      started = true;
+      return new AdminServer(server, statusThread);
     } catch (ChannelBindException e) {
       throw new IllegalStateException("cannot listen on the admin address " + address + ": "
           + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+    } finally {
+      if (!started) {
+        statusThread.shutdownNow();
+      }
     }
   }
 
@@ -157,6 +209,10 @@ public final class AdminServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.disposeNow(Duration.ofSeconds(5));
+    try {
+      server.disposeNow(Duration.ofSeconds(5));
+    } finally {
+      statusThread.shutdownNow();
+    }
   }
 }

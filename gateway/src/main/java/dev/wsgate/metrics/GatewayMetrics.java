@@ -24,6 +24,7 @@ import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.internal.PlatformDependent;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -40,6 +41,12 @@ public final class GatewayMetrics {
   private static final String REJECTIONS = "wsgate.handshake.rejections";
   private static final String PROTOCOL_ERRORS = "wsgate.protocol.errors";
   private static final String ENDED_BY_REASON = "wsgate.sessions.ended.by.reason";
+  static final String OPENED = "wsgate.sessions.opened";
+  static final String CLOSED = "wsgate.sessions.closed";
+  static final String EVICTIONS = "wsgate.evictions";
+  static final String CONNECTS = "wsgate.upstream.connects";
+  static final String RTT = "wsgate.heartbeat.rtt";
+  private static final String RELOADS = "wsgate.config.reloads";
 
   private final MeterRegistry registry;
   private final MeterProvider<Counter> rejections;
@@ -56,6 +63,12 @@ public final class GatewayMetrics {
   private final MeterProvider<Counter> reloads;
   private final Counter proxyHeaderRefusals;
   private final MultiGauge routeGauges;
+  /** The last reload, or null before the first: written by the reload thread, read by the admin listener. */
+  private volatile LastReload lastReload;
+
+  /** A configuration reload: {@code applied} or {@code refused}, and when. */
+  public record LastReload(String outcome, Instant at) {
+  }
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -66,26 +79,26 @@ public final class GatewayMetrics {
         .description("Peers closed for bad input: protocol violations (1002), invalid UTF-8 (1007), frames too "
             + "big (1009)")
         .withRegistry(registry);
-    opened = Counter.builder("wsgate.sessions.opened")
+    opened = Counter.builder(OPENED)
         .description("Sessions opened (both handshakes done), by route")
         .withRegistry(registry);
     endedByReason = Counter.builder(ENDED_BY_REASON)
         .description("Sessions ended, by reason alone")
         .withRegistry(registry);
-    closed = Counter.builder("wsgate.sessions.closed")
+    closed = Counter.builder(CLOSED)
         .description("Sessions ended, by route, reason (client-close, upstream-close, client-lost, upstream-lost, "
             + "client-heartbeat, upstream-heartbeat, max-idle, max-age, drain, error), closing side and close code")
         .withRegistry(registry);
     pings = Counter.builder("wsgate.heartbeat.pings").description("Heartbeat pings sent").withRegistry(registry);
     pongs = Counter.builder("wsgate.heartbeat.pongs").description("Heartbeat pongs received").withRegistry(registry);
-    rtt = Timer.builder("wsgate.heartbeat.rtt").description("Heartbeat round-trip time, ping to pong")
+    rtt = Timer.builder(RTT).description("Heartbeat round-trip time, ping to pong")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofMinutes(1))
         .withRegistry(registry);
-    evictions = Counter.builder("wsgate.evictions").description("Peers evicted for heartbeat timeout")
+    evictions = Counter.builder(EVICTIONS).description("Peers evicted for heartbeat timeout")
         .withRegistry(registry);
-    connects = Counter.builder("wsgate.upstream.connects")
+    connects = Counter.builder(CONNECTS)
         .description("Connection attempts to upstreams (TCP, TLS and WebSocket handshake), by outcome")
         .withRegistry(registry);
     connectLatency = Timer.builder("wsgate.upstream.connect")
@@ -94,7 +107,7 @@ public final class GatewayMetrics {
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(30))
         .withRegistry(registry);
-    reloads = Counter.builder("wsgate.config.reloads")
+    reloads = Counter.builder(RELOADS)
         .description("Configuration reloads, applied or refused")
         .withRegistry(registry);
     proxyHeaderRefusals = Counter.builder("wsgate.proxy.protocol.refusals")
@@ -241,6 +254,27 @@ public final class GatewayMetrics {
   /** A configuration reload, {@code applied} or {@code refused}. */
   public void reload(String outcome) {
     reloads.withTag("outcome", outcome).increment();
+    lastReload = new LastReload(outcome, Instant.now());
+  }
+
+  /** The last configuration reload, or null before the first. */
+  public LastReload lastReload() {
+    return lastReload;
+  }
+
+  /** How many reloads had {@code outcome}. */
+  public double reloads(String outcome) {
+    return count(registry.find(RELOADS).tag("outcome", outcome).counter());
+  }
+
+  /** The session counters now, for the status page (read from the meters; nothing on the traffic path). */
+  public MeterReadings.Counts counts() {
+    return MeterReadings.counts(registry);
+  }
+
+  /** The heartbeat round trips of a route and leg since start, for the status page. */
+  public MeterReadings.Rtt rtt(String route, Leg leg) {
+    return MeterReadings.rtt(registry, route, leg.yamlName());
   }
 
   /** How many times {@link #handshakeRejected} counted {@code status}. */

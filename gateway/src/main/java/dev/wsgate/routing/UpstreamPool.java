@@ -175,6 +175,14 @@ public final class UpstreamPool {
     return best;
   }
 
+  /**
+   * How much longer {@code instance} is passed over (0 when it is up, or down with its back-off over: it is tried
+   * again with the next session). Any thread; for the status page.
+   */
+  public long backoffLeftNanos(Instance instance) {
+    return instance.down.get() ? Math.max(0, instance.downUntilNanos - nanoClock.getAsLong()) : 0;
+  }
+
   /** A connection to {@code instance} failed: pass it over for the back-off. */
   public void failed(Instance instance, String why) {
     if (failureBackoff.isZero()) {

@@ -258,6 +258,31 @@ public final class Gateway implements AutoCloseable {
         public List<Session> sessions() {
           return sessions.snapshot();
         }
+
+        @Override
+        public boolean draining() {
+          return readiness.isDraining();
+        }
+
+        @Override
+        public int liveSessions() {
+          return sessions.size();
+        }
+
+        @Override
+        public int liveSessions(String route) {
+          return sessions.liveOnRoute(route);
+        }
+
+        @Override
+        public Router router() {
+          return handler.snapshot().router();
+        }
+
+        @Override
+        public GatewayMetrics metrics() {
+          return metrics;
+        }
       });
     } catch (IllegalStateException e) {
       server.disposeNow();
