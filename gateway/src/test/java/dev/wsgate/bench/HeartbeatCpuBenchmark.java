@@ -49,13 +49,25 @@ import reactor.netty.resources.LoopResources;
  * goes idle (zlib state is made by the first message, not by the handshake); {@code --context-takeover 1} sets the
  * route's {@code compression.context-takeover}. The wsgate process's resident memory per session is printed too:
  * the JDK's zlib lives outside the Java heap.
+ *
+ * <p>{@code --transports epoll,io_uring} (default {@code auto}) measures each transport ({@code server.transport}) in
+ * turn, heartbeat off then on, in one run: the only fair comparison on a shared machine.
  */
 public final class HeartbeatCpuBenchmark {
 
   private static final int HANDSHAKES_IN_FLIGHT = 64;
 
   public static void main(String[] args) throws Exception {
-    Map<String, Integer> o = parse(args);
+    List<String> transports = List.of("auto");
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--transports") && i + 1 < args.length) {
+        transports = List.of(args[++i].split(","));
+      } else {
+        rest.add(args[i]);
+      }
+    }
+    Map<String, Integer> o = parse(rest.toArray(String[]::new));
     int sessions = o.get("--sessions");
     int seconds = o.get("--seconds");
     int intervalMs = o.get("--interval-ms");
@@ -70,25 +82,29 @@ public final class HeartbeatCpuBenchmark {
     System.out.printf(Locale.ROOT, "heartbeat CPU benchmark: %d idle sessions, %d s warm-up, %d s measured, %d cores,"
         + " Java %s; %s%n", sessions, o.get("--warmup"), seconds, Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), compression);
-    List<Run> runs = new ArrayList<>();
-    for (boolean heartbeat : new boolean[] {false, true}) {
-      runs.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops, compression));
+    for (String transport : transports) {
+      List<Run> runs = new ArrayList<>();
+      for (boolean heartbeat : new boolean[] {false, true}) {
+        runs.add(run(heartbeat, sessions, seconds, o.get("--warmup"), intervalMs, upstream, loops, compression,
+            transport));
+      }
+      System.out.printf(Locale.ROOT, "transport %s: wsgate process CPU while holding the sessions (100%% = one"
+          + " core):%n", transport);
+      runs.forEach(r -> System.out.println(r.line()));
+      Run off = runs.get(0);
+      Run on = runs.get(1);
+      double pingsPerSecond = 2.0 * on.open() * 1000 / intervalMs;
+      double cpuPerPing = (on.cpuPercent() - off.cpuPercent()) / 100 / pingsPerSecond * 1e6;
+      System.out.printf(Locale.ROOT, "CPU per ping and pong, transport %s: %.1f us (heartbeat on minus off, %.0f"
+          + " pings/s)%n", transport, cpuPerPing, pingsPerSecond);
+      for (Run r : runs) {
+        System.out.printf(Locale.ROOT, "live heap per session, %s: %.2f KiB (%d sessions, after a full GC); "
+            + "resident memory per session: %.2f KiB%n", r.heartbeat() ? "heartbeat on" : "heartbeat off",
+            r.heapPerSession() / 1024, r.open(), r.rssPerSession() / 1024);
+      }
+      System.out.println("what a session holds (heartbeat on):");
+      on.after().printGrowth(on.before(), on.open(), o.get("--classes"));
     }
-    System.out.println("wsgate process CPU while holding the sessions (100% = one core):");
-    runs.forEach(r -> System.out.println(r.line()));
-    Run off = runs.get(0);
-    Run on = runs.get(1);
-    double pingsPerSecond = 2.0 * on.open() * 1000 / intervalMs;
-    double cpuPerPing = (on.cpuPercent() - off.cpuPercent()) / 100 / pingsPerSecond * 1e6;
-    System.out.printf(Locale.ROOT, "CPU per ping and pong: %.1f us (heartbeat on minus off, %.0f pings/s)%n",
-        cpuPerPing, pingsPerSecond);
-    for (Run r : runs) {
-      System.out.printf(Locale.ROOT, "live heap per session, %s: %.2f KiB (%d sessions, after a full GC); "
-          + "resident memory per session: %.2f KiB%n", r.heartbeat() ? "heartbeat on" : "heartbeat off",
-          r.heapPerSession() / 1024, r.open(), r.rssPerSession() / 1024);
-    }
-    System.out.println("what a session holds (heartbeat on):");
-    on.after().printGrowth(on.before(), on.open(), o.get("--classes"));
     upstream.disposeNow();
     loops.disposeLater().block(Duration.ofSeconds(5));
   }
@@ -128,7 +144,7 @@ public final class HeartbeatCpuBenchmark {
   }
 
   private static Run run(boolean heartbeat, int sessions, int seconds, int warmup, int intervalMs,
-      DisposableServer upstream, LoopResources loops, Compression compression) throws Exception {
+      DisposableServer upstream, LoopResources loops, Compression compression, String transport) throws Exception {
     int port = WsgateProcess.freePort();
     int admin = WsgateProcess.freePort();
     String hb = heartbeat
@@ -137,7 +153,7 @@ public final class HeartbeatCpuBenchmark {
         : "heartbeat:\n  interval: 0\nintermediaries:\n  idle-timeout: 0\n";
     Path config = Files.createTempFile("wsgate-bench", ".yaml");
     Files.writeString(config, "server:\n  listen: 127.0.0.1:" + port + "\n  admin: 127.0.0.1:" + admin + "\n"
-        + "  max-connections: " + (sessions + 100) + "\n" + hb + "routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:"
+        + "  transport: " + transport + "\n  max-connections: " + (sessions + 100) + "\n" + hb + "routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:"
         + ((InetSocketAddress) upstream.address()).getPort() + "\"]\n"
         + "    compression:\n      context-takeover: " + compression.contextTakeover() + "\n");
     List<String> command = new ArrayList<>(List.of("java", "-Xms256m", "-Xmx1g"));
