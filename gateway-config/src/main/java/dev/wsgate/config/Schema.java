@@ -16,7 +16,8 @@ import java.util.Optional;
  * Every key of wsgate's configuration, each declared once: name, type and rule, default, and what it means. A new
  * key is one declaration here, the code that uses it, and the README row that {@code ConfigReferenceTest} demands.
  * Rules across keys are checks of their own ({@link ListenAdminCheck}, {@link DrainWindowCheck},
- * {@link SessionAgeJitterCheck}, {@link HashKeyCheck}, {@link HeartbeatBudgetCheck}, {@link RoutesCheck}, {@link TlsFilesCheck}).
+ * {@link SessionAgeJitterCheck}, {@link HashKeyCheck}, {@link HeartbeatBudgetCheck}, {@link RoutesCheck},
+ * {@link TlsFilesCheck}).
  */
 final class Schema {
   private Schema() {

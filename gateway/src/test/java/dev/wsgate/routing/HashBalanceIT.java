@@ -2,6 +2,7 @@ package dev.wsgate.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsgate.testing.H2Client;
 import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsFrame;
@@ -13,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +25,7 @@ import reactor.netty.http.server.HttpServer;
 /**
  * {@code balance: hash} end to end: two upstream echo servers that answer each message with their name; sessions
  * with the same header, cookie, query parameter or client address land on the same upstream, sessions without the
- * key go round-robin, and a key whose upstream is down goes to the other.
+ * key go round-robin, and a key whose upstream is down goes to the other; over HTTP/1.1 and HTTP/2 alike.
  */
 class HashBalanceIT {
 
@@ -59,6 +62,7 @@ class HashBalanceIT {
   private TestGateway gateway() {
     String upstreams = "[\"" + uri(one) + "\", \"" + uri(two) + "\"]";
     return TestGateway.start("""
+        server: {listen: 127.0.0.1:0, admin: 127.0.0.1:0, http2: on}
         routes:
           - {path: /header, upstreams: %1$s, balance: hash, hash-key: header:X-User-Id}
           - {path: /cookie, upstreams: %1$s, balance: hash, hash-key: cookie:sid}
@@ -144,6 +148,35 @@ class HashBalanceIT {
         return path + "?v=2&room=" + key;
       }
     });
+  }
+
+  @Test
+  void overHttp2TheCookieIsFoundAcrossTheCookieHeaders() throws Exception {
+    try (TestGateway gw = gateway(); H2Client client = H2Client.connect(gw.address())) {
+      Set<String> reached = new HashSet<>();
+      for (int k = 0; k < 20; k++) {
+        String key = "user-" + k;
+        for (int again = 0; again < 2; again++) {
+          // HTTP/2 clients send each cookie as a header of its own (RFC 9113, 8.2.3).
+          Http2Headers h = new DefaultHttp2Headers().method("CONNECT").path("/cookie").scheme("http")
+              .authority("127.0.0.1:" + gw.port());
+          h.set(":protocol", "websocket");
+          h.set("sec-websocket-version", "13");
+          h.add("cookie", "theme=dark");
+          h.add("cookie", "sid=" + key);
+          H2Client.Stream s = client.request(h);
+          assertThat(s.status()).isEqualTo(200);
+          s.sendText("hi");
+          String text = s.read().text();
+          s.sendClose(1000, "");
+          assertThat(s.read().closeCode()).isEqualTo(1000);
+          s.awaitClosed();
+          assertThat(text).as("key " + key).isEqualTo(expected(gw, "/cookie", key) + ":hi");
+          reached.add(text);
+        }
+      }
+      assertThat(reached).containsExactlyInAnyOrder("one:hi", "two:hi");
+    }
   }
 
   @Test
