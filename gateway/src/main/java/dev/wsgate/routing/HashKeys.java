@@ -54,7 +54,16 @@ public final class HashKeys {
           end = header.length();
         }
         int eq = header.indexOf('=', from);
-        if (eq > from && eq < end && header.substring(from, eq).strip().equals(name)) {
+        int nameStart = from;
+        int nameEnd = eq;
+        while (nameStart < nameEnd && isSpace(header.charAt(nameStart))) {
+          nameStart++;
+        }
+        while (nameEnd > nameStart && isSpace(header.charAt(nameEnd - 1))) {
+          nameEnd--;
+        }
+        if (eq > from && eq < end && nameEnd - nameStart == name.length()
+            && header.regionMatches(nameStart, name, 0, name.length())) {
           String v = header.substring(eq + 1, end).strip();
           return v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"'
               ? v.substring(1, v.length() - 1) : v;
@@ -63,6 +72,10 @@ public final class HashKeys {
       }
     }
     return null;
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t';
   }
 
   /** The first parameter {@code name} of a raw query, percent-decoded (with {@code +} as a space); or null. */
