@@ -118,6 +118,7 @@ final class ConfigBinder {
       HeartbeatBudgetCheck.check(legs.client(), intermediaries, idleAt, problems);
       HeartbeatBudgetCheck.check(legs.upstream(), intermediaries, idleAt, problems);
       SessionAgeJitterCheck.check(route, problems);
+      HashKeyCheck.check(route, problems);
       route.attach("heartbeat", legs.effective());
       route.attach("compression", compression(route.nested("compression")));
       bound.add(route);

@@ -27,6 +27,19 @@ final class HttpTypes {
       "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-accept", "x-forwarded-for",
       "x-forwarded-proto", "x-forwarded-host");
 
+  /**
+   * Headers a hash key may not name: hop-by-hop headers (RFC 9110, 7.6.1), which a proxy in front may rewrite or
+   * drop, and the WebSocket handshake's own ({@code Sec-WebSocket-Key} is new on every connection).
+   */
+  static final Set<String> UNHASHABLE_HEADERS = Set.of("connection", "upgrade", "keep-alive", "proxy-connection",
+      "transfer-encoding", "te", "trailer", "content-length", "sec-websocket-key", "sec-websocket-version",
+      "sec-websocket-extensions", "sec-websocket-accept");
+  /** Headers that carry the client's address: {@code client-address} believes them only from trusted proxies. */
+  static final Set<String> ADDRESS_HEADERS = Set.of("x-forwarded-for", "forwarded", "x-real-ip");
+
+  /** What a hash key may be, as the error says it. */
+  static final String HASH_KEY_EXPECTED = "header:NAME, cookie:NAME, query:NAME or client-address";
+
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern HOST_NAME = Pattern.compile(
       "(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
@@ -171,6 +184,71 @@ final class HttpTypes {
       add.forEach((k, val) -> out.put(Type.scalar(k), Type.scalar(val)));
       return out;
     });
+  }
+
+  /** A {@code hash-key}: {@code header:NAME}, {@code cookie:NAME}, {@code query:NAME} or {@code client-address}. */
+  static Type<Optional<HashKey>> hashKey() {
+    return Types.of((at, v) -> {
+      String t = v.text(at, HASH_KEY_EXPECTED);
+      if (t == null) {
+        return null;
+      }
+      String written = t.strip();
+      if (written.equals(HashKey.Source.CLIENT_ADDRESS.prefix())) {
+        return Optional.of(new HashKey(HashKey.Source.CLIENT_ADDRESS, ""));
+      }
+      int colon = written.indexOf(':');
+      HashKey.Source source = null;
+      for (HashKey.Source s : HashKey.Source.values()) {
+        if (s != HashKey.Source.CLIENT_ADDRESS && colon > 0 && written.substring(0, colon).strip()
+            .equalsIgnoreCase(s.prefix())) {
+          source = s;
+        }
+      }
+      if (source == null) {
+        v.problems().add(at, t + " (expected: " + HASH_KEY_EXPECTED + ")");
+        return null;
+      }
+      String name = written.substring(colon + 1).strip();
+      if (name.isEmpty()) {
+        v.problems().add(at, t + " (expected: a name after " + source.prefix() + ":, such as " + source.prefix()
+            + (source == HashKey.Source.HEADER ? ":X-User-Id" : source == HashKey.Source.COOKIE ? ":session"
+            : ":room") + ")");
+        return null;
+      }
+      String bad = hashKeyNameRefusal(source, name);
+      if (bad != null) {
+        v.problems().add(at, t + " (expected: " + bad + ")");
+        return null;
+      }
+      return Optional.of(new HashKey(source, name));
+    }, k -> k.map(key -> (Object) Type.scalar(key.toString())).orElse(null));
+  }
+
+  /** Why {@code name} cannot be a hash key from {@code source}, as what is expected instead; null when it can. */
+  private static String hashKeyNameRefusal(HashKey.Source source, String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    switch (source) {
+      case HEADER:
+        if (!TOKEN.matcher(name).matches()) {
+          return "a header name, letters, digits and !#$%&'*+-.^_`|~";
+        }
+        if (UNHASHABLE_HEADERS.contains(lower)) {
+          return "a header that is the same on every connection of a client; " + name + " is hop-by-hop or part "
+              + "of the WebSocket handshake";
+        }
+        if (ADDRESS_HEADERS.contains(lower)) {
+          return "client-address, which believes " + name + " only from server.trusted-proxies";
+        }
+        return null;
+      case COOKIE:
+        return TOKEN.matcher(name).matches() ? null : "a cookie name, letters, digits and !#$%&'*+-.^_`|~";
+      case QUERY:
+        return name.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '&' && c != '=' && c != '#' && c != '%'
+            && c != '?') ? null : "a query parameter name, printable ASCII without & = # % ? or spaces";
+      default:
+        return null;
+    }
   }
 
   private static String headerName(At at, Values v) {

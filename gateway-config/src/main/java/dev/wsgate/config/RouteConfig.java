@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param host      the {@code Host} it matches (exact, or {@code *.example.com}), or any host when empty
  * @param upstreams one or more {@code ws://} or {@code wss://} URIs
  * @param balance   how an upstream is chosen for a new session
+ * @param hashKey   what {@code balance: hash} hashes; present exactly when the balance is {@link Balance#HASH}
  * @param headers   request headers passed on or added
  * @param heartbeat the effective heartbeat of each leg
  * @param maxIdle   a session with no application data either way for this long is closed; {@code 0} disables it
@@ -27,6 +28,7 @@ public record RouteConfig(
     Optional<String> host,
     List<URI> upstreams,
     Balance balance,
+    Optional<HashKey> hashKey,
     HeaderRules headers,
     Heartbeats heartbeat,
     Duration maxIdle,
@@ -40,6 +42,10 @@ public record RouteConfig(
     Objects.requireNonNull(host, "host");
     upstreams = List.copyOf(upstreams);
     Objects.requireNonNull(balance, "balance");
+    Objects.requireNonNull(hashKey, "hashKey");
+    if (hashKey.isPresent() != (balance == Balance.HASH)) {
+      throw new IllegalArgumentException("a hash-key goes with balance: hash, and only with it");
+    }
     Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(heartbeat, "heartbeat");
     Objects.requireNonNull(maxIdle, "maxIdle");

@@ -16,7 +16,8 @@ import java.util.Optional;
  * Every key of wsgate's configuration, each declared once: name, type and rule, default, and what it means. A new
  * key is one declaration here, the code that uses it, and the README row that {@code ConfigReferenceTest} demands.
  * Rules across keys are checks of their own ({@link ListenAdminCheck}, {@link DrainWindowCheck},
- * {@link SessionAgeJitterCheck}, {@link HeartbeatBudgetCheck}, {@link RoutesCheck}, {@link TlsFilesCheck}).
+ * {@link SessionAgeJitterCheck}, {@link HashKeyCheck}, {@link HeartbeatBudgetCheck}, {@link RoutesCheck},
+ * {@link TlsFilesCheck}).
  */
 final class Schema {
   private Schema() {
@@ -209,7 +210,13 @@ final class Schema {
       "one or more `ws://` or `wss://` URIs, without query or user info");
   static final Key<RouteConfig, Balance> BALANCE = Key.of("balance", Types.choice(Balance.values()),
       Balance.ROUND_ROBIN, RouteConfig::balance,
-      "`round-robin`, or `least-sessions` (fewest live sessions through this wsgate)");
+      "`round-robin`; `least-sessions` (fewest live sessions through this wsgate); or `hash`: the same `hash-key` "
+          + "goes to the same upstream (rendezvous hashing; see [Hash balancing](#hash-balancing))");
+  static final Key<RouteConfig, Optional<HashKey>> HASH_KEY = Key.of("hash-key", HttpTypes.hashKey(),
+      Optional.empty(), RouteConfig::hashKey,
+      "with `balance: hash`, and only with it: `header:NAME`, `cookie:NAME`, `query:NAME` or `client-address`; a "
+          + "session without the key goes round-robin. Hop-by-hop and handshake headers are refused")
+      .defaultDoc("none");
   static final Key<RouteConfig, List<String>> HEADERS_FORWARD = Key.of("headers.forward", HttpTypes.headerNames(),
       List.of(), (RouteConfig r) -> r.headers().forward(), "further client request headers to pass upstream");
   static final Key<RouteConfig, Map<String, String>> HEADERS_ADD = Key.of("headers.add", HttpTypes.headerValues(),
@@ -270,13 +277,14 @@ final class Schema {
       COMPRESSION_LEG::build);
 
   static final Section<RouteConfig> ROUTE = Section.of("routes", List.of(PATH, HOST, UPSTREAMS, BALANCE,
-      HEADERS_FORWARD, HEADERS_ADD,
+      HASH_KEY, HEADERS_FORWARD, HEADERS_ADD,
       Section.Nested.of("heartbeat", HEARTBEAT, RouteConfig::heartbeat).documented("global",
           "overrides of `heartbeat`, as above"),
       MAX_IDLE, FORWARD_PINGS, MAX_SESSION_AGE, MAX_SESSION_AGE_JITTER,
       Section.Nested.of("compression", COMPRESSION, RouteConfig::compression).documented("on",
           "permessage-deflate on each leg: see [`compression`](#compression) below")),
-      b -> new RouteConfig(b.get(PATH), b.get(HOST), b.get(UPSTREAMS), b.get(BALANCE),
+      b -> new RouteConfig(b.get(PATH), b.get(HOST), b.get(UPSTREAMS), HashKeyCheck.balance(b),
+          HashKeyCheck.hashKey(b),
           new HeaderRules(b.get(HEADERS_FORWARD), b.get(HEADERS_ADD)), b.attached("heartbeat"), b.get(MAX_IDLE),
           b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER), b.attached("compression")));
 

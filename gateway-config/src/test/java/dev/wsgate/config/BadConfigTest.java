@@ -179,7 +179,7 @@ class BadConfigTest {
                 upstreams: [ws://backend:8000]
                 balance: round_robin
             """,
-            "4:14: routes[0].balance: round_robin (expected: round-robin or least-sessions; did you mean "
+            "4:14: routes[0].balance: round_robin (expected: round-robin or least-sessions or hash; did you mean "
                 + "round-robin?)"),
         bad("unknown heartbeat mode", """
             heartbeat:
@@ -340,6 +340,77 @@ class BadConfigTest {
             "5:29: routes[0].max-session-age-jitter: 10m (expected: less than max-session-age 10m)",
             "8:29: routes[1].max-session-age-jitter: 60s (expected: less than max-session-age 0, which is off; set "
                 + "max-session-age first)"),
+        bad("hash keys on hop-by-hop and handshake headers", """
+            routes:
+              - path: /a
+                upstreams: [ws://a:8000, ws://b:8000]
+                balance: hash
+                hash-key: header:Connection
+              - path: /b
+                upstreams: [ws://a:8000, ws://b:8000]
+                balance: hash
+                hash-key: header:upgrade
+              - path: /c
+                upstreams: [ws://a:8000, ws://b:8000]
+                balance: hash
+                hash-key: header:Sec-WebSocket-Key
+              - path: /d
+                upstreams: [ws://a:8000, ws://b:8000]
+                balance: hash
+                hash-key: header:X-Forwarded-For
+            """,
+            "5:15: routes[0].hash-key: header:Connection (expected: a header that is the same on every connection "
+                + "of a client; Connection is hop-by-hop or part of the WebSocket handshake)",
+            "9:15: routes[1].hash-key: header:upgrade (expected: a header that is the same on every connection of a "
+                + "client; upgrade is hop-by-hop or part of the WebSocket handshake)",
+            "13:15: routes[2].hash-key: header:Sec-WebSocket-Key (expected: a header that is the same on every "
+                + "connection of a client; Sec-WebSocket-Key is hop-by-hop or part of the WebSocket handshake)",
+            "17:15: routes[3].hash-key: header:X-Forwarded-For (expected: client-address, which believes "
+                + "X-Forwarded-For only from server.trusted-proxies)"),
+        bad("hash keys that cannot be read", """
+            routes:
+              - path: /a
+                upstreams: [ws://a:8000]
+                balance: hash
+                hash-key: body:user
+              - path: /b
+                upstreams: [ws://a:8000]
+                balance: hash
+                hash-key: 'cookie:'
+              - path: /c
+                upstreams: [ws://a:8000]
+                balance: hash
+                hash-key: header:X User
+              - path: /d
+                upstreams: [ws://a:8000]
+                balance: hash
+                hash-key: query:a&b
+              - path: /e
+                upstreams: [ws://a:8000]
+                balance: hash
+                hash-key: client-address:x
+            """,
+            "5:15: routes[0].hash-key: body:user (expected: header:NAME, cookie:NAME, query:NAME or client-address)",
+            "9:15: routes[1].hash-key: cookie: (expected: a name after cookie:, such as cookie:session)",
+            "13:15: routes[2].hash-key: header:X User (expected: a header name, letters, digits and "
+                + "!#$%&'*+-.^_`|~)",
+            "17:15: routes[3].hash-key: query:a&b (expected: a query parameter name, printable ASCII without & = # % "
+                + "? or spaces)",
+            "21:15: routes[4].hash-key: client-address:x (expected: header:NAME, cookie:NAME, query:NAME or "
+                + "client-address)"),
+        bad("balance hash without a hash-key, and a hash-key without balance hash", """
+            routes:
+              - path: /a
+                upstreams: [ws://a:8000]
+                balance: hash
+              - path: /b
+                upstreams: [ws://a:8000]
+                hash-key: cookie:session
+            """,
+            "4:14: routes[0].balance: hash (expected: a hash-key with it: header:NAME, cookie:NAME, query:NAME or "
+                + "client-address)",
+            "7:15: routes[1].hash-key: cookie:session (expected: balance: hash with a hash-key; balance is "
+                + "round-robin)"),
         bad("answer-pings that is not a boolean", """
             heartbeat:
               text: {answer-pings: yes}
@@ -517,7 +588,7 @@ class BadConfigTest {
             "6:3: heartbeat.intervall: unknown key (did you mean interval?)",
             "7:12: heartbeat.timeout: 25 (expected: a duration with a unit, such as 25s; units: ms, s, m, h)",
             "12:17: routes[0].upstreams[0]: ftp://x (expected: ws:// or wss://)",
-            "13:14: routes[0].balance: random (expected: round-robin or least-sessions)",
+            "13:14: routes[0].balance: random (expected: round-robin or least-sessions or hash)",
             "14:11: routes[1].path: chat (expected: a path prefix from /, such as /chat, without spaces, ?, #, // or "
                 + "dot segments)",
             "18:18: routes[1].heartbeat.client: timeout 40s + margin 5s > intermediaries.idle-timeout 30s "

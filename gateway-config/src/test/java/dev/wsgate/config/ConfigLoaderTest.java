@@ -250,6 +250,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void hashKeys() throws Exception {
+    GatewayConfig c = parse("""
+        routes:
+          - {path: /h, upstreams: [ws://a:1, ws://b:2], balance: hash, hash-key: header:X-User-Id}
+          - {path: /c, upstreams: [ws://a:1, ws://b:2], balance: hash, hash-key: ' Cookie : session '}
+          - {path: /q, upstreams: [ws://a:1, ws://b:2], balance: hash, hash-key: query:room}
+          - {path: /a, upstreams: [ws://a:1, ws://b:2], balance: hash, hash-key: client-address}
+          - {path: /r, upstreams: [ws://a:1, ws://b:2]}
+        """, Map.of());
+    assertThat(c.routes()).extracting(RouteConfig::balance).containsExactly(Balance.HASH, Balance.HASH,
+        Balance.HASH, Balance.HASH, Balance.ROUND_ROBIN);
+    assertThat(c.routes()).extracting(RouteConfig::hashKey).containsExactly(
+        Optional.of(new HashKey(HashKey.Source.HEADER, "X-User-Id")),
+        Optional.of(new HashKey(HashKey.Source.COOKIE, "session")),
+        Optional.of(new HashKey(HashKey.Source.QUERY, "room")),
+        Optional.of(new HashKey(HashKey.Source.CLIENT_ADDRESS, "")),
+        Optional.empty());
+    assertThat(c.routes().get(1).hashKey().get()).hasToString("cookie:session");
+  }
+
+  @Test
   void environmentVariables() throws Exception {
     GatewayConfig c = parse("""
         server:

@@ -54,6 +54,10 @@ class ConfigSummaryTest {
           forward-pings: true
           max-session-age: 2h
           max-session-age-jitter: 10m
+        - path: /rooms
+          upstreams: [ws://c:3, ws://d:4]
+          balance: hash
+          hash-key: query:room
         - path: /
           upstreams: [ws://c:3]
       shutdown:

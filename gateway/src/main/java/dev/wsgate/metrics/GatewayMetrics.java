@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * wsgate's meters, named once here, in base units (Prometheus: {@code wsgate_..._total}, {@code _seconds},
@@ -110,6 +111,9 @@ public final class GatewayMetrics {
     reloads = Counter.builder(RELOADS)
         .description("Configuration reloads, applied or refused")
         .withRegistry(registry);
+    // Both outcomes from the start, at 0: an alert on increase() sees the first refused reload.
+    reloads.withTag("outcome", "applied");
+    reloads.withTag("outcome", "refused");
     proxyHeaderRefusals = Counter.builder("wsgate.proxy.protocol.refusals")
         .description("Client connections closed for a missing or invalid PROXY protocol header")
         .register(registry);
@@ -157,6 +161,19 @@ public final class GatewayMetrics {
         .register(registry);
     Gauge.builder("wsgate.draining", () -> draining.getAsBoolean() ? 1 : 0)
         .description("1 while wsgate drains its sessions on shutdown")
+        .register(registry);
+  }
+
+  /**
+   * Client connections held against {@code server.max-connections} ({@code wsgate_connections}), and the limit
+   * itself ({@code wsgate_connections_max}, 0 for none), so that an alert can compare them.
+   */
+  public void bindConnections(IntSupplier held, IntSupplier max) {
+    Gauge.builder("wsgate.connections", held::getAsInt)
+        .description("Client connections held against server.max-connections, from accept until released")
+        .register(registry);
+    Gauge.builder("wsgate.connections.max", max::getAsInt)
+        .description("server.max-connections now (0: no limit)")
         .register(registry);
   }
 

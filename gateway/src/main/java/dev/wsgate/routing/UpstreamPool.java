@@ -17,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * The upstream instances of one route, how one is picked for a new session, and their passive health: an instance
  * whose connection failed is passed over for {@code failureBackoff} while another is available, and is back in
  * use once a connection to it succeeds. Each change of state is logged once.
+ *
+ * <p>{@code balance: hash} is rendezvous (highest random weight) hashing: each instance scores a key with a 64-bit
+ * mix of the key's hash and the instance's own (from its URI), and the highest usable score wins. Adding an instance
+ * to n moves only the keys it now wins, about 1/(n+1) of them, and only to it; an instance in back-off loses its
+ * keys to their next-highest instance, and wins them back when it is up. Instances kept across a reload keep their
+ * keys. A session without the key goes round-robin.
  */
 public final class UpstreamPool {
 
@@ -25,12 +31,15 @@ public final class UpstreamPool {
   /** One upstream instance. */
   public static final class Instance {
     private final URI uri;
+    /** The instance's part of every rendezvous score: a hash of its URI, so that it survives reloads. */
+    private final long seed;
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicBoolean down = new AtomicBoolean();
     private volatile long downUntilNanos;
 
     Instance(URI uri) {
       this.uri = uri;
+      this.seed = hash(uri.toString());
     }
 
     public URI uri() {
@@ -137,32 +146,37 @@ public final class UpstreamPool {
     return instances;
   }
 
+  /** The instance for a new session without a hash key: {@link #pick(Instance, String)} with none. */
+  public Instance pick(Instance exclude) {
+    return pick(exclude, null);
+  }
+
   /**
    * The instance for a new session, passing over {@code exclude} (the instance that just failed, on a retry) and
-   * instances within their failure back-off. When every instance is excluded or backing off, the one whose
-   * back-off ends first is tried anyway: trying beats refusing outright.
+   * instances within their failure back-off. With {@code balance: hash} and a {@code key}, the usable instance with
+   * the highest rendezvous score for it; without a key, as with round-robin. When every instance is excluded or
+   * backing off, the one whose back-off ends first is tried anyway: trying beats refusing outright.
    *
+   * @param key the session's hash key, or null when it has none (or the route does not hash)
    * @return an instance, or null when {@code exclude} is the only one
    */
-  public Instance pick(Instance exclude) {
+  public Instance pick(Instance exclude, String key) {
     long now = nanoClock.getAsLong();
+    if (balance == Balance.HASH && key != null) {
+      Instance best = highestScore(exclude, key, now);
+      return best != null ? best : soonestBack(exclude);
+    }
     List<Instance> usable = new ArrayList<>(instances.size());
     for (Instance i : instances) {
-      if (i != exclude && (!i.down.get() || now - i.downUntilNanos >= 0)) {
+      if (i != exclude && usable(i, now)) {
         usable.add(i);
       }
     }
     if (usable.isEmpty()) {
-      Instance soonest = null;
-      for (Instance i : instances) {
-        if (i != exclude && (soonest == null || i.downUntilNanos - soonest.downUntilNanos < 0)) {
-          soonest = i;
-        }
-      }
-      return soonest;
+      return soonestBack(exclude);
     }
     int turn = Math.floorMod(next.getAndIncrement(), usable.size());
-    if (balance == Balance.ROUND_ROBIN) {
+    if (balance != Balance.LEAST_SESSIONS) {
       return usable.get(turn);
     }
     Instance best = null;
@@ -181,6 +195,64 @@ public final class UpstreamPool {
    */
   public long backoffLeftNanos(Instance instance) {
     return instance.down.get() ? Math.max(0, instance.downUntilNanos - nanoClock.getAsLong()) : 0;
+  }
+
+  /** The usable instance, other than {@code exclude}, that scores {@code key} highest; null when none is usable. */
+  private Instance highestScore(Instance exclude, String key, long now) {
+    long keyHash = hash(key);
+    Instance best = null;
+    long bestScore = 0;
+    for (Instance i : instances) {
+      if (i == exclude || !usable(i, now)) {
+        continue;
+      }
+      long score = score(keyHash, i.seed);
+      if (best == null || Long.compareUnsigned(score, bestScore) > 0) {
+        best = i;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  private static boolean usable(Instance i, long now) {
+    return !i.down.get() || now - i.downUntilNanos >= 0;
+  }
+
+  /** The instance, other than {@code exclude}, whose back-off ends first; null when {@code exclude} is the only one. */
+  private Instance soonestBack(Instance exclude) {
+    Instance soonest = null;
+    for (Instance i : instances) {
+      if (i != exclude && (soonest == null || i.downUntilNanos - soonest.downUntilNanos < 0)) {
+        soonest = i;
+      }
+    }
+    return soonest;
+  }
+
+  /** The rendezvous score of a key's hash on an instance's seed: both mixed into one 64-bit value. */
+  static long score(long keyHash, long seed) {
+    return mix(keyHash ^ seed);
+  }
+
+  /** A 64-bit hash of {@code s}: FNV-1a over its UTF-16 units, then {@link #mix}; allocates nothing. */
+  static long hash(String s) {
+    long h = 0xcbf29ce484222325L;
+    for (int k = 0; k < s.length(); k++) {
+      h ^= s.charAt(k);
+      h *= 0x100000001b3L;
+    }
+    return mix(h);
+  }
+
+  /** MurmurHash3's 64-bit finalizer: every input bit flips each output bit with probability close to 1/2. */
+  static long mix(long z) {
+    z ^= z >>> 33;
+    z *= 0xff51afd7ed558ccdL;
+    z ^= z >>> 33;
+    z *= 0xc4ceb9fe1a85ec53L;
+    z ^= z >>> 33;
+    return z;
   }
 
   /** A connection to {@code instance} failed: pass it over for the back-off. */

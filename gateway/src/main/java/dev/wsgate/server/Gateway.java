@@ -177,6 +177,7 @@ public final class Gateway implements AutoCloseable {
     HandshakeHandler handler = new HandshakeHandler(first, metrics, readiness);
     metrics.bindSessions(sessions, readiness::isDraining);
     metrics.routes(routeIds(config), sessions);
+    metrics.bindConnections(limit::held, () -> handler.snapshot().config().server().maxConnections());
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
         () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
     ListenAddress listen = config.server().listen();

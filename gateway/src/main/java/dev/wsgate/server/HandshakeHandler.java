@@ -14,6 +14,7 @@ import dev.wsgate.proxy.SessionPlan;
 import dev.wsgate.proxy.UpstreamConnector;
 import dev.wsgate.proxy.UpstreamFailure;
 import dev.wsgate.proxy.UpstreamRequest;
+import dev.wsgate.routing.HashKeys;
 import dev.wsgate.routing.Route;
 import dev.wsgate.routing.Router;
 import dev.wsgate.routing.UpstreamPool;
@@ -191,21 +192,25 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
         LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits), deflate);
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
         server.clientAddressHeader(), secure, requestId);
-    return connect(s, lifecycle, route, plan, rawPath, rawQuery, upstreamHeaders,
+    String hashKey = HashKeys.of(route.config().hashKey(), headers, rawQuery, client.ip());
+    return connect(s, lifecycle, route, plan, hashKey, rawPath, rawQuery, upstreamHeaders,
         UpstreamRequest.subprotocols(headers));
   }
 
-  /** Connects to an instance of the route; on a connect failure, once more to the next instance. */
+  /**
+   * Connects to an instance of the route (for {@code hashKey} under {@code balance: hash}); on a connect failure,
+   * once more to the next instance (the key's next-highest).
+   */
   private Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, SessionPlan plan,
-      String rawPath, String rawQuery, HttpHeaders headers, String subprotocols) {
+      String hashKey, String rawPath, String rawQuery, HttpHeaders headers, String subprotocols) {
     UpstreamPool pool = route.upstreams();
-    UpstreamPool.Instance first = pool.pick(null);
+    UpstreamPool.Instance first = pool.pick(null, hashKey);
     return attempt(s, lifecycle, route, first, plan, rawPath, rawQuery, headers, subprotocols)
         .onErrorResume(UpstreamFailure.class, f -> {
           if (!f.retryable()) {
             return Mono.error(f);
           }
-          UpstreamPool.Instance second = pool.pick(first);
+          UpstreamPool.Instance second = pool.pick(first, hashKey);
           if (second == null) {
             return Mono.error(f);
           }

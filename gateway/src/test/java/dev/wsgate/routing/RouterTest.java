@@ -18,8 +18,8 @@ class RouterTest {
 
   private static Route route(String path, String host) {
     RouteConfig c = new RouteConfig(path, Optional.ofNullable(host), List.of(URI.create("ws://u:1")),
-        Balance.ROUND_ROBIN, HeaderRules.none(), Heartbeats.defaults(), Duration.ZERO, false, Duration.ZERO,
-        Duration.ZERO, Compressions.defaults());
+        Balance.ROUND_ROBIN, Optional.empty(), HeaderRules.none(), Heartbeats.defaults(), Duration.ZERO, false,
+        Duration.ZERO, Duration.ZERO, Compressions.defaults());
     return new Route(c, new UpstreamPool(c.id(), c.upstreams(), c.balance(), Duration.ZERO));
   }
 
