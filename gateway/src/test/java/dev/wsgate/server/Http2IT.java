@@ -117,24 +117,33 @@ class Http2IT {
     }
   }
 
+  /** A client's RST_STREAM ends that stream's session only: its upstream gets 1001, the other stream goes on. */
   @Test
   void aResetStreamEndsOnlyItsSession() throws Exception {
     start("");
     try (H2Client client = H2Client.connect(gw.address())) {
-      H2Client.Stream a = client.websocket("/echo", Map.of());
-      H2Client.Stream b = client.websocket("/echo", Map.of());
+      H2Client.Stream a = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(a.status()).isEqualTo(200);
+      RawUpstream.Conn upA = chooser.take();
+      H2Client.Stream b = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(b.status()).isEqualTo(200);
+      RawUpstream.Conn upB = chooser.take();
       gw.awaitSessions(2, WAIT);
       a.reset();
+      WsFrame close = upA.readClose();
+      assertThat(close.closeCode()).isEqualTo(1001);
+      assertThat(close.closeReason()).isEqualTo("client closed the connection without a close frame");
+      upA.sendClose(1001, "");
+      upA.close();
       gw.awaitSessions(1, WAIT);
-      Awaits.until("the connection's place and b's (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
-          () -> gw.gateway().connectionsHeld() == 2);
+      // b's place only: the connection holds none of its own while it has a stream.
+      Awaits.until("b's place (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 1);
       b.sendText("still here");
-      assertThat(b.read().text()).isEqualTo("still here");
-      b.sendClose(1000, "");
-      assertThat(b.read().closeCode()).isEqualTo(1000);
-      b.awaitClosed();
+      assertThat(upB.readData().text()).isEqualTo("still here");
+      upB.sendText("and here");
+      assertThat(b.read().text()).isEqualTo("and here");
+      b.closeCleanly(upB);
     }
   }
 
@@ -177,14 +186,20 @@ class Http2IT {
     }
   }
 
+  /**
+   * Drain: GOAWAY at once, then each stream's session closed as any other, with 1001 to the client and to its
+   * upstream; the connection closes once its streams are closed.
+   */
   @Test
   void drainSendsGoAwayAndTheConnectionClosesWithItsLastSession() throws Exception {
     start("shutdown: {drain-timeout: 10s, drain-window: 0}");
     try (H2Client client = H2Client.connect(gw.address())) {
-      H2Client.Stream a = client.websocket("/echo", Map.of());
-      H2Client.Stream b = client.websocket("/echo", Map.of());
+      H2Client.Stream a = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(a.status()).isEqualTo(200);
+      RawUpstream.Conn upA = chooser.take();
+      H2Client.Stream b = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(b.status()).isEqualTo(200);
+      RawUpstream.Conn upB = chooser.take();
       gw.awaitSessions(2, WAIT);
       CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> {
         try {
@@ -195,12 +210,18 @@ class Http2IT {
       });
       // NO_ERROR, and the last stream wsgate took: both streams go on.
       assertThat(client.goAway()).containsExactly(0L, (long) b.channel().stream().id());
+      for (RawUpstream.Conn up : new RawUpstream.Conn[] {upA, upB}) {
+        assertThat(up.readClose().closeCode()).isEqualTo(1001);
+        up.sendClose(1001, "");
+      }
       for (H2Client.Stream s : new H2Client.Stream[] {a, b}) {
         WsFrame close = s.read();
         assertThat(close.closeCode()).isEqualTo(1001);
         s.sendClose(1001, "");
         s.awaitClosed();
       }
+      upA.close();
+      upB.close();
       assertThat(drained.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isZero();
       assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
     }
@@ -278,25 +299,41 @@ class Http2IT {
     }
   }
 
+  /**
+   * A connection with n streams holds n places of {@code max-connections}, not n + 1: its first stream takes over the
+   * place the connection took at accept; SETTINGS_MAX_CONCURRENT_STREAMS is at most {@code max-connections}.
+   */
   @Test
   void eachStreamTakesAPlaceOfMaxConnections() throws Exception {
     start("  max-connections: 2");
     try (H2Client client = H2Client.connect(gw.address())) {
+      assertThat(client.settings().maxConcurrentStreams()).isEqualTo(2L);
+      assertThat(gw.gateway().connectionsHeld()).as("the connection's place, before any stream").isEqualTo(1);
       H2Client.Stream first = client.websocket("/echo", Map.of());
       assertThat(first.status()).isEqualTo(200);
       H2Client.Stream second = client.websocket("/echo", Map.of());
-      assertThat(second.status()).isEqualTo(503);
-      assertThat(second.response().get("retry-after")).hasToString("1");
-      assertThat(second.body()).isEqualTo("503 Service Unavailable: wsgate is at server.max-connections (2)\n");
-      second.awaitClosed();
+      assertThat(second.status()).isEqualTo(200);
+      gw.awaitSessions(2, WAIT);
+      assertThat(gw.gateway().connectionsHeld()).isEqualTo(2);
+      // Every place is held: an HTTP/1.1 client gets 503 (a third stream here would be past the stream limit).
+      assertThat(RawWebSocket.request(gw.address(), "GET /echo HTTP/1.1",
+          RawWebSocket.handshakeHeaders(gw.address())).status()).isEqualTo(503);
       first.sendClose(1000, "");
       assertThat(first.read().closeCode()).isEqualTo(1000);
       first.awaitClosed();
+      Awaits.until("one place free (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 1);
       H2Client.Stream third = client.websocket("/echo", Map.of());
       assertThat(third.status()).isEqualTo(200);
       third.sendClose(1000, "");
       assertThat(third.read().closeCode()).isEqualTo(1000);
       third.awaitClosed();
+      second.sendClose(1000, "");
+      assertThat(second.read().closeCode()).isEqualTo(1000);
+      second.awaitClosed();
+      // Without streams the connection takes a place back, and keeps it while it is open.
+      Awaits.until("the connection's place (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 1 && gw.gateway().sessions().size() == 0);
     }
   }
 }
