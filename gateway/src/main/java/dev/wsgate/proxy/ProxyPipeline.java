@@ -51,6 +51,7 @@ import reactor.netty.NettyPipeline;
  *   wsgate.h2multiplex   Netty's Http2MultiplexHandler: one child channel a stream
  *   wsgate.h2streams     Http2Streams: the connection's streams and its places of max-connections; closes it
  *                        after the handshake timeout without streams
+ *   wsgate.h2errors      Http2ConnectionErrors: what the codec reports ends here, in one line
  * </pre>
  * Each of its streams is a channel of its own, the client leg of at most one session, which holds, from the network
  * inwards:
@@ -92,6 +93,8 @@ public final class ProxyPipeline {
   public static final String H2_LIVENESS = "wsgate.h2liveness";
   /** {@code Http2Streams}, last on an HTTP/2 client connection, after {@value #H2_MULTIPLEX}. */
   public static final String H2_STREAMS = "wsgate.h2streams";
+  /** {@code Http2ConnectionErrors}, last on an HTTP/2 client connection. */
+  public static final String H2_ERRORS = "wsgate.h2errors";
   /** {@code Http2StreamBytes}, first on an HTTP/2 stream's channel. */
   public static final String H2_BYTES = "wsgate.h2bytes";
   /** {@code Http2Handshake}, on an HTTP/2 stream's channel until its session starts. */

@@ -134,6 +134,7 @@ final class Http2Front {
           }
         }));
     p.addAfter(ProxyPipeline.H2_MULTIPLEX, ProxyPipeline.H2_STREAMS, streams);
+    p.addAfter(ProxyPipeline.H2_STREAMS, ProxyPipeline.H2_ERRORS, Http2ConnectionErrors.INSTANCE);
     // Reactor Netty's HTTP/1.1 server reads on demand (auto-read off); an HTTP/2 connection reads always, since each
     // stream's flow control is its backpressure: PING answers, SETTINGS and resets must be read while every stream
     // waits, or the connection would look dead to its liveness.

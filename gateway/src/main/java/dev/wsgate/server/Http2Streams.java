@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code server.handshake-timeout}, as an HTTP/1.1 connection that does not send its request is, or at once when
  * no place is free for it.
  *
- * <p>The last handler of the connection's pipeline, after the multiplex handler: no stream's frame passes it. Only
+ * <p>After the multiplex handler on the connection: no stream's frame passes it. Only
  * the connection's event loop (its streams' too) touches it.
  */
 final class Http2Streams extends ChannelInboundHandlerAdapter {

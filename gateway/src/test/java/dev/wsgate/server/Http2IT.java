@@ -336,4 +336,25 @@ class Http2IT {
           () -> gw.gateway().connectionsHeld() == 1 && gw.gateway().sessions().size() == 0);
     }
   }
+
+  /**
+   * A connection whose last stream ended is closed after the handshake timeout without a new stream (GOAWAY
+   * NO_ERROR, then the close), as an HTTP/1.1 connection that sends no request is; it holds a place meanwhile.
+   */
+  @Test
+  void aConnectionWithoutStreamsIsClosedAfterTheHandshakeTimeout() throws Exception {
+    start("  handshake-timeout: 1s");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/echo", Map.of());
+      assertThat(s.status()).isEqualTo(200);
+      s.sendText("one");
+      assertThat(s.read().text()).isEqualTo("one");
+      s.sendClose(1000, "");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      assertThat(client.goAway()).containsExactly(0L, (long) s.channel().stream().id());
+      assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
+      gw.awaitIdle(WAIT);
+    }
+  }
 }
