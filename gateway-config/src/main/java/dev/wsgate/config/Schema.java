@@ -47,7 +47,8 @@ final class Schema {
           + "held whole while it is decoded); 1 MiB as in Python `websockets`");
   static final Key<ServerConfig, Duration> HANDSHAKE_TIMEOUT = Key.of("handshake-timeout",
       Types.duration(POSITIVE), Duration.ofSeconds(10), ServerConfig::handshakeTimeout,
-      "a client must finish its upgrade request within this (slowloris); above 0");
+      "a client must finish its upgrade request within this (slowloris); above 0. An HTTP/2 connection must open a "
+          + "stream within it, and is closed after it without streams once its last stream ended");
   static final Key<ServerConfig, List<String>> ALLOWED_ORIGINS = Key.of("allowed-origins", HttpTypes.origins(),
       List.of(), ServerConfig::allowedOrigins,
       "`Origin` values accepted, such as `https://app.example.com` or `https://*.example.com`; empty (or `*`) = any")
