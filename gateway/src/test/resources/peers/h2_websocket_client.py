@@ -170,8 +170,12 @@ if DEAD:
     if any(status[i] != 200 for i in ids):
         fail("expected 200 on every stream, got %s" % status)
     print("OPEN " + " ".join(str(i) for i in ids), flush=True)
+    for i in ids:  # all sent first: the test answers the upstream connections in the order they came
+        send(i, frame(0x1, ("hello from %d" % i).encode()))
     for i in ids:
-        echo(i, "hello from %d" % i)
+        opcode, payload = read_frame(i, "the echo on stream %d" % i)
+        if opcode != 0x1 or payload.decode() != "hello from %d" % i:
+            fail("stream %d: expected its echo, got opcode %d %r" % (i, opcode, payload))
     print("ECHOED", flush=True)
     next_step()
     # Silent from here: nothing read, nothing sent, nothing closed.

@@ -9,7 +9,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -19,10 +18,9 @@ import org.slf4j.LoggerFactory;
  * The streams of one HTTP/2 client connection, and the places of {@code server.max-connections} it holds: one while
  * it has no stream (as an HTTP/1.1 connection waiting for its request holds one), one a stream while it has any.
  * Its first stream takes over the place the connection took at accept, each further stream takes one more, and when
- * its last stream ends the connection takes one back: so a connection with {@code n} streams holds {@code n}
- * places, not {@code n + 1}. A connection without streams is closed ({@code GOAWAY}, then the close) after
- * {@code server.handshake-timeout}, as an HTTP/1.1 connection that does not send its request is, or at once when
- * no place is free for it.
+ * its last stream ends the connection takes one back, when one is free: so a connection with {@code n} streams holds
+ * {@code n} places, not {@code n + 1}. A connection without streams is closed ({@code GOAWAY}, then the close) after
+ * {@code server.handshake-timeout}, as an HTTP/1.1 connection that does not send its request is.
  *
  * <p>After the multiplex handler on the connection: no stream's frame passes it. Only
  * the connection's event loop (its streams' too) touches it.
@@ -78,11 +76,6 @@ final class Http2Streams extends ChannelInboundHandlerAdapter {
     return place != null ? place : limit.tryAcquire();
   }
 
-  /** The streams open now, for the connection's liveness to evict. */
-  int size() {
-    return open.size();
-  }
-
   /**
    * The connection is dead (it did not answer a PING within the timeout): every stream's client leg is evicted as
    * its own heartbeat would evict it (counted, its upstream told 1001, the access log's {@code client-heartbeat}); a
@@ -102,13 +95,9 @@ final class Http2Streams extends ChannelInboundHandlerAdapter {
     if (!open.remove(stream) || !open.isEmpty() || closed || !ctx.channel().isActive()) {
       return;
     }
+    // None may be free at the limit, the last stream's session still holding its own until its upstream has closed:
+    // then the connection goes without one, for the idle timeout at most.
     idlePlace = limit.tryAcquire();
-    if (idlePlace == null) {
-      log.debug("[{}] HTTP/2 connection without streams and no place of server.max-connections free: closing",
-          ctx.channel().id().asShortText());
-      ctx.channel().close();
-      return;
-    }
     idleTimer = ctx.executor().schedule(() -> {
       if (open.isEmpty() && ctx.channel().isActive()) {
         log.debug("[{}] HTTP/2 connection without streams for the handshake timeout: closing",
@@ -123,11 +112,6 @@ final class Http2Streams extends ChannelInboundHandlerAdapter {
       idleTimer.cancel(false);
       idleTimer = null;
     }
-  }
-
-  /** Streams held for tests: a copy. */
-  List<Http2StreamChannel> streams() {
-    return new ArrayList<>(open);
   }
 
   @Override

@@ -357,4 +357,27 @@ class Http2IT {
       gw.awaitIdle(WAIT);
     }
   }
+
+  /**
+   * At the limit, a connection whose last stream ended stays open and usable: its next stream takes the place the
+   * ended session gave back (the connection may have had none meanwhile, never more than one).
+   */
+  @Test
+  void atTheLimitAConnectionWhoseLastStreamEndedStaysUsable() throws Exception {
+    start("  max-connections: 1");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      for (int i = 0; i < 3; i++) {
+        H2Client.Stream s = client.websocket("/echo", Map.of());
+        assertThat(s.status()).as("stream %d", i).isEqualTo(200);
+        s.sendText("turn " + i);
+        assertThat(s.read().text()).isEqualTo("turn " + i);
+        s.sendClose(1000, "");
+        assertThat(s.read().closeCode()).isEqualTo(1000);
+        s.awaitClosed();
+        gw.awaitSessions(0, WAIT);
+        assertThat(gw.gateway().connectionsHeld()).isLessThanOrEqualTo(1);
+      }
+      assertThat(client.connection().isActive()).isTrue();
+    }
+  }
 }
