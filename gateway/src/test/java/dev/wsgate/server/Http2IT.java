@@ -380,4 +380,52 @@ class Http2IT {
       assertThat(client.connection().isActive()).isTrue();
     }
   }
+
+  /**
+   * permessage-deflate on an HTTP/2 stream, negotiated for each leg on its own as over HTTP/1.1: the client's offer is
+   * answered in the 200; the upstream (which takes no extension) gets plain frames, and the client compressed ones.
+   */
+  @Test
+  void permessageDeflateOnAStream() throws Exception {
+    start("");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2",
+          "sec-websocket-extensions", "permessage-deflate; client_max_window_bits"));
+      assertThat(s.status()).isEqualTo(200);
+      assertThat(s.response().get("sec-websocket-extensions")).asString().startsWith("permessage-deflate");
+      RawUpstream.Conn up = chooser.take();
+      gw.awaitSessions(1, WAIT);
+      s.sendRaw(4, WsFrame.TEXT, deflate("compressed on the stream"));
+      WsFrame plain = up.readData();
+      assertThat(plain.rsv()).isZero();
+      assertThat(plain.text()).isEqualTo("compressed on the stream");
+      up.sendText("and compressed back, back, back, back");
+      WsFrame back = s.read();
+      assertThat(back.rsv()).as("RSV1: compressed").isEqualTo(4);
+      assertThat(inflate(back.payload())).isEqualTo("and compressed back, back, back, back");
+      s.closeCleanly(up);
+    }
+  }
+
+  /** One message, raw deflate, its 00 00 ff ff tail taken off (RFC 7692, 7.2.1). */
+  private static byte[] deflate(String text) {
+    java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
+    d.setInput(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] buf = new byte[4096];
+    int n = d.deflate(buf, 0, buf.length, java.util.zip.Deflater.SYNC_FLUSH);
+    d.end();
+    return java.util.Arrays.copyOf(buf, n - 4);
+  }
+
+  private static String inflate(byte[] payload) throws Exception {
+    java.util.zip.Inflater inf = new java.util.zip.Inflater(true);
+    byte[] in = java.util.Arrays.copyOf(payload, payload.length + 4);
+    in[in.length - 2] = (byte) 0xff;
+    in[in.length - 1] = (byte) 0xff;
+    inf.setInput(in);
+    byte[] buf = new byte[4096];
+    int n = inf.inflate(buf);
+    inf.end();
+    return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+  }
 }
