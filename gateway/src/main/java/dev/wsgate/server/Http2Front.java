@@ -30,7 +30,8 @@ import java.util.List;
  *
  * <p>Each stream is the client leg of one session, as an HTTP/1.1 connection is: it takes a place of
  * {@code server.max-connections} and has a {@link SessionLifecycle} of its own ({@link Http2StreamBytes} then
- * {@link Http2Handshake} in its pipeline). The connection keeps the place it took at accept while it lasts.
+ * {@link Http2Handshake} in its pipeline). The connection's own place goes to its streams ({@link Http2Streams}: n
+ * streams hold n places), and its liveness is watched with PING ({@link Http2Liveness}).
  *
  * <p>Reactor Netty's HTTP/2 server is not used: it answers each stream as an HTTP request converted to HTTP/1.1
  * objects, and has no way to take an extended CONNECT stream's DATA frames as a byte stream.

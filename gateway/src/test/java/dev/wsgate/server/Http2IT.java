@@ -407,6 +407,65 @@ class Http2IT {
     }
   }
 
+  /**
+   * The other direction: an upstream that does not read stops wsgate reading the client's stream, so that the
+   * stream's window is not given back and the client stops sending; wsgate holds at most the mark plus a frame for
+   * the upstream, as for HTTP/1.1; once the upstream reads, everything arrives, in order.
+   */
+  @Test
+  void anUpstreamThatDoesNotReadStopsTheClientsStream() throws Exception {
+    int frames = 1024;
+    int size = 16 << 10; // 16 MiB in all: more than loopback's socket buffers hold with a small receive buffer
+    try (RawUpstream slow = RawUpstream.start(RawUpstream.Answer.upgrade(), 16 * 1024);
+         TestGateway g = TestGateway.start("""
+             server:
+               listen: 127.0.0.1:0
+               admin: 127.0.0.1:0
+               http2: on
+               write-buffer-high-water-mark: 64KiB
+             routes:
+               - path: /slow
+                 upstreams: ["%s"]
+             """.formatted(slow.uri()));
+         H2Client client = H2Client.connect(g.address())) {
+      H2Client.Stream s = client.websocket("/slow", Map.of());
+      assertThat(s.status()).isEqualTo(200);
+      RawUpstream.Conn up = slow.take();
+      g.awaitSessions(1, WAIT);
+      dev.wsgate.session.Session session = g.gateway().sessions().snapshot().get(0);
+      for (int i = 0; i < frames; i++) {
+        byte[] payload = new byte[size];
+        payload[0] = (byte) i;
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        dev.wsgate.testing.WsWire.writeFrame(frame, true, 0, WsFrame.BINARY, payload, true);
+        s.channel().writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+            io.netty.buffer.Unpooled.wrappedBuffer(frame.toByteArray()))); // queued by the client's flow control
+      }
+      long[] max = {0};
+      long[] last = {-1, System.nanoTime()};
+      Awaits.until("wsgate's reading of the client to stall (relayed " + session.bytesFromClient() + ")", WAIT, () -> {
+        long held = session.queuedBytes(dev.wsgate.config.Leg.UPSTREAM)
+            + session.leg(dev.wsgate.config.Leg.UPSTREAM).waitingBytes();
+        max[0] = Math.max(max[0], held);
+        long relayed = session.bytesFromClient();
+        if (relayed != last[0]) {
+          last[0] = relayed;
+          last[1] = System.nanoTime();
+          return false;
+        }
+        return relayed > 0 && System.nanoTime() - last[1] > TimeUnit.MILLISECONDS.toNanos(500);
+      });
+      assertThat(session.bytesFromClient()).as("bytes wsgate took from the client").isLessThan((long) frames * size / 2);
+      assertThat(max[0]).as("what wsgate held for the upstream").isLessThanOrEqualTo(64 * 1024 + size + 2 * 96 + 14);
+      for (int i = 0; i < frames; i++) {
+        WsFrame f = up.readData();
+        assertThat(f.payload()).hasSize(size);
+        assertThat(f.payload()[0]).isEqualTo((byte) i);
+      }
+      s.closeCleanly(up);
+    }
+  }
+
   /** One message, raw deflate, its 00 00 ff ff tail taken off (RFC 7692, 7.2.1). */
   private static byte[] deflate(String text) {
     java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
