@@ -1,11 +1,15 @@
 """WebSocket over HTTP/2 (RFC 8441) through wsgate, with Python's h2 (Debian python3-h2), by prior knowledge (h2c).
 
-Usage: h2_websocket_client.py HOST PORT PATH
+Usage: h2_websocket_client.py HOST PORT PATH [dead N]
 
 On one connection: waits for the server's SETTINGS_ENABLE_CONNECT_PROTOCOL, opens two WebSocket streams on PATH and
 asks a third stream for /nowhere; then, each step after a NEXT line on stdin (so that the test can look at wsgate in
 between): echoes on both streams, closes the first (close handshake), echoes on the second, closes it, and ends the
 connection with GOAWAY. Prints one line a step; exits 1, with a line saying why, on anything unexpected.
+
+With "dead N": prints its local port (LOCAL port), opens N WebSocket streams on PATH, echoes once on each, then,
+after a NEXT line, goes silent: it neither reads nor sends (the test drops the connection's packets), and exits after
+an END line without closing anything.
 """
 import os
 import socket
@@ -18,9 +22,12 @@ import h2.events
 import h2.settings
 
 HOST, PORT, PATH = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+DEAD = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "dead" else 0
 TIMEOUT = 10
 
 sock = socket.create_connection((HOST, PORT), timeout=TIMEOUT)
+if DEAD:
+    print("LOCAL %d" % sock.getsockname()[1], flush=True)
 conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
 conn.initiate_connection()
 sock.sendall(conn.data_to_send())
@@ -156,6 +163,27 @@ def connect(path):
 
 pump(lambda: connect_protocol, "SETTINGS_ENABLE_CONNECT_PROTOCOL")
 print("SETTINGS enable_connect_protocol=1", flush=True)
+
+if DEAD:
+    ids = [connect(PATH) for _ in range(DEAD)]
+    pump(lambda: all(i in status for i in ids), "the answers to %d CONNECTs" % DEAD)
+    if any(status[i] != 200 for i in ids):
+        fail("expected 200 on every stream, got %s" % status)
+    print("OPEN " + " ".join(str(i) for i in ids), flush=True)
+    for i in ids:  # all sent first: the test answers the upstream connections in the order they came
+        send(i, frame(0x1, ("hello from %d" % i).encode()))
+    for i in ids:
+        opcode, payload = read_frame(i, "the echo on stream %d" % i)
+        if opcode != 0x1 or payload.decode() != "hello from %d" % i:
+            fail("stream %d: expected its echo, got opcode %d %r" % (i, opcode, payload))
+    print("ECHOED", flush=True)
+    next_step()
+    # Silent from here: nothing read, nothing sent, nothing closed.
+    line = sys.stdin.readline()
+    if line.strip() != "END":
+        fail("expected END on stdin, got %r" % line)
+    print("DONE", flush=True)
+    os._exit(0)
 
 a = connect(PATH)
 b = connect(PATH)

@@ -47,7 +47,8 @@ final class Schema {
           + "held whole while it is decoded); 1 MiB as in Python `websockets`");
   static final Key<ServerConfig, Duration> HANDSHAKE_TIMEOUT = Key.of("handshake-timeout",
       Types.duration(POSITIVE), Duration.ofSeconds(10), ServerConfig::handshakeTimeout,
-      "a client must finish its upgrade request within this (slowloris); above 0");
+      "a client must finish its upgrade request within this (slowloris); above 0. An HTTP/2 connection must open a "
+          + "stream within it, and is closed after it without streams once its last stream ended");
   static final Key<ServerConfig, List<String>> ALLOWED_ORIGINS = Key.of("allowed-origins", HttpTypes.origins(),
       List.of(), ServerConfig::allowedOrigins,
       "`Origin` values accepted, such as `https://app.example.com` or `https://*.example.com`; empty (or `*`) = any")
@@ -111,15 +112,25 @@ final class Schema {
           + "connection speaks HTTP/1.1 as with `off`. `off`: HTTP/1.1 only. See "
           + "[WebSocket over HTTP/2](#websocket-over-http2); a change needs a restart")
       .note(m -> m == Http2Mode.OFF ? "HTTP/1.1 only" : null);
+  /** The most {@code server.http2-max-streams} may be. */
+  static final int HTTP2_MAX_STREAMS_LIMIT = 10_000;
+  static final Key<ServerConfig, Integer> HTTP2_MAX_STREAMS = Key.of("http2-max-streams",
+      Types.integer(1, HTTP2_MAX_STREAMS_LIMIT, "a whole number from 1 to " + HTTP2_MAX_STREAMS_LIMIT), 100,
+      ServerConfig::http2MaxStreams,
+      "with `http2: on`: WebSocket streams a client may have open at once on one HTTP/2 connection "
+          + "(`SETTINGS_MAX_CONCURRENT_STREAMS`), at most `max-connections` (each stream holds a place of it); 100 "
+          + "as RFC 9113 recommends at the least, and as HAProxy and browsers expect. A client that wants more opens "
+          + "another connection");
 
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
       MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
       WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT, TRANSPORT, PROXY_PROTOCOL, TRUSTED_PROXIES,
-      CLIENT_ADDRESS_HEADER, HTTP2), b -> new ServerConfig(b.get(LISTEN),
+      CLIENT_ADDRESS_HEADER, HTTP2, HTTP2_MAX_STREAMS), b -> new ServerConfig(b.get(LISTEN),
       b.get(ADMIN), b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
       b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
       b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT), b.get(TRANSPORT),
-      b.get(PROXY_PROTOCOL), b.get(TRUSTED_PROXIES), b.get(CLIENT_ADDRESS_HEADER), b.get(HTTP2)))
+      b.get(PROXY_PROTOCOL), b.get(TRUSTED_PROXIES), b.get(CLIENT_ADDRESS_HEADER), b.get(HTTP2),
+      b.get(HTTP2_MAX_STREAMS)))
       .together("tls", "both cert and key, PEM files");
 
   // ---------------------------------------------------------------------------------------------------- upstream

@@ -23,6 +23,8 @@ import java.util.Optional;
  * @param trustedProxies   the peers whose {@code clientAddressHeader} is believed ({@code server.trusted-proxies})
  * @param clientAddressHeader the header trusted proxies append the client's address to
  * @param http2            whether the listener takes HTTP/2 next to HTTP/1.1 ({@code server.http2})
+ * @param http2MaxStreams  streams a client may have open at once on one HTTP/2 connection
+ *                         ({@code server.http2-max-streams}); see {@link #http2StreamLimit()}
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -39,7 +41,8 @@ public record ServerConfig(
     ProxyProtocol proxyProtocol,
     List<AddressRange> trustedProxies,
     ClientAddressHeader clientAddressHeader,
-    Http2Mode http2) {
+    Http2Mode http2,
+    int http2MaxStreams) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");
@@ -53,6 +56,14 @@ public record ServerConfig(
     trustedProxies = List.copyOf(trustedProxies);
     Objects.requireNonNull(clientAddressHeader, "clientAddressHeader");
     Objects.requireNonNull(http2, "http2");
+  }
+
+  /**
+   * The {@code SETTINGS_MAX_CONCURRENT_STREAMS} a new HTTP/2 connection advertises: {@code http2-max-streams}, and
+   * never more than {@code max-connections} (each stream holds a place of it, so more could never be served).
+   */
+  public int http2StreamLimit() {
+    return maxConnections == 0 ? http2MaxStreams : Math.min(http2MaxStreams, maxConnections);
   }
 
   /** The configuration of {@code server:} when the file does not have one: the defaults of {@link Schema}. */

@@ -181,6 +181,7 @@ public final class AdminServer implements AutoCloseable {
     o.put("route", s.route());
     o.put("upstream", s.upstream().toString());
     o.put("client", s.clientAddress());
+    o.put("client_protocol", s.clientProtocol());
     o.put("subprotocol", s.subprotocol());
     o.put("opened_at", s.openedAt().toString());
     o.put("age_ms", (now - s.openedAtNanos()) / 1_000_000);

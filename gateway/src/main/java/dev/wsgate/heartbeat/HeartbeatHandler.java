@@ -373,7 +373,26 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
    * the connection of the peer presumed dead, and closes the other leg.
    */
   private void evict(ChannelHandlerContext ctx) {
-    long silence = ticker.nanoTime() - (long) LAST_INBOUND.get(this);
+    evict(ctx, ticker.nanoTime() - (long) LAST_INBOUND.get(this));
+  }
+
+  /**
+   * What carries this leg was found dead (the HTTP/2 connection of a stream, which did not answer its PING in
+   * time): the peer is evicted as by this heartbeat's own timeout, counted and signalled alike. On the leg's event
+   * loop.
+   *
+   * @param silenceNanos how long the carrier had been silent
+   * @return false when the leg is closing or closed already, and nothing was done
+   */
+  public boolean evictForCarrier(long silenceNanos) {
+    if (ctx == null || (state != State.ACTIVE && state != State.AWAITING_PONG)) {
+      return false;
+    }
+    evict(ctx, silenceNanos);
+    return true;
+  }
+
+  private void evict(ChannelHandlerContext ctx, long silence) {
     log.debug("[{}] {} silent for {} ms: evicting it with {}", ctx.channel().id().asShortText(), rules.leg,
         silence / 1_000_000, rules.settings.closeCode());
     state = State.EVICTED;

@@ -42,9 +42,19 @@ import reactor.netty.NettyPipeline;
  *                        leg, with backpressure
  * </pre>
  * On an HTTP/2 connection ({@code server.http2: on}) the connection itself holds, after the PROXY protocol's and
- * in place of everything from {@code wsgate.earlyBytes} on, Netty's {@code Http2FrameCodec} and
- * {@code Http2MultiplexHandler} ({@value #H2_CODEC}, {@value #H2_MULTIPLEX}); each of its streams is a channel of
- * its own, the client leg of at most one session, which holds, from the network inwards:
+ * in place of everything from {@code wsgate.earlyBytes} on, from the network inwards:
+ *
+ * <pre>
+ *   wsgate.h2liveness    Http2Liveness: PING after the client heartbeat's interval of silence; after its timeout
+ *                        the connection's sessions are evicted and its TCP closed (absent with interval 0)
+ *   wsgate.h2codec       Netty's Http2FrameCodec: frames, HPACK, flow control, settings, stream states, limits
+ *   wsgate.h2multiplex   Netty's Http2MultiplexHandler: one child channel a stream
+ *   wsgate.h2streams     Http2Streams: the connection's streams and its places of max-connections; closes it
+ *                        after the handshake timeout without streams
+ *   wsgate.h2errors      Http2ConnectionErrors: what the codec reports ends here, in one line
+ * </pre>
+ * Each of its streams is a channel of its own, the client leg of at most one session, which holds, from the network
+ * inwards:
  *
  * <pre>
  *   wsgate.h2bytes       DATA frames in, their bytes on; bytes out, DATA frames; close: END_STREAM (and reset)
@@ -79,6 +89,12 @@ public final class ProxyPipeline {
   public static final String H2_CODEC = "wsgate.h2codec";
   /** Netty's {@code Http2MultiplexHandler}, after {@value #H2_CODEC}: one child channel a stream. */
   public static final String H2_MULTIPLEX = "wsgate.h2multiplex";
+  /** {@code Http2Liveness}, on an HTTP/2 client connection, on the network side of {@value #H2_CODEC}. */
+  public static final String H2_LIVENESS = "wsgate.h2liveness";
+  /** {@code Http2Streams}, last on an HTTP/2 client connection, after {@value #H2_MULTIPLEX}. */
+  public static final String H2_STREAMS = "wsgate.h2streams";
+  /** {@code Http2ConnectionErrors}, last on an HTTP/2 client connection. */
+  public static final String H2_ERRORS = "wsgate.h2errors";
   /** {@code Http2StreamBytes}, first on an HTTP/2 stream's channel. */
   public static final String H2_BYTES = "wsgate.h2bytes";
   /** {@code Http2Handshake}, on an HTTP/2 stream's channel until its session starts. */

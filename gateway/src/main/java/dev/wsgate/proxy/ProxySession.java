@@ -4,6 +4,7 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -86,6 +87,11 @@ public final class ProxySession extends Session {
     this.lastDataNanos = now;
     this.ageDeadlineNanos = plan.limits().maxAge().isZero() ? 0 : now + plan.limits().maxAge().toNanos();
   }
+  @Override
+  public String clientProtocol() {
+    return client.channel instanceof Http2StreamChannel ? "h2" : "http/1.1";
+  }
+
 
   /** True when both legs run on one event loop, as they should: no frame then crosses threads. */
   boolean colocated() {

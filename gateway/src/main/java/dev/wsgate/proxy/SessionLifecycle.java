@@ -41,7 +41,8 @@ public final class SessionLifecycle implements ChannelFutureListener {
   private static final AttributeKey<SessionLifecycle> KEY = AttributeKey.valueOf("wsgate.lifecycle");
 
   private final Channel client;
-  private final ConnectionLimit.Permit permit;
+  /** Null when none was free, or once {@linkplain #handOverPlace handed over}. Guarded by this. */
+  private ConnectionLimit.Permit permit;
   private final SessionRegistry registry;
   private final GatewayMetrics metrics;
 
@@ -73,7 +74,16 @@ public final class SessionLifecycle implements ChannelFutureListener {
    */
   public static SessionLifecycle accept(Channel client, ConnectionLimit limit, SessionRegistry registry,
       GatewayMetrics metrics) {
-    SessionLifecycle lifecycle = new SessionLifecycle(client, limit.tryAcquire(), registry, metrics);
+    return accept(client, limit.tryAcquire(), registry, metrics);
+  }
+
+  /**
+   * The same, for a client leg whose place was taken for it ({@code permit}, or null when none was free): an HTTP/2
+   * stream, whose place its connection gives it. The lifecycle releases the permit as its own.
+   */
+  public static SessionLifecycle accept(Channel client, ConnectionLimit.Permit permit, SessionRegistry registry,
+      GatewayMetrics metrics) {
+    SessionLifecycle lifecycle = new SessionLifecycle(client, permit, registry, metrics);
     client.attr(KEY).set(lifecycle);
     client.closeFuture().addListener(lifecycle);
     return lifecycle;
@@ -97,8 +107,20 @@ public final class SessionLifecycle implements ChannelFutureListener {
   }
 
   /** True when the connection holds a place of {@code server.max-connections}. */
-  public boolean admitted() {
+  public synchronized boolean admitted() {
     return permit != null;
+  }
+
+  /**
+   * The connection turned out to be a carrier of client legs, not one (HTTP/2): its place goes to whoever takes
+   * the carrier's places over, and this lifecycle no longer releases it.
+   *
+   * @return the place, or null when the connection held none
+   */
+  public synchronized ConnectionLimit.Permit handOverPlace() {
+    ConnectionLimit.Permit p = permit;
+    permit = null;
+    return p;
   }
 
   /**
@@ -231,10 +253,12 @@ public final class SessionLifecycle implements ChannelFutureListener {
   private void finish() {
     ProxySession s;
     UpstreamPool.Claim c;
+    ConnectionLimit.Permit place;
     boolean started;
     synchronized (this) {
       s = session;
       c = claim;
+      place = permit;
       started = registered;
     }
     try {
@@ -248,8 +272,8 @@ public final class SessionLifecycle implements ChannelFutureListener {
         }
       } finally {
         try {
-          if (permit != null) {
-            permit.release();
+          if (place != null) {
+            place.release();
           }
         } finally {
           if (started) {

@@ -1,5 +1,7 @@
 package dev.wsgate.server;
 
+import dev.wsgate.config.GatewayConfig;
+import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.ProxyPipeline;
 import dev.wsgate.proxy.SessionLifecycle;
@@ -28,15 +30,40 @@ import java.util.List;
  *
  * <p>Each stream is the client leg of one session, as an HTTP/1.1 connection is: it takes a place of
  * {@code server.max-connections} and has a {@link SessionLifecycle} of its own ({@link Http2StreamBytes} then
- * {@link Http2Handshake} in its pipeline). The connection keeps the place it took at accept while it lasts.
+ * {@link Http2Handshake} in its pipeline). The connection's own place goes to its streams ({@link Http2Streams}: n
+ * streams hold n places), and its liveness is watched with PING ({@link Http2Liveness}).
  *
  * <p>Reactor Netty's HTTP/2 server is not used: it answers each stream as an HTTP request converted to HTTP/1.1
  * objects, and has no way to take an extended CONNECT stream's DATA frames as a byte stream.
  */
 final class Http2Front {
 
-  /** Concurrent streams a client may open on one connection (SETTINGS_MAX_CONCURRENT_STREAMS). */
-  static final int MAX_CONCURRENT_STREAMS = 100;
+  /**
+   * The largest request header list taken ({@code SETTINGS_MAX_HEADER_LIST_SIZE}, HPACK-decoded): 8 KiB, as the
+   * HTTP/1.1 side takes (Reactor Netty's default request head). Netty's codec fails the connection whose header block
+   * grows past it by a quarter, however many CONTINUATION frames carry it.
+   */
+  static final int MAX_HEADER_LIST_SIZE = 8192;
+  /**
+   * RST_STREAM frames a client may send, and wsgate may be made to send, on one connection per
+   * {@value #RESET_WINDOW_SECONDS} s before the connection is closed ({@code GOAWAY ENHANCE_YOUR_CALM}): rapid reset
+   * (CVE-2023-44487). Netty's defaults for a server, made explicit.
+   */
+  static final int MAX_RESETS_PER_WINDOW = 200;
+  static final int RESET_WINDOW_SECONDS = 30;
+  /**
+   * Consecutive CONTINUATION frames under 8 KiB, before the header block ends, that close the connection
+   * ({@code ENHANCE_YOUR_CALM}): the CONTINUATION flood (2024). Netty's default, made explicit.
+   */
+  static final int MAX_SMALL_CONTINUATION_FRAMES = 16;
+  /** Consecutive empty DATA frames that close the connection (CVE-2019-9518). Netty's default, made explicit. */
+  static final int MAX_EMPTY_DATA_FRAMES = 2;
+  /**
+   * Control frames (SETTINGS and PING ACKs, RST_STREAM) queued for a client that does not read, before its connection
+   * is closed: SETTINGS and PING floods (CVE-2019-9512, -9515). Netty's default, made explicit.
+   */
+  static final int MAX_QUEUED_CONTROL_FRAMES = 10_000;
+
   /** The client's address as the PROXY protocol header gave it, kept on the connection for its streams. */
   private static final AttributeKey<SocketAddress> PROXIED_PEER = AttributeKey.valueOf("wsgate.h2.proxiedPeer");
   private static final AttributeKey<SocketAddress> REACTOR_PROXIED = AttributeKey.valueOf(
@@ -75,15 +102,31 @@ final class Http2Front {
     }
     ProxyPipeline.leaveReactor(connection);
     connections.add(connection);
+    HandshakeHandler.Snapshot snapshot = handshakes.snapshot();
+    GatewayConfig config = snapshot.config();
     Http2Settings settings = Http2Settings.defaultSettings()
         .connectProtocolEnabled(true)
-        .maxConcurrentStreams(MAX_CONCURRENT_STREAMS);
+        .maxConcurrentStreams(config.server().http2StreamLimit())
+        .maxHeaderListSize(MAX_HEADER_LIST_SIZE);
+    // The connection's place of max-connections, taken at accept, goes to its streams (Http2Streams).
+    Http2Streams streams = new Http2Streams(limit, SessionLifecycle.of(connection).handOverPlace(),
+        config.server().handshakeTimeout());
     p.addAfter(ctx.name(), ProxyPipeline.H2_CODEC, Http2FrameCodecBuilder.forServer()
         .initialSettings(settings)
         .validateHeaders(true)
+        // Netty's guards against HTTP/2 abuse, set here rather than left to its defaults: see the README.
+        .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
+        .encoderEnforceMaxRstFramesPerWindow(MAX_RESETS_PER_WINDOW, RESET_WINDOW_SECONDS)
+        .decoderEnforceMaxSmallContinuationFrames(MAX_SMALL_CONTINUATION_FRAMES)
+        .decoderEnforceMaxConsecutiveEmptyDataFrames(MAX_EMPTY_DATA_FRAMES)
+        .encoderEnforceMaxQueuedControlFrames(MAX_QUEUED_CONTROL_FRAMES)
         // Closing the connection is graceful: GOAWAY, then the close once its streams are closed, or after this.
-        .gracefulShutdownTimeoutMillis(handshakes.snapshot().config().shutdown().drainTimeout().toMillis())
+        .gracefulShutdownTimeoutMillis(config.shutdown().drainTimeout().toMillis())
         .build());
+    HeartbeatSettings ping = config.heartbeat().client();
+    if (ping.enabled()) {
+      p.addBefore(ProxyPipeline.H2_CODEC, ProxyPipeline.H2_LIVENESS, new Http2Liveness(ping, streams::evictAll));
+    }
     p.addAfter(ProxyPipeline.H2_CODEC, ProxyPipeline.H2_MULTIPLEX, new Http2MultiplexHandler(
         new ChannelInitializer<Http2StreamChannel>() {
           @Override
@@ -91,6 +134,12 @@ final class Http2Front {
             stream(stream);
           }
         }));
+    p.addAfter(ProxyPipeline.H2_MULTIPLEX, ProxyPipeline.H2_STREAMS, streams);
+    p.addAfter(ProxyPipeline.H2_STREAMS, ProxyPipeline.H2_ERRORS, Http2ConnectionErrors.INSTANCE);
+    // Reactor Netty's HTTP/1.1 server reads on demand (auto-read off); an HTTP/2 connection reads always, since each
+    // stream's flow control is its backpressure: PING answers, SETTINGS and resets must be read while every stream
+    // waits, or the connection would look dead to its liveness.
+    connection.config().setAutoRead(true);
   }
 
   /**
@@ -102,11 +151,11 @@ final class Http2Front {
     connections.close();
   }
 
-  /** A new stream: a client leg, with its place and lifecycle. */
+  /** A new stream: a client leg, with its place (its connection's to give) and lifecycle. */
   private void stream(Http2StreamChannel stream) {
     HandshakeHandler.Snapshot snapshot = handshakes.snapshot();
     stream.config().setWriteBufferWaterMark(snapshot.connector().waterMark());
-    SessionLifecycle.accept(stream, limit, sessions, metrics);
+    SessionLifecycle.accept(stream, Http2Streams.of(stream.parent()).opened(stream), sessions, metrics);
     ChannelPipeline p = stream.pipeline();
     p.addLast(ProxyPipeline.H2_BYTES, new Http2StreamBytes(snapshot.config().server().closeTimeout()));
     p.addLast(ProxyPipeline.H2_HANDSHAKE, new Http2Handshake(handshakes));

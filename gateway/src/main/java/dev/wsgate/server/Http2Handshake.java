@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * {@code :protocol websocket}, {@code :path}, {@code :authority}, {@code sec-websocket-version: 13}), becomes a
  * session as an HTTP/1.1 upgrade request does in {@link HandshakeHandler}: the same checks in the same order, the
  * same routing and upstream headers ({@code :authority} is the {@code Host}), the upstream handshake first (over
- * HTTP/1.1, as always), then {@code 200} with the upstream's subprotocol, the WebSocket codec on the stream and the
- * session started. Refusals are the statuses and one-line bodies of HTTP/1.1's (no {@code Upgrade} header with 426:
+ * HTTP/1.1, as always), then {@code 200} with the upstream's subprotocol and the permessage-deflate answer (negotiated
+ * for each leg on its own, as over HTTP/1.1), the WebSocket codec on the stream and the session started. Refusals are the statuses and one-line bodies of HTTP/1.1's (no {@code Upgrade} header with 426:
  * HTTP/2 has none); they end the stream, not the connection.
  *
  * <p>Bytes the client sends before its {@code 200} (it should not) are held, at most the write-buffer high-water mark,
@@ -144,9 +144,8 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
       reject(ctx, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed", Map.of());
       return;
     }
-    // Not offered permessage-deflate on either leg yet: see the README.
     handshakes.connect(s, lifecycle, route, requestId, headers, Http2Front.peer(stream), rawPath, rawQuery,
-        DeflateNegotiation.NONE)
+        DeflateNegotiation.of(headers, route.config()))
         .subscribe(
             session -> stream.eventLoop().execute(() -> upgrade(ctx, s, lifecycle, session)),
             e -> stream.eventLoop().execute(() -> failed(ctx, route, e)));
@@ -163,6 +162,10 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
       ok.set("x-request-id", requestId);
       if (session.subprotocol() != null) {
         ok.set("sec-websocket-protocol", session.subprotocol());
+      }
+      String extensions = session.clientExtensions(); // null once the session has started: read it first
+      if (extensions != null) {
+        ok.set("sec-websocket-extensions", extensions);
       }
       ctx.writeAndFlush(new DefaultHttp2HeadersFrame(ok, false));
       ProxyPipeline.installClientCodec(ctx.pipeline(), ProxyPipeline.H2_BYTES, s.config().server().maxFrameSize());

@@ -160,6 +160,14 @@ public abstract class Session {
     return subprotocol;
   }
 
+  /**
+   * What the client leg runs on: {@code http/1.1} (a WebSocket upgrade on its own connection) or {@code h2} (an
+   * extended CONNECT stream, RFC 8441).
+   */
+  public String clientProtocol() {
+    return "http/1.1";
+  }
+
   public Instant openedAt() {
     return Instant.ofEpochMilli(openedAtMillis);
   }

@@ -4,23 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.config.Leg;
 import dev.wsgate.session.Session;
+import dev.wsgate.testing.IptablesDrop;
 import dev.wsgate.testing.LivePeer;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsFrame;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,46 +35,10 @@ class IptablesEvictionIT {
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
   private static final Duration INTERVAL = Duration.ofSeconds(1);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
-  private static final String COMMENT = "wsgate-eviction-it";
-
-  /** Why this machine cannot run the test (null: it can), found out once. */
-  private static String unavailable;
-  private static boolean checked;
 
   @BeforeEach
   void requireIptables() {
-    synchronized (IptablesEvictionIT.class) {
-      if (!checked) {
-        unavailable = whyUnavailable();
-        checked = true;
-      }
-    }
-    if (unavailable == null) {
-      return;
-    }
-    String message = "IptablesEvictionIT needs root and a working iptables (Debian package iptables): " + unavailable;
-    if ("true".equals(System.getenv("CI"))) {
-      Assertions.fail("CI=true, which must run it: " + message);
-    }
-    System.out.println("SKIPPED: " + message);
-    Assumptions.abort("skipped: " + message + " (with CI=true this fails instead of skipping)");
-  }
-
-  private static String whyUnavailable() {
-    try {
-      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-      if (!Integer.valueOf(0).equals(uid)) {
-        return "not root (uid " + uid + ")";
-      }
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return "cannot tell the user id (" + e + ")";
-    }
-    try {
-      Result r = iptables("-S", "INPUT");
-      return r.exit() == 0 ? null : "'iptables -S INPUT' failed with " + r.exit() + ": " + r.output();
-    } catch (IOException e) {
-      return "no iptables (" + e.getMessage() + ")";
-    }
+    IptablesDrop.requireOrSkip("IptablesEvictionIT");
   }
 
   @Test
@@ -100,7 +56,7 @@ class IptablesEvictionIT {
       eviction.lastFrameArrived();
       client.socket().setSoTimeout(30_000); // TCP's retransmission backoff may take a while once the path is back
       LivePeer dying = LivePeer.of(client); // it would answer wsgate's pings: only the dropped packets silence it
-      try (Drop drop = Drop.connectionOn(client.socket().getLocalPort())) {
+      try (IptablesDrop drop = IptablesDrop.connectionOn(client.socket().getLocalPort())) {
         assertThat(Duration.ofNanos(drop.inPlaceAt() - eviction.tRecv)).as("the rules were in place before the first"
             + " ping could go out").isLessThan(INTERVAL);
 
@@ -142,7 +98,7 @@ class IptablesEvictionIT {
       up.socket().setSoTimeout(30_000); // TCP's retransmission backoff may take a while once the path is back
       LivePeer dying = LivePeer.of(up); // it would answer wsgate's pings: only the dropped packets silence it
       // wsgate's end of the upstream connection: its ephemeral port, as the upstream sees it.
-      try (Drop drop = Drop.connectionOn(up.socket().getPort())) {
+      try (IptablesDrop drop = IptablesDrop.connectionOn(up.socket().getPort())) {
         assertThat(Duration.ofNanos(drop.inPlaceAt() - eviction.tRecv)).as("the rules were in place before the first"
             + " ping could go out").isLessThan(INTERVAL);
 
@@ -172,7 +128,7 @@ class IptablesEvictionIT {
   void upstreamThatNeverAcceptsIs504AtTheConnectTimeout() throws Exception {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
          TestGateway gw = TestGateway.proxying(upstream.uri(), "upstream:\n  connect-timeout: 700ms\n");
-         Drop drop = Drop.connectionOn(upstream.uri().getPort())) {
+         IptablesDrop drop = IptablesDrop.connectionOn(upstream.uri().getPort())) {
       long start = System.nanoTime();
       RawWebSocket.Response r = RawWebSocket.request(gw.address(), "GET / HTTP/1.1",
           RawWebSocket.handshakeHeaders(gw.address()));
@@ -181,111 +137,6 @@ class IptablesEvictionIT {
           + "/ did not accept the connection within 700ms\n");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
       gw.awaitIdle(Duration.ofSeconds(5));
-    }
-  }
-
-  // ------------------------------------------------------------------------------------------------ iptables
-
-  /** DROP rules for every packet on {@code lo} from or to one TCP port; closing deletes them. */
-  static final class Drop implements AutoCloseable {
-    private final List<List<String>> rules = new ArrayList<>();
-    private final Thread cleanup = new Thread(this::deleteQuietly, "iptables-cleanup");
-    private final long inPlaceAt;
-
-    private Drop(int port) throws IOException {
-      Runtime.getRuntime().addShutdownHook(cleanup);
-      try {
-        for (String direction : List.of("--sport", "--dport")) {
-          List<String> rule = List.of("INPUT", "-s", "127.0.0.1", "-d", "127.0.0.1", "-i", "lo", "-p", "tcp",
-              direction, Integer.toString(port), "-m", "comment", "--comment", COMMENT, "-j", "DROP");
-          Result r = iptables(concat("-I", rule));
-          if (r.exit() != 0) {
-            throw new IOException("iptables -I " + String.join(" ", rule) + " failed: " + r.output());
-          }
-          rules.add(rule);
-        }
-      } catch (IOException | RuntimeException e) {
-        close();
-        throw e;
-      }
-      inPlaceAt = System.nanoTime();
-    }
-
-    static Drop connectionOn(int port) throws IOException {
-      return new Drop(port);
-    }
-
-    /** {@link System#nanoTime()} when both rules were in place. */
-    long inPlaceAt() {
-      return inPlaceAt;
-    }
-
-    @Override
-    public void close() throws IOException {
-      List<String> failed = delete();
-      try {
-        Runtime.getRuntime().removeShutdownHook(cleanup);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook runs anyway
-      }
-      if (!failed.isEmpty()) {
-        throw new IOException("could not delete iptables rules (delete them by hand): " + failed);
-      }
-    }
-
-    private synchronized List<String> delete() {
-      List<String> failed = new ArrayList<>();
-      for (List<String> rule : rules) {
-        try {
-          Result r = iptables(concat("-D", rule));
-          if (r.exit() != 0) {
-            failed.add("iptables -D " + String.join(" ", rule) + ": " + r.output());
-          }
-        } catch (IOException e) {
-          failed.add("iptables -D " + String.join(" ", rule) + ": " + e);
-        }
-      }
-      rules.clear();
-      return failed;
-    }
-
-    private void deleteQuietly() {
-      List<String> failed = delete();
-      if (!failed.isEmpty()) {
-        System.err.println("IptablesEvictionIT: could not delete iptables rules: " + failed);
-      }
-    }
-
-    private static List<String> concat(String first, List<String> rest) {
-      List<String> all = new ArrayList<>();
-      all.add(first);
-      all.addAll(rest);
-      return all;
-    }
-  }
-
-  record Result(int exit, String output) {
-  }
-
-  /** Runs iptables (waiting at most 5 s for its lock, and 15 s in all). */
-  static Result iptables(String... args) throws IOException {
-    return iptables(List.of(args));
-  }
-
-  static Result iptables(List<String> args) throws IOException {
-    List<String> command = new ArrayList<>(List.of("iptables", "-w", "5"));
-    command.addAll(args);
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    try {
-      if (!p.waitFor(15, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " did not finish within 15 s");
-      }
-      return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while running " + String.join(" ", command), e);
     }
   }
 }

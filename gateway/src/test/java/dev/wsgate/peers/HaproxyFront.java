@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real HAProxy in TCP mode in front of wsgate, as an L4 balancer: it passes each connection's bytes through to
+ * A real HAProxy in front of wsgate: in TCP mode, as an L4 balancer that passes each connection's bytes through to
  * one backend and announces the client with a PROXY protocol header ({@code send-proxy} for v1,
- * {@code send-proxy-v2} for v2). Run by a test in the foreground ({@code -db}) on a free loopback port, its
+ * {@code send-proxy-v2} for v2); or in HTTP mode ({@link #startHttp}), as an L7 proxy. Run by a test in the foreground ({@code -db}) on a free loopback port, its
  * configuration in the test's directory; {@link #close()} ends it by process id.
  */
 final class HaproxyFront implements AutoCloseable {
@@ -40,10 +40,39 @@ final class HaproxyFront implements AutoCloseable {
    */
   static HaproxyFront start(Path haproxy, Path dir, int backendPort, String sendProxy)
       throws IOException, InterruptedException {
+    return start(haproxy, dir, port -> config(port, backendPort, sendProxy),
+        sendProxy + " to 127.0.0.1:" + backendPort);
+  }
+
+  /**
+   * Starts HAProxy in HTTP mode: HTTP/1.1 (and WebSocket upgrades) from clients, passed to {@code 127.0.0.1:backendPort}
+   * with {@code serverOptions} on its server line (such as {@code proto h2 ws h2}), and waits until it listens.
+   */
+  static HaproxyFront startHttp(Path haproxy, Path dir, int backendPort, String serverOptions)
+      throws IOException, InterruptedException {
+    return start(haproxy, dir, port -> String.join("\n",
+        "global",
+        "  maxconn 100",
+        "defaults",
+        "  mode http",
+        "  timeout connect 5s",
+        "  timeout client 30s",
+        "  timeout server 30s",
+        "  timeout tunnel 30s",
+        "frontend front",
+        "  bind 127.0.0.1:" + port,
+        "  default_backend wsgate",
+        "backend wsgate",
+        "  server wsgate 127.0.0.1:" + backendPort + " " + serverOptions,
+        ""), "http, " + serverOptions + " to 127.0.0.1:" + backendPort);
+  }
+
+  private static HaproxyFront start(Path haproxy, Path dir, java.util.function.IntFunction<String> config,
+      String describe) throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       int port = NginxProxy.freePort();
       Path conf = dir.resolve("haproxy-" + attempt + ".cfg");
-      Files.writeString(conf, config(port, backendPort, sendProxy), StandardCharsets.UTF_8);
+      Files.writeString(conf, config.apply(port), StandardCharsets.UTF_8);
       PeerProcess p = PeerProcess.start("haproxy", List.of(haproxy.toString(), "-db", "-f", conf.toString()),
           Map.of(), dir);
       try {
@@ -54,8 +83,7 @@ final class HaproxyFront implements AutoCloseable {
         throw new AssertionError(e.getMessage() + "\n" + p.transcript(), e);
       }
       if (p.exitCode().isEmpty()) {
-        System.out.println("[haproxy] listening on 127.0.0.1:" + port + ", " + sendProxy + " to 127.0.0.1:"
-            + backendPort);
+        System.out.println("[haproxy] listening on 127.0.0.1:" + port + ", " + describe);
         return new HaproxyFront(p, port);
       }
       p.close();

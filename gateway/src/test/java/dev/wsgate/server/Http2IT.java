@@ -117,24 +117,33 @@ class Http2IT {
     }
   }
 
+  /** A client's RST_STREAM ends that stream's session only: its upstream gets 1001, the other stream goes on. */
   @Test
   void aResetStreamEndsOnlyItsSession() throws Exception {
     start("");
     try (H2Client client = H2Client.connect(gw.address())) {
-      H2Client.Stream a = client.websocket("/echo", Map.of());
-      H2Client.Stream b = client.websocket("/echo", Map.of());
+      H2Client.Stream a = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(a.status()).isEqualTo(200);
+      RawUpstream.Conn upA = chooser.take();
+      H2Client.Stream b = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(b.status()).isEqualTo(200);
+      RawUpstream.Conn upB = chooser.take();
       gw.awaitSessions(2, WAIT);
       a.reset();
+      WsFrame close = upA.readClose();
+      assertThat(close.closeCode()).isEqualTo(1001);
+      assertThat(close.closeReason()).isEqualTo("client closed the connection without a close frame");
+      upA.sendClose(1001, "");
+      upA.close();
       gw.awaitSessions(1, WAIT);
-      Awaits.until("the connection's place and b's (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
-          () -> gw.gateway().connectionsHeld() == 2);
+      // b's place only: the connection holds none of its own while it has a stream.
+      Awaits.until("b's place (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 1);
       b.sendText("still here");
-      assertThat(b.read().text()).isEqualTo("still here");
-      b.sendClose(1000, "");
-      assertThat(b.read().closeCode()).isEqualTo(1000);
-      b.awaitClosed();
+      assertThat(upB.readData().text()).isEqualTo("still here");
+      upB.sendText("and here");
+      assertThat(b.read().text()).isEqualTo("and here");
+      b.closeCleanly(upB);
     }
   }
 
@@ -177,14 +186,20 @@ class Http2IT {
     }
   }
 
+  /**
+   * Drain: GOAWAY at once, then each stream's session closed as any other, with 1001 to the client and to its
+   * upstream; the connection closes once its streams are closed.
+   */
   @Test
   void drainSendsGoAwayAndTheConnectionClosesWithItsLastSession() throws Exception {
     start("shutdown: {drain-timeout: 10s, drain-window: 0}");
     try (H2Client client = H2Client.connect(gw.address())) {
-      H2Client.Stream a = client.websocket("/echo", Map.of());
-      H2Client.Stream b = client.websocket("/echo", Map.of());
+      H2Client.Stream a = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(a.status()).isEqualTo(200);
+      RawUpstream.Conn upA = chooser.take();
+      H2Client.Stream b = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
       assertThat(b.status()).isEqualTo(200);
+      RawUpstream.Conn upB = chooser.take();
       gw.awaitSessions(2, WAIT);
       CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> {
         try {
@@ -195,12 +210,18 @@ class Http2IT {
       });
       // NO_ERROR, and the last stream wsgate took: both streams go on.
       assertThat(client.goAway()).containsExactly(0L, (long) b.channel().stream().id());
+      for (RawUpstream.Conn up : new RawUpstream.Conn[] {upA, upB}) {
+        assertThat(up.readClose().closeCode()).isEqualTo(1001);
+        up.sendClose(1001, "");
+      }
       for (H2Client.Stream s : new H2Client.Stream[] {a, b}) {
         WsFrame close = s.read();
         assertThat(close.closeCode()).isEqualTo(1001);
         s.sendClose(1001, "");
         s.awaitClosed();
       }
+      upA.close();
+      upB.close();
       assertThat(drained.get(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isZero();
       assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
     }
@@ -278,25 +299,192 @@ class Http2IT {
     }
   }
 
+  /**
+   * A connection with n streams holds n places of {@code max-connections}, not n + 1: its first stream takes over the
+   * place the connection took at accept; SETTINGS_MAX_CONCURRENT_STREAMS is at most {@code max-connections}.
+   */
   @Test
   void eachStreamTakesAPlaceOfMaxConnections() throws Exception {
     start("  max-connections: 2");
     try (H2Client client = H2Client.connect(gw.address())) {
+      assertThat(client.settings().maxConcurrentStreams()).isEqualTo(2L);
+      assertThat(gw.gateway().connectionsHeld()).as("the connection's place, before any stream").isEqualTo(1);
       H2Client.Stream first = client.websocket("/echo", Map.of());
       assertThat(first.status()).isEqualTo(200);
       H2Client.Stream second = client.websocket("/echo", Map.of());
-      assertThat(second.status()).isEqualTo(503);
-      assertThat(second.response().get("retry-after")).hasToString("1");
-      assertThat(second.body()).isEqualTo("503 Service Unavailable: wsgate is at server.max-connections (2)\n");
-      second.awaitClosed();
+      assertThat(second.status()).isEqualTo(200);
+      gw.awaitSessions(2, WAIT);
+      assertThat(gw.gateway().connectionsHeld()).isEqualTo(2);
+      // Every place is held: an HTTP/1.1 client gets 503 (a third stream here would be past the stream limit).
+      assertThat(RawWebSocket.request(gw.address(), "GET /echo HTTP/1.1",
+          RawWebSocket.handshakeHeaders(gw.address())).status()).isEqualTo(503);
       first.sendClose(1000, "");
       assertThat(first.read().closeCode()).isEqualTo(1000);
       first.awaitClosed();
+      Awaits.until("one place free (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 1);
       H2Client.Stream third = client.websocket("/echo", Map.of());
       assertThat(third.status()).isEqualTo(200);
       third.sendClose(1000, "");
       assertThat(third.read().closeCode()).isEqualTo(1000);
       third.awaitClosed();
+      second.sendClose(1000, "");
+      assertThat(second.read().closeCode()).isEqualTo(1000);
+      second.awaitClosed();
+      // Without streams the connection takes a place back, and keeps it while it is open.
+      Awaits.until("the connection's place (held: " + gw.gateway().connectionsHeld() + ")", WAIT,
+          () -> gw.gateway().connectionsHeld() == 1 && gw.gateway().sessions().size() == 0);
     }
+  }
+
+  /**
+   * A connection whose last stream ended is closed after the handshake timeout without a new stream (GOAWAY
+   * NO_ERROR, then the close), as an HTTP/1.1 connection that sends no request is; it holds a place meanwhile.
+   */
+  @Test
+  void aConnectionWithoutStreamsIsClosedAfterTheHandshakeTimeout() throws Exception {
+    start("  handshake-timeout: 1s");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/echo", Map.of());
+      assertThat(s.status()).isEqualTo(200);
+      s.sendText("one");
+      assertThat(s.read().text()).isEqualTo("one");
+      s.sendClose(1000, "");
+      assertThat(s.read().closeCode()).isEqualTo(1000);
+      s.awaitClosed();
+      assertThat(client.goAway()).containsExactly(0L, (long) s.channel().stream().id());
+      assertThat(client.connection().closeFuture().await(WAIT.toMillis())).isTrue();
+      gw.awaitIdle(WAIT);
+    }
+  }
+
+  /**
+   * At the limit, a connection whose last stream ended stays open and usable: its next stream takes the place the
+   * ended session gave back (the connection may have had none meanwhile, never more than one).
+   */
+  @Test
+  void atTheLimitAConnectionWhoseLastStreamEndedStaysUsable() throws Exception {
+    start("  max-connections: 1");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      for (int i = 0; i < 3; i++) {
+        H2Client.Stream s = client.websocket("/echo", Map.of());
+        assertThat(s.status()).as("stream %d", i).isEqualTo(200);
+        s.sendText("turn " + i);
+        assertThat(s.read().text()).isEqualTo("turn " + i);
+        s.sendClose(1000, "");
+        assertThat(s.read().closeCode()).isEqualTo(1000);
+        s.awaitClosed();
+        gw.awaitSessions(0, WAIT);
+        assertThat(gw.gateway().connectionsHeld()).isLessThanOrEqualTo(1);
+      }
+      assertThat(client.connection().isActive()).isTrue();
+    }
+  }
+
+  /**
+   * permessage-deflate on an HTTP/2 stream, negotiated for each leg on its own as over HTTP/1.1: the client's offer is
+   * answered in the 200; the upstream (which takes no extension) gets plain frames, and the client compressed ones.
+   */
+  @Test
+  void permessageDeflateOnAStream() throws Exception {
+    start("");
+    try (H2Client client = H2Client.connect(gw.address())) {
+      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2",
+          "sec-websocket-extensions", "permessage-deflate; client_max_window_bits"));
+      assertThat(s.status()).isEqualTo(200);
+      assertThat(s.response().get("sec-websocket-extensions")).asString().startsWith("permessage-deflate");
+      RawUpstream.Conn up = chooser.take();
+      gw.awaitSessions(1, WAIT);
+      s.sendRaw(4, WsFrame.TEXT, deflate("compressed on the stream"));
+      WsFrame plain = up.readData();
+      assertThat(plain.rsv()).isZero();
+      assertThat(plain.text()).isEqualTo("compressed on the stream");
+      up.sendText("and compressed back, back, back, back");
+      WsFrame back = s.read();
+      assertThat(back.rsv()).as("RSV1: compressed").isEqualTo(4);
+      assertThat(inflate(back.payload())).isEqualTo("and compressed back, back, back, back");
+      s.closeCleanly(up);
+    }
+  }
+
+  /**
+   * The other direction: an upstream that does not read stops wsgate reading the client's stream, so that the
+   * stream's window is not given back and the client stops sending; wsgate holds at most the mark plus a frame for
+   * the upstream, as for HTTP/1.1; once the upstream reads, everything arrives, in order.
+   */
+  @Test
+  void anUpstreamThatDoesNotReadStopsTheClientsStream() throws Exception {
+    int frames = 1024;
+    int size = 16 << 10; // 16 MiB in all: more than loopback's socket buffers hold with a small receive buffer
+    try (RawUpstream slow = RawUpstream.start(RawUpstream.Answer.upgrade(), 16 * 1024);
+         TestGateway g = TestGateway.start("""
+             server:
+               listen: 127.0.0.1:0
+               admin: 127.0.0.1:0
+               http2: on
+               write-buffer-high-water-mark: 64KiB
+             routes:
+               - path: /slow
+                 upstreams: ["%s"]
+             """.formatted(slow.uri()));
+         H2Client client = H2Client.connect(g.address())) {
+      H2Client.Stream s = client.websocket("/slow", Map.of());
+      assertThat(s.status()).isEqualTo(200);
+      RawUpstream.Conn up = slow.take();
+      g.awaitSessions(1, WAIT);
+      dev.wsgate.session.Session session = g.gateway().sessions().snapshot().get(0);
+      for (int i = 0; i < frames; i++) {
+        byte[] payload = new byte[size];
+        payload[0] = (byte) i;
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        dev.wsgate.testing.WsWire.writeFrame(frame, true, 0, WsFrame.BINARY, payload, true);
+        s.channel().writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+            io.netty.buffer.Unpooled.wrappedBuffer(frame.toByteArray()))); // queued by the client's flow control
+      }
+      long[] max = {0};
+      long[] last = {-1, System.nanoTime()};
+      Awaits.until("wsgate's reading of the client to stall (relayed " + session.bytesFromClient() + ")", WAIT, () -> {
+        long held = session.queuedBytes(dev.wsgate.config.Leg.UPSTREAM)
+            + session.leg(dev.wsgate.config.Leg.UPSTREAM).waitingBytes();
+        max[0] = Math.max(max[0], held);
+        long relayed = session.bytesFromClient();
+        if (relayed != last[0]) {
+          last[0] = relayed;
+          last[1] = System.nanoTime();
+          return false;
+        }
+        return relayed > 0 && System.nanoTime() - last[1] > TimeUnit.MILLISECONDS.toNanos(500);
+      });
+      assertThat(session.bytesFromClient()).as("bytes wsgate took from the client").isLessThan((long) frames * size / 2);
+      assertThat(max[0]).as("what wsgate held for the upstream").isLessThanOrEqualTo(64 * 1024 + size + 2 * 96 + 14);
+      for (int i = 0; i < frames; i++) {
+        WsFrame f = up.readData();
+        assertThat(f.payload()).hasSize(size);
+        assertThat(f.payload()[0]).isEqualTo((byte) i);
+      }
+      s.closeCleanly(up);
+    }
+  }
+
+  /** One message, raw deflate, its 00 00 ff ff tail taken off (RFC 7692, 7.2.1). */
+  private static byte[] deflate(String text) {
+    java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true);
+    d.setInput(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    byte[] buf = new byte[4096];
+    int n = d.deflate(buf, 0, buf.length, java.util.zip.Deflater.SYNC_FLUSH);
+    d.end();
+    return java.util.Arrays.copyOf(buf, n - 4);
+  }
+
+  private static String inflate(byte[] payload) throws Exception {
+    java.util.zip.Inflater inf = new java.util.zip.Inflater(true);
+    byte[] in = java.util.Arrays.copyOf(payload, payload.length + 4);
+    in[in.length - 2] = (byte) 0xff;
+    in[in.length - 1] = (byte) 0xff;
+    inf.setInput(in);
+    byte[] buf = new byte[4096];
+    int n = inf.inflate(buf);
+    inf.end();
+    return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
   }
 }

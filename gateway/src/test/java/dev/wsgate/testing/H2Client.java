@@ -238,6 +238,14 @@ public final class H2Client implements AutoCloseable {
           .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** A frame with reserved bits {@code rsv} (RSV1 = 4: a compressed message's first frame), final, masked. */
+    public void sendRaw(int rsv, int opcode, byte[] payload) throws Exception {
+      ByteArrayOutputStream frame = new ByteArrayOutputStream();
+      WsWire.writeFrame(frame, true, rsv, opcode, payload, true);
+      channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(frame.toByteArray())))
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     public void sendText(String text) throws Exception {
       send(WsFrame.TEXT, text.getBytes(StandardCharsets.UTF_8));
     }
