@@ -74,7 +74,7 @@ public final class GatewayMetrics {
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
     rejections = Counter.builder(REJECTIONS)
-        .description("Client handshakes answered with an HTTP error instead of an upgrade, by status")
+        .description("Client handshakes answered with an HTTP error instead of an upgrade, by status and reason")
         .withRegistry(registry);
     protocolErrors = Counter.builder(PROTOCOL_ERRORS)
         .description("Peers closed for bad input: protocol violations (1002), invalid UTF-8 (1007), frames too "
@@ -204,8 +204,8 @@ public final class GatewayMetrics {
   }
 
   /** A handshake answered with an HTTP error instead of an upgrade. Once per refused handshake. */
-  public void handshakeRejected(int status) {
-    rejections.withTag("status", Integer.toString(status)).increment();
+  public void handshakeRejected(int status, String reason) {
+    rejections.withTags("status", Integer.toString(status), "reason", reason).increment();
   }
 
   /** A client connection was closed for a missing or invalid PROXY protocol header. Once per connection. */
@@ -296,7 +296,13 @@ public final class GatewayMetrics {
 
   /** How many times {@link #handshakeRejected} counted {@code status}. */
   public double handshakeRejections(int status) {
-    return count(registry.find(REJECTIONS).tag("status", Integer.toString(status)).counter());
+    return registry.find(REJECTIONS).tag("status", Integer.toString(status)).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  /** How many times {@link #handshakeRejected} counted {@code status} with {@code reason}. */
+  public double handshakeRejections(int status, String reason) {
+    return count(registry.find(REJECTIONS).tags("status", Integer.toString(status), "reason", reason).counter());
   }
 
   /** How many times {@link #protocolError} counted a leg and code. */
