@@ -62,6 +62,7 @@ public final class GatewayMetrics {
   private final MeterProvider<Counter> connects;
   private final MeterProvider<Timer> connectLatency;
   private final MeterProvider<Counter> reloads;
+  private final MeterProvider<Counter> ratePauses;
   private final Counter proxyHeaderRefusals;
   private final MultiGauge routeGauges;
   /** The last reload, or null before the first: written by the reload thread, read by the admin listener. */
@@ -88,7 +89,8 @@ public final class GatewayMetrics {
         .withRegistry(registry);
     closed = Counter.builder(CLOSED)
         .description("Sessions ended, by route, reason (client-close, upstream-close, client-lost, upstream-lost, "
-            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, drain, error), closing side and close code")
+            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, rate-limit, drain, error), closing side and "
+            + "close code")
         .withRegistry(registry);
     pings = Counter.builder("wsgate.heartbeat.pings").description("Heartbeat pings sent").withRegistry(registry);
     pongs = Counter.builder("wsgate.heartbeat.pongs").description("Heartbeat pongs received").withRegistry(registry);
@@ -114,6 +116,10 @@ public final class GatewayMetrics {
     // Both outcomes from the start, at 0: an alert on increase() sees the first refused reload.
     reloads.withTag("outcome", "applied");
     reloads.withTag("outcome", "refused");
+    ratePauses = Counter.builder("wsgate.rate.pauses")
+        .description("Times a leg stopped being read because its peer sent past its route's rate limit (action "
+            + "delay), by route and the leg whose peer sent")
+        .withRegistry(registry);
     proxyHeaderRefusals = Counter.builder("wsgate.proxy.protocol.refusals")
         .description("Client connections closed for a missing or invalid PROXY protocol header")
         .register(registry);
@@ -252,6 +258,19 @@ public final class GatewayMetrics {
       return new HeartbeatMeters(pings.withTags(tags), pongs.withTags(tags), rtt.withTags(tags),
           evictions.withTags(tags));
     });
+  }
+
+  /**
+   * The counter of a route's rate-limit pauses on {@code leg} (the leg whose peer sent too fast): looked up once per
+   * session and leg with a rate limit, counted once per pause.
+   */
+  public Counter ratePauses(String route, Leg leg) {
+    return ratePauses.withTags("route", route, "leg", leg.yamlName());
+  }
+
+  /** How many times a route's {@code leg} stopped being read for its rate limit. */
+  public double ratePauseCount(String route, Leg leg) {
+    return count(registry.find("wsgate.rate.pauses").tags("route", route, "leg", leg.yamlName()).counter());
   }
 
   /** One {@link HeartbeatMeters} per route and leg, shared by their sessions (not an object per session and leg). */

@@ -191,6 +191,9 @@ final class CloseHandshakes {
       }
       to.flushed();
       to.stopHeartbeat();
+      if (to.rate != null && to.rate.cancel()) {
+        session.rateResumed(to); // its answer must be read, whatever its rate limit
+      }
       CloseWebSocketFrame frame = close.code() == CloseCodes.NO_STATUS
           ? new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER)
           : new CloseWebSocketFrame(close.code(), close.trimmedReason());
@@ -245,6 +248,11 @@ final class CloseHandshakes {
     finished = true;
     if (closeTimer != null) {
       closeTimer.cancel(false);
+    }
+    for (LegEnd l : new LegEnd[] {client, upstream}) {
+      if (l.rate != null) {
+        l.rate.cancel();
+      }
     }
     log.debug("{}: finished, {} {} {}", session, session.closedBy(), session.closeCode(), session.closeReason());
   }

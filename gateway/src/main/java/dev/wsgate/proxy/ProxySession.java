@@ -36,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * waiting frames go first, then reading resumes. So the outbound buffer holds at most the mark plus one frame, as
  * Netty counts it (payload, frame header and its per-message overhead), whatever the frame size; what waits is at
  * most one read.
+ *
+ * <h2>Rate limits</h2>
+ * A leg whose peer sends past its route's rate limit ({@link LegRate}, {@code action: delay}) stops being read the
+ * same way, with auto-read off, at the end of the read batch that put it in debt, and for as long as the debt takes
+ * to pay back. The two causes do not fight: a leg is read again only when neither holds it (the writability change
+ * that clears one checks the other, and so does the end of a pause), and a close frame sent to a leg ends its pause,
+ * so that its answer is read.
  */
 public final class ProxySession extends Session {
 
@@ -82,6 +89,8 @@ public final class ProxySession extends Session {
     this.loop = client.eventLoop();
     this.ticker = loop.ticker();
     this.closes = new CloseHandshakes(this, this.client, this.upstream, loop, plan.closeTimeout().toNanos());
+    this.client.rate = LegRate.of(plan.clientSetup(), this, this.client, loop);
+    this.upstream.rate = LegRate.of(plan.upstreamSetup(), this, this.upstream, loop);
     this.maxIdleNanos = plan.limits().maxIdle().toNanos();
     long now = ticker.nanoTime();
     this.lastDataNanos = now;
@@ -181,6 +190,14 @@ public final class ProxySession extends Session {
       pass(from, frame);
     } else {
       int bytes = frame.content().readableBytes(); // before the frame changes hands
+      LegRate rate = from.rate;
+      if (rate != null && !rate.take(frame) && rate.closes()) {
+        frame.release();
+        closes.close(EndCause.RATE_LIMIT, leg == Leg.CLIENT ? CloseCodes.rateLimited()
+            : CloseCodes.peerRateLimited(leg), leg == Leg.UPSTREAM ? CloseCodes.rateLimited()
+            : CloseCodes.peerRateLimited(leg));
+        return;
+      }
       if (pass(from, frame)) {
         if (leg == Leg.CLIENT) {
           countFromClient(bytes);
@@ -221,7 +238,15 @@ public final class ProxySession extends Session {
       loop.execute(() -> onReadComplete(leg));
       return;
     }
-    other(end(leg)).flushIfPending();
+    LegEnd from = end(leg);
+    other(from).flushIfPending();
+    LegRate rate = from.rate;
+    if (rate != null) {
+      long debt = rate.endBatch();
+      if (debt > 0 && !from.inactive && endCause() == null) {
+        rate.pause(debt);
+      }
+    }
     if (dataInBatch) {
       dataInBatch = false;
       lastDataNanos = end(leg).lastReadNanos(ticker); // the batch's one clock read, the heartbeat's
@@ -243,7 +268,18 @@ public final class ProxySession extends Session {
       changed.flushIfPending();
     }
     if (!reader.inactive && (reader != client || started)) {
-      reader.channel.config().setAutoRead(changed.inactive || changed.takesMore());
+      reader.channel.config().setAutoRead((changed.inactive || changed.takesMore()) && !reader.ratePaused());
+    }
+  }
+
+  /**
+   * {@code reader}'s rate-limit pause ended (its debt is paid, or a close frame went to it): it is read again unless
+   * the other leg's buffer holds it back. On the loop.
+   */
+  void rateResumed(LegEnd reader) {
+    LegEnd to = other(reader);
+    if (!reader.inactive && (reader != client || started)) {
+      reader.channel.config().setAutoRead(to.inactive || to.takesMore());
     }
   }
 
@@ -297,6 +333,16 @@ public final class ProxySession extends Session {
       return;
     }
     closes.fail(end(leg), CloseCodes.INVALID_PAYLOAD, CloseCodes.NOT_UTF8);
+  }
+
+  /** A message from {@code leg}'s peer passed the route's max-message-size (the relay dropped that frame): 1009. */
+  void onMessageTooBig(Leg leg, long maxMessageSize) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> onMessageTooBig(leg, maxMessageSize));
+      return;
+    }
+    closes.fail(end(leg), CloseCodes.MESSAGE_TOO_BIG, CloseCodes.MESSAGE_TOO_BIG_REASON + " (" + maxMessageSize
+        + " bytes)");
   }
 
   void onError(Leg leg, Throwable cause) {

@@ -217,8 +217,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     SessionLimits limits = SessionLimits.of(route.config());
     ServerConfig server = s.config().server();
     SessionPlan plan = new SessionPlan(requestId, route.id(), client.display(), limits, server.closeTimeout(),
-        LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
-        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits), deflate);
+        LegSetup.of(route.id(), route.config(), route.heartbeat(Leg.CLIENT, metrics), limits, metrics),
+        LegSetup.of(route.id(), route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits, metrics), deflate);
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
         server.clientAddressHeader(), secure, requestId);
     String hashKey = HashKeys.of(route.config().hashKey(), headers, rawQuery, client.ip());
