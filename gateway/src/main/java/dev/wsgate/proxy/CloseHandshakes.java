@@ -183,6 +183,8 @@ final class CloseHandshakes {
       return;
     }
     if (!to.closeSent) {
+      releaseHeld(other(to)); // frames held for their tokens on the way to `to` go before its close
+      releaseHeld(to);
       to.closeSent = true;
       if (then == Then.CLOSE_NOW) {
         to.discardWaiting();
@@ -191,9 +193,6 @@ final class CloseHandshakes {
       }
       to.flushed();
       to.stopHeartbeat();
-      if (to.rate != null && to.rate.cancel()) {
-        session.rateResumed(to); // its answer must be read, whatever its rate limit
-      }
       CloseWebSocketFrame frame = close.code() == CloseCodes.NO_STATUS
           ? new CloseWebSocketFrame(true, 0, Unpooled.EMPTY_BUFFER)
           : new CloseWebSocketFrame(close.code(), close.trimmedReason());
@@ -251,10 +250,17 @@ final class CloseHandshakes {
     }
     for (LegEnd l : new LegEnd[] {client, upstream}) {
       if (l.rate != null) {
-        l.rate.cancel();
+        l.rate.discard();
       }
     }
     log.debug("{}: finished, {} {} {}", session, session.closedBy(), session.closeCode(), session.closeReason());
+  }
+
+  /** Relays what {@code from}'s rate limit holds, at once, and reads {@code from} again if it was paused. */
+  private void releaseHeld(LegEnd from) {
+    if (from.rate != null && from.rate.releaseAll()) {
+      session.rateResumed(from);
+    }
   }
 
   private static CloseCodes.Close echo(LegEnd l) {

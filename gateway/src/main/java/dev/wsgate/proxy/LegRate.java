@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,16 +18,19 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Tokens are kept in billionths, so that a bucket refills by its rate (per second) each nanosecond, exactly, in
  * {@code long} arithmetic: no rounding drifts the rate. They are refilled lazily, from one clock read (the loop's
- * ticker) at the first data frame of a read batch (and one when a pause ends), not per frame. Each data frame takes
- * its payload's bytes, and the first frame of a message one message; nothing is allocated per frame.
+ * ticker) at the first data frame of a read batch and one each time the timer fires, not per frame. Each data frame
+ * takes its payload's bytes, and the first frame of a message one message; nothing is allocated per frame.
  *
- * <p>With {@code delay}, a frame is relayed whatever the buckets hold (it is read already: holding it would hold
- * memory), and a bucket may go into debt within a read batch; at the batch's end a leg in debt stops being read
- * until the debt is paid back ({@link #endBatch}), so the rate holds over any window longer than a pause, and a burst
- * is at most the bucket plus one read. With {@code close}, the frame that takes a bucket below zero is not relayed and
- * the session closes (1008 to the peer, 1001 to the other leg): a burst is at most the bucket.
+ * <p>With {@code delay}, a data frame the buckets cannot pay for now is held, in order, with every data frame after
+ * it, and at the end of the read batch the leg stops being read (auto-read off, as the write-buffer backpressure
+ * does). A timer fires when the first held frame can be paid for, relays what the buckets pay for, and comes back for
+ * the rest; once nothing is held the leg is read again. What is held is at most one read (the frames decoded from the
+ * read under way), and the other leg gets frames at the rate, a bucket at most at once. A full bucket pays for any
+ * frame, since the configuration keeps the byte bucket at least {@code server.max-frame-size} and the message bucket
+ * at least 1. With {@code close}, the frame that takes a bucket below zero is not relayed and the session closes
+ * (1008 to the peer, 1001 to the other leg).
  *
- * <p>While paused, the leg has one timer on its event loop ({@link #run} when the debt is paid); none otherwise.
+ * <p>While frames are held, the leg has one timer on its event loop; none otherwise.
  */
 final class LegRate implements Runnable {
 
@@ -39,7 +43,7 @@ final class LegRate implements Runnable {
   private final LegEnd end;
   /** The session's event loop: its clock and its timers. */
   private final EventLoop loop;
-  /** The message bucket's tokens, in billionths; below 0: in debt. */
+  /** The message bucket's tokens, in billionths. */
   private long messages;
   /** The byte bucket's tokens, in billionths. */
   private long bytes;
@@ -47,8 +51,10 @@ final class LegRate implements Runnable {
   private long refilledAt;
   /** True from the first data frame of a read batch to its end. */
   private boolean inBatch;
-  /** The pending end of a pause; null when the leg is not paused. */
-  private ScheduledFuture<?> resume;
+  /** Data frames waiting for tokens, in order; null until the first waits. */
+  private ArrayDeque<WebSocketFrame> held;
+  /** The timer that relays held frames; null when none are held. */
+  private ScheduledFuture<?> timer;
 
   private LegRate(RateLimit limit, Counter pauses, ProxySession session, LegEnd end, EventLoop loop) {
     this.limit = limit;
@@ -67,77 +73,129 @@ final class LegRate implements Runnable {
     return limit.on() ? new LegRate(limit, setup.ratePauses(), session, end, loop) : null;
   }
 
-  /** True when the limit closes the session rather than delaying the peer. */
-  boolean closes() {
-    return limit.action() == RateAction.CLOSE;
-  }
-
-  /** True while the leg is not read for this limit. */
+  /** True while the leg is not read for this limit: frames are held. */
   boolean paused() {
-    return resume != null;
+    return held != null && !held.isEmpty();
   }
 
   /**
-   * A data frame from the peer, about to be relayed: it takes its tokens.
+   * A data frame from the peer: paid for, or held.
    *
-   * @return true when both buckets held them; false when one is in debt now
+   * @return true when the frame is the caller's to relay; false when it is held (delay) or must not be relayed, the
+   *     session closing (close)
    */
-  boolean take(WebSocketFrame frame) {
+  boolean admit(WebSocketFrame frame) {
     if (!inBatch) {
       inBatch = true;
       refill(loop.ticker().nanoTime());
     }
-    if (limit.messagesPerSecond() != 0
-        && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame)) {
-      messages -= UNIT;
-    }
-    if (limit.bytesPerSecond() != 0) {
-      bytes -= frame.content().readableBytes() * UNIT;
-    }
-    return messages >= 0 && bytes >= 0;
-  }
-
-  /** The read batch ended: how long the leg must not be read for its debt to be paid, in nanoseconds; 0: none. */
-  long endBatch() {
-    inBatch = false;
-    return debtNanos();
-  }
-
-  /** Stops reading the leg for {@code nanos}, with one timer (none more if it has one). On the loop. */
-  void pause(long nanos) {
-    end.channel.config().setAutoRead(false);
-    if (resume == null) {
-      pauses.increment();
-      resume = loop.schedule(this, nanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /** The pause's timer: reading resumes once the debt is paid (a read that came after the pause began adds to it). */
-  @Override
-  public void run() {
-    resume = null;
-    refill(loop.ticker().nanoTime());
-    long more = debtNanos();
-    if (more > 0 && session.endCause() == null && !end.inactive) {
-      resume = loop.schedule(this, more, TimeUnit.NANOSECONDS);
-      return;
-    }
-    session.rateResumed(end);
-  }
-
-  /** Ends a pause at once (the session is closing: the peer's close must be read). @return true if it was paused */
-  boolean cancel() {
-    ScheduledFuture<?> r = resume;
-    if (r == null) {
+    if (limit.action() == RateAction.CLOSE) {
+      take(frame);
+      if (messages >= 0 && bytes >= 0) {
+        return true;
+      }
+      frame.release();
+      session.rateExceeded(end);
       return false;
     }
-    resume = null;
-    r.cancel(false);
+    if (!paused() && affordable(frame)) {
+      take(frame);
+      return true;
+    }
+    if (held == null) {
+      held = new ArrayDeque<>();
+    }
+    held.add(frame);
+    return false;
+  }
+
+  /** The read batch ended: with frames held, the leg stops being read until the timer has relayed them. */
+  void endBatch() {
+    inBatch = false;
+    if (paused() && timer == null) {
+      end.channel.config().setAutoRead(false);
+      pauses.increment();
+      schedule();
+    }
+  }
+
+  /** The timer: relays the held frames the buckets pay for, then comes back for the rest, or resumes reading. */
+  @Override
+  public void run() {
+    timer = null;
+    refill(loop.ticker().nanoTime());
+    WebSocketFrame f;
+    while ((f = held.peek()) != null && affordable(f)) {
+      take(f);
+      held.poll();
+      session.relay(end, f);
+    }
+    session.flushTowards(end);
+    if (paused()) {
+      schedule();
+    } else {
+      session.rateResumed(end);
+    }
+  }
+
+  /**
+   * Relays every held frame at once, paid for or not, and ends the pause: the session is closing and its close frame
+   * goes after them. Returns true when the leg was paused.
+   */
+  boolean releaseAll() {
+    cancelTimer();
+    if (!paused()) {
+      return false;
+    }
+    for (WebSocketFrame f; (f = held.poll()) != null; ) {
+      take(f);
+      session.relay(end, f);
+    }
     return true;
   }
 
-  private long debtNanos() {
-    return Math.max(nanosToPay(messages, limit.messagesPerSecond()), nanosToPay(bytes, limit.bytesPerSecond()));
+  /** Both connections are closed: what is held is released, nothing stays scheduled. */
+  void discard() {
+    cancelTimer();
+    if (held != null) {
+      for (WebSocketFrame f; (f = held.poll()) != null; ) {
+        f.release();
+      }
+    }
+  }
+
+  private void cancelTimer() {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+  }
+
+  /** One timer, for when the first held frame can be paid for. */
+  private void schedule() {
+    WebSocketFrame head = held.peek();
+    long nanos = Math.max(nanosUntil(messages, messageCost(head), limit.messagesPerSecond()),
+        nanosUntil(bytes, byteCost(head), limit.bytesPerSecond()));
+    timer = loop.schedule(this, Math.max(1, nanos), TimeUnit.NANOSECONDS);
+  }
+
+  private boolean affordable(WebSocketFrame frame) {
+    return messages >= messageCost(frame) && bytes >= byteCost(frame);
+  }
+
+  private void take(WebSocketFrame frame) {
+    messages -= messageCost(frame);
+    bytes -= byteCost(frame);
+  }
+
+  /** A message's first frame costs a message, when messages are limited. */
+  private long messageCost(WebSocketFrame frame) {
+    return limit.messagesPerSecond() != 0
+        && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) ? UNIT : 0;
+  }
+
+  private long byteCost(WebSocketFrame frame) {
+    return limit.bytesPerSecond() != 0 ? frame.content().readableBytes() * UNIT : 0;
   }
 
   private void refill(long now) {
@@ -159,8 +217,9 @@ final class LegRate implements Runnable {
     return elapsed > room / rate ? capacity : tokens + elapsed * rate;
   }
 
-  /** Nanoseconds until a bucket in debt is back at 0. */
-  static long nanosToPay(long tokens, long rate) {
-    return tokens >= 0 || rate == 0 ? 0 : (-tokens + rate - 1) / rate;
+  /** Nanoseconds until a bucket holds {@code cost}, refilling by {@code rate} billionths a nanosecond. */
+  static long nanosUntil(long tokens, long cost, long rate) {
+    long missing = cost - tokens;
+    return missing <= 0 || rate == 0 ? 0 : (missing + rate - 1) / rate;
   }
 }

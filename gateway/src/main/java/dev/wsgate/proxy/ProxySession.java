@@ -38,11 +38,12 @@ import org.slf4j.LoggerFactory;
  * most one read.
  *
  * <h2>Rate limits</h2>
- * A leg whose peer sends past its route's rate limit ({@link LegRate}, {@code action: delay}) stops being read the
- * same way, with auto-read off, at the end of the read batch that put it in debt, and for as long as the debt takes
- * to pay back. The two causes do not fight: a leg is read again only when neither holds it (the writability change
- * that clears one checks the other, and so does the end of a pause), and a close frame sent to a leg ends its pause,
- * so that its answer is read.
+ * A leg whose peer sends past its route's rate limit ({@link LegRate}, {@code action: delay}) has the frames its
+ * buckets cannot pay for held, in order, and stops being read the same way, with auto-read off, at the end of the
+ * read batch, until its timer has relayed them at the rate. The two causes do not fight: a leg is read again only
+ * when neither holds it (the writability change that clears one checks the other, and so does the end of a pause).
+ * Before any close frame goes to a leg, the frames held for it go first, and a leg that gets a close frame has its
+ * held frames relayed and its pause ended, so that its answer is read.
  */
 public final class ProxySession extends Session {
 
@@ -180,6 +181,9 @@ public final class ProxySession extends Session {
       closes.fail(from, CloseCodes.PROTOCOL_ERROR, compressedFrames ? "reserved bits other than RSV1 on the first "
           + "frame of a compressed message" : "reserved bits set without a negotiated extension");
     } else if (frame instanceof CloseWebSocketFrame) {
+      if (from.rate != null && from.rate.releaseAll()) {
+        rateResumed(from); // the data its peer sent before its close goes first; its end is read
+      }
       CloseWebSocketFrame close = (CloseWebSocketFrame) frame;
       int code = close.statusCode();
       String reason = code < 0 ? "" : close.reasonText();
@@ -191,22 +195,41 @@ public final class ProxySession extends Session {
     } else {
       int bytes = frame.content().readableBytes(); // before the frame changes hands
       LegRate rate = from.rate;
-      if (rate != null && !rate.take(frame) && rate.closes()) {
-        frame.release();
-        closes.close(EndCause.RATE_LIMIT, leg == Leg.CLIENT ? CloseCodes.rateLimited()
-            : CloseCodes.peerRateLimited(leg), leg == Leg.UPSTREAM ? CloseCodes.rateLimited()
-            : CloseCodes.peerRateLimited(leg));
-        return;
-      }
-      if (pass(from, frame)) {
-        if (leg == Leg.CLIENT) {
-          countFromClient(bytes);
-        } else {
-          countFromUpstream(bytes);
-        }
+      if (rate != null && !rate.admit(frame)) {
+        dataInBatch = true; // held for its tokens (or refused, the session closing)
+      } else if (pass(from, frame)) {
+        count(leg, bytes);
         dataInBatch = true;
       }
     }
+  }
+
+  private void count(Leg leg, int bytes) {
+    if (leg == Leg.CLIENT) {
+      countFromClient(bytes);
+    } else {
+      countFromUpstream(bytes);
+    }
+  }
+
+  /** A data frame {@link LegRate} held for its tokens: relayed now (not flushed: {@link #flushTowards}). */
+  void relay(LegEnd from, WebSocketFrame frame) {
+    int bytes = frame.content().readableBytes();
+    if (pass(from, frame)) {
+      count(from.leg, bytes);
+    }
+  }
+
+  /** Flushes what was relayed from {@code from}'s peer outside a read batch. */
+  void flushTowards(LegEnd from) {
+    other(from).flushIfPending();
+  }
+
+  /** {@code from}'s peer sent past its rate limit, whose action is close: 1008 to it, 1001 to the other leg. */
+  void rateExceeded(LegEnd from) {
+    Leg leg = from.leg;
+    closes.close(EndCause.RATE_LIMIT, leg == Leg.CLIENT ? CloseCodes.rateLimited() : CloseCodes.peerRateLimited(leg),
+        leg == Leg.UPSTREAM ? CloseCodes.rateLimited() : CloseCodes.peerRateLimited(leg));
   }
 
   /** The first frame of a message compressed with permessage-deflate: RSV1 and no other reserved bit. */
@@ -240,12 +263,8 @@ public final class ProxySession extends Session {
     }
     LegEnd from = end(leg);
     other(from).flushIfPending();
-    LegRate rate = from.rate;
-    if (rate != null) {
-      long debt = rate.endBatch();
-      if (debt > 0 && !from.inactive && endCause() == null) {
-        rate.pause(debt);
-      }
+    if (from.rate != null && !from.inactive) {
+      from.rate.endBatch();
     }
     if (dataInBatch) {
       dataInBatch = false;
@@ -273,7 +292,7 @@ public final class ProxySession extends Session {
   }
 
   /**
-   * {@code reader}'s rate-limit pause ended (its debt is paid, or a close frame went to it): it is read again unless
+   * {@code reader}'s rate-limit pause ended (what it held is relayed): it is read again unless
    * the other leg's buffer holds it back. On the loop.
    */
   void rateResumed(LegEnd reader) {

@@ -23,10 +23,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A leg's rate limit in a session on two embedded channels, time moved by hand: with {@code delay} the leg stops
- * being read at the end of the batch that put it in debt and resumes when the debt is paid, nothing lost, and the
- * write-buffer backpressure and the pause do not undo each other; with {@code close} the frame past the bucket is not
- * relayed, the sender gets 1008 and the other leg 1001.
+ * A leg's rate limit in a session on two embedded channels, time moved by hand: with {@code delay} the frames past
+ * the bucket are held and relayed at the rate while the leg is not read, nothing lost, a close going after them, and
+ * the write-buffer backpressure and the pause do not undo each other; with {@code close} the frame past the bucket is
+ * not relayed, the sender gets 1008 and the other leg 1001.
  */
 class LegRateTest {
 
@@ -55,60 +55,63 @@ class LegRateTest {
   }
 
   @Test
-  void aLegInDebtStopsBeingReadUntilItIsPaidNothingLost() {
+  void framesPastTheBucketAreHeldAndRelayedAtTheRateTheLegUnreadMeanwhile() {
     start(new RateLimit(10, 2, 0, 0, RateAction.DELAY)); // 10 messages a second, 2 at once
-    client.writeInbound(text("a"), text("b"), text("c")); // one read batch: one message of debt
-    assertThat(texts(upstream)).as("relayed, in order, nothing held").containsExactly("a", "b", "c");
+    client.writeInbound(text("a"), text("b"), text("c"), text("d")); // one read batch
+    assertThat(texts(upstream)).as("the bucket's worth").containsExactly("a", "b");
     assertThat(client.config().isAutoRead()).as("paused at the end of the batch").isFalse();
     assertThat(pauses.count()).isEqualTo(1.0);
 
     client.advanceTimeBy(99, TimeUnit.MILLISECONDS);
     client.runScheduledPendingTasks();
-    assertThat(client.config().isAutoRead()).as("a message takes 100 ms to pay").isFalse();
+    assertThat(texts(upstream)).as("a message takes 100 ms").isEmpty();
     client.advanceTimeBy(1, TimeUnit.MILLISECONDS);
     client.runScheduledPendingTasks();
-    assertThat(client.config().isAutoRead()).as("the debt is paid").isTrue();
-    assertThat(client.runScheduledPendingTasks()).as("no timer once not paused").isEqualTo(-1);
-
-    // The bucket is empty now: the next message puts it in debt again, the one after it a batch later too.
-    client.writeInbound(text("d"));
-    assertThat(client.config().isAutoRead()).isFalse();
-    assertThat(pauses.count()).isEqualTo(2.0);
+    assertThat(texts(upstream)).containsExactly("c");
+    assertThat(client.config().isAutoRead()).as("d is still held").isFalse();
     client.advanceTimeBy(100, TimeUnit.MILLISECONDS);
     client.runScheduledPendingTasks();
-    assertThat(client.config().isAutoRead()).isTrue();
+    assertThat(texts(upstream)).containsExactly("d");
+    assertThat(client.config().isAutoRead()).as("nothing held: read again").isTrue();
+    assertThat(client.runScheduledPendingTasks()).as("no timer once not paused").isEqualTo(-1);
+    assertThat(session.framesFromClient()).as("counted as relayed").isEqualTo(4);
+
     // A quiet spell refills the bucket up to its burst, no more.
     client.advanceTimeBy(10, TimeUnit.SECONDS);
     client.writeInbound(text("e"), text("f"));
     assertThat(client.config().isAutoRead()).as("two messages: the burst").isTrue();
-    assertThat(texts(upstream)).containsExactly("d", "e", "f");
     client.writeInbound(text("g"));
     assertThat(client.config().isAutoRead()).as("a third: over it").isFalse();
+    assertThat(texts(upstream)).containsExactly("e", "f");
+    assertThat(pauses.count()).isEqualTo(2.0);
+    client.advanceTimeBy(100, TimeUnit.MILLISECONDS);
+    client.runScheduledPendingTasks();
     assertThat(texts(upstream)).containsExactly("g");
   }
 
   @Test
   void bytesAreCountedAcrossFragmentsAndOnlyTheFirstFrameOfAMessageIsAMessage() {
     start(new RateLimit(1, 1, 1000, 1000, RateAction.DELAY));
-    // One message of 1500 bytes in three fragments: one message, 500 bytes of debt (0.5 s at 1000 bytes a second).
+    // One message of 1500 bytes in three fragments: one message, and the third fragment waits 0.5 s for its bytes.
     client.writeInbound(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[500])),
         new ContinuationWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[500])),
         new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[500])));
-    assertThat(drain(upstream)).isEqualTo(3);
+    assertThat(drain(upstream)).isEqualTo(2);
     assertThat(client.config().isAutoRead()).isFalse();
     client.advanceTimeBy(499, TimeUnit.MILLISECONDS);
     client.runScheduledPendingTasks();
-    assertThat(client.config().isAutoRead()).isFalse();
+    assertThat(drain(upstream)).isZero();
     client.advanceTimeBy(1, TimeUnit.MILLISECONDS);
     client.runScheduledPendingTasks();
-    assertThat(client.config().isAutoRead()).as("the bytes paid; the one message never was in debt").isTrue();
+    assertThat(drain(upstream)).as("the bytes paid; a continuation costs no message").isEqualTo(1);
+    assertThat(client.config().isAutoRead()).isTrue();
   }
 
   @Test
   void theRatePauseAndTheWriteBufferDoNotUndoEachOther() {
     start(new RateLimit(10, 1, 0, 0, RateAction.DELAY));
-    client.writeInbound(text("a"), text("b")); // 100 ms of debt
-    drain(upstream);
+    client.writeInbound(text("a"), text("b")); // b held for 100 ms
+    assertThat(texts(upstream)).containsExactly("a");
     assertThat(client.config().isAutoRead()).isFalse();
     // The upstream's buffer passes the mark and drains again while the pause lasts: the client stays unread.
     upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
@@ -116,7 +119,7 @@ class LegRateTest {
     upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
     upstream.runPendingTasks();
     assertThat(client.config().isAutoRead()).as("still paused for its rate").isFalse();
-    // The pause ends while the upstream's buffer is past the mark: still unread, until the buffer drains.
+    // The pause ends while the upstream's buffer is past the mark: b waits there, the client stays unread.
     upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
     upstream.runPendingTasks();
     client.advanceTimeBy(100, TimeUnit.MILLISECONDS);
@@ -125,26 +128,58 @@ class LegRateTest {
     upstream.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
     upstream.runPendingTasks();
     assertThat(client.config().isAutoRead()).as("both clear").isTrue();
+    assertThat(texts(upstream)).containsExactly("b");
   }
 
   @Test
-  void aCloseToAPausedLegEndsItsPauseSoThatItsAnswerIsRead() {
+  void aCloseEndsThePauseHeldFramesGoingFirstSoThatItsAnswerIsRead() {
     start(new RateLimit(1, 1, 0, 0, RateAction.DELAY));
-    client.writeInbound(text("a"), text("b")); // a second of debt
-    drain(upstream);
+    client.writeInbound(text("a"), text("b")); // b held for a second
+    assertThat(texts(upstream)).containsExactly("a");
     assertThat(client.config().isAutoRead()).isFalse();
     session.close(Session.EndCause.DRAIN, CloseCodes.GOING_AWAY, CloseCodes.DRAIN);
     CloseWebSocketFrame toClient = client.readOutbound();
     assertThat(toClient.statusCode()).isEqualTo(1001);
     toClient.release();
     assertThat(client.config().isAutoRead()).as("its close answer is read").isTrue();
+    assertThat(textOf(upstream.readOutbound())).as("b before the upstream's close").isEqualTo("b");
+    CloseWebSocketFrame toUpstream = upstream.readOutbound();
+    assertThat(toUpstream.statusCode()).isEqualTo(1001);
+    toUpstream.release();
     assertThat(client.runScheduledPendingTasks()).as("the pause's timer is gone; the close timer is left")
         .isEqualTo(TimeUnit.SECONDS.toNanos(5));
-    drain(upstream);
     client.writeInbound(new CloseWebSocketFrame(1001, ""));
     upstream.writeInbound(new CloseWebSocketFrame(1001, ""));
     upstream.close();
     assertThat(fixture.released()).isTrue();
+  }
+
+  @Test
+  void aClientCloseAfterHeldFramesGoesAfterThem() {
+    start(new RateLimit(1, 1, 0, 0, RateAction.DELAY));
+    client.writeInbound(text("a"), text("b"), text("c"), new CloseWebSocketFrame(1000, "bye"));
+    assertThat(textOf(upstream.readOutbound())).isEqualTo("a");
+    assertThat(textOf(upstream.readOutbound())).isEqualTo("b");
+    assertThat(textOf(upstream.readOutbound())).isEqualTo("c");
+    CloseWebSocketFrame close = upstream.readOutbound();
+    assertThat(close.statusCode()).isEqualTo(1000);
+    close.release();
+    upstream.writeInbound(new CloseWebSocketFrame(1000, "bye"));
+    ReferenceCountUtil.release(client.readOutbound());
+    upstream.close();
+    assertThat(fixture.released()).isTrue();
+  }
+
+  @Test
+  void framesHeldWhenBothConnectionsCloseAreReleased() {
+    start(new RateLimit(1, 1, 0, 0, RateAction.DELAY));
+    client.writeInbound(text("a"), text("b"));
+    drain(upstream);
+    upstream.close();
+    client.close();
+    drain(client);
+    assertThat(fixture.released()).isTrue();
+    assertThat(client.runScheduledPendingTasks()).isEqualTo(-1);
   }
 
   @Test
@@ -182,13 +217,22 @@ class LegRateTest {
     assertThat(LegRate.refilled(-unit, 5 * unit, 10, Long.MAX_VALUE / 2)).isEqualTo(5 * unit);
     assertThat(LegRate.refilled((1L << 30) * unit - 1, (1L << 30) * unit, 1 << 30, Long.MAX_VALUE))
         .isEqualTo((1L << 30) * unit);
-    assertThat(LegRate.nanosToPay(-unit, 10)).isEqualTo(100_000_000L);
-    assertThat(LegRate.nanosToPay(-1, 1 << 30)).as("rounded up").isEqualTo(1);
-    assertThat(LegRate.nanosToPay(0, 10)).isZero();
+    assertThat(LegRate.nanosUntil(0, unit, 10)).isEqualTo(100_000_000L);
+    assertThat(LegRate.nanosUntil(unit - 1, unit, 1 << 30)).as("rounded up").isEqualTo(1);
+    assertThat(LegRate.nanosUntil(unit, unit, 10)).isZero();
   }
 
   private static TextWebSocketFrame text(String s) {
     return new TextWebSocketFrame(s);
+  }
+
+  private static String textOf(Object frame) {
+    TextWebSocketFrame f = (TextWebSocketFrame) frame;
+    try {
+      return f.text();
+    } finally {
+      f.release();
+    }
   }
 
   private static List<String> texts(EmbeddedChannel ch) {
