@@ -293,13 +293,14 @@ final class Schema {
       .note(n -> n == 0 ? "no byte limit" : null).defaultDoc("none");
   static final Key<RateLimit, Integer> RATE_BURST_BYTES = Key.of("burst-bytes",
       Types.sizeOrAbsent(RATE_BYTES_LIMIT), 0, RateLimit::burstBytes,
-      "the byte bucket; at least `server.max-frame-size`, since a frame is relayed whole; needs `bytes-per-second`")
+      "the byte bucket; at least `server.max-frame-size`, so that a full bucket pays for the largest frame (a frame "
+          + "is relayed whole); needs `bytes-per-second`")
       .defaultDoc("`bytes-per-second`");
   static final Key<RateLimit, RateAction> RATE_ACTION = Key.of("action", Types.choice(RateAction.values()),
       RateAction.DELAY, RateLimit::action,
-      "`delay`: stop reading the peer until its buckets refill (backpressure: nothing is lost, the peer's own "
-          + "buffers fill); `close`: the frame that empties a bucket is not relayed, the peer gets 1008 \"rate "
-          + "limit\" and the other leg 1001");
+      "`delay`: the frames the buckets cannot pay for are held (at most one read) and relayed at the rate, and the "
+          + "peer is not read meanwhile (backpressure: nothing is lost, the peer's own buffers fill); `close`: the "
+          + "frame a bucket cannot pay for is not relayed, the peer gets 1008 \"rate limit\" and the other leg 1001");
 
   /** The rate limit of one sending peer ({@code client:} or {@code upstream:} of a route's rate-limit mapping). */
   static final Section<RateLimit> RATE_LIMIT_LEG = Section.of("rate-limit", List.of(RATE_MESSAGES,
