@@ -38,10 +38,13 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   private static final int NO_TEXT = -1;
 
   private final Leg leg;
-  /** The route's {@code max-message-size}; 0: no limit. */
-  private final long maxMessageSize;
-  /** Payload bytes of the message under way on the leg, its frames so far. On the leg's event loop. */
-  private long messageBytes;
+  /** The route's {@code max-message-size} (at most 1 GiB); 0: no limit. */
+  private final int maxMessageSize;
+  /**
+   * Payload bytes of the message under way on the leg, its frames so far: at most the limit plus one frame (64 MiB),
+   * so an {@code int}. On the leg's event loop.
+   */
+  private int messageBytes;
   private ProxySession session;
   private ArrayDeque<Object> held = new ArrayDeque<>(4);
   /** The UTF-8 state ({@link Utf8Check}) of the text message under way on the leg, or {@link #NO_TEXT}. */

@@ -21,10 +21,12 @@ import java.util.Locale;
  *
  * <pre>
  * mvn -q -pl gateway-config,gateway test-compile
- * java -cp "$(cat gateway/target/classpath.txt 2>/dev/null)" ... dev.wsgate.bench.LimitsCost [frames] [sessions]
+ * mvn -o -q -pl gateway dependency:build-classpath -Dmdep.outputFile=cp.txt -Dmdep.includeScope=test
+ * java -cp gateway/target/test-classes:gateway/target/classes:gateway-config/target/classes:$(cat gateway/cp.txt) \
+ *     dev.wsgate.bench.LimitsCost [frames a round] [rounds] [sessions]
  * </pre>
- * (or {@code mvn -q -pl gateway exec:exec@limits-bench}). A micro loop, not JMH: the figures are for comparing the
- * three lines with each other on one machine, run to run within a few ns.
+ * A micro loop, not JMH: the figures compare the three lines with each other on one machine; on a busy machine
+ * compare the best rounds.
  */
 public final class LimitsCost {
 
@@ -33,23 +35,38 @@ public final class LimitsCost {
       RateAction.DELAY);
 
   public static void main(String[] args) throws Exception {
-    int frames = args.length > 0 ? Integer.parseInt(args[0]) : 4_000_000;
-    int sessions = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+    int frames = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 9;
+    int sessions = args.length > 2 ? Integer.parseInt(args[2]) : 2_000;
     System.setProperty("io.netty.leakDetection.level", "disabled");
     ByteBuf payload = Unpooled.directBuffer(64).writeZero(64);
     String[] names = {"no limit", "max-message-size 1MiB", "rate limit (messages and bytes, never pausing)"};
-    for (int round = 0; round < 3; round++) {
-      double base = 0;
+    // The three in turn, round after round, so that the machine's load and the JIT touch them alike; the best and
+    // the median round of each are printed.
+    double[][] ns = new double[3][rounds];
+    for (int round = -2; round < rounds; round++) {
       for (int config = 0; config < 3; config++) {
-        double ns = nsPerFrame(config, frames, payload);
-        if (config == 0) {
-          base = ns;
-        }
-        if (round == 2) {
-          System.out.printf(Locale.ROOT, "%-48s %6.1f ns/frame (%+.1f)%n", names[config], ns, ns - base);
+        double n = nsPerFrame(config, frames, payload);
+        if (round >= 0) {
+          ns[config][round] = n;
         }
       }
     }
+    for (int config = 0; config < 3; config++) {
+      java.util.Arrays.sort(ns[config]);
+      System.out.printf(Locale.ROOT, "%-48s best %6.1f ns/frame (%+.1f), median %6.1f (%+.1f)%n", names[config],
+          ns[config][0], ns[config][0] - ns[0][0], ns[config][rounds / 2], ns[config][rounds / 2] - ns[0][rounds / 2]);
+    }
+    double[] accounting = new double[rounds];
+    for (int round = -2; round < rounds; round++) {
+      double n = EmbeddedRelay.rateAccountingNanos(HIGH_RATE, frames * 10);
+      if (round >= 0) {
+        accounting[round] = n;
+      }
+    }
+    java.util.Arrays.sort(accounting);
+    System.out.printf(Locale.ROOT, "%-48s best %6.1f ns/frame, median %6.1f%n", "rate limit accounting alone",
+        accounting[0], accounting[rounds / 2]);
     bytesPerSession(sessions);
   }
 
@@ -96,10 +113,13 @@ public final class LimitsCost {
     HeapHistogram limited = HeapHistogram.of(pid);
     double plainBytes = (plain.totalBytes() - before.totalBytes()) / (double) n;
     double limitedBytes = (limited.totalBytes() - plain.totalBytes()) / (double) n;
-    long[] rate = limited.row("dev.wsgate.proxy.LegRate");
     System.out.printf(Locale.ROOT, "heap per session (embedded channels included): %.0f B without limits, %.0f B with "
-        + "max-message-size and a client rate limit (%+.0f B); LegRate: %d instances, %d B each%n", plainBytes,
-        limitedBytes, limitedBytes - plainBytes, rate[0], rate[0] == 0 ? 0 : rate[1] / rate[0]);
+        + "max-message-size and a client rate limit (%+.0f B)%n", plainBytes, limitedBytes, limitedBytes - plainBytes);
+    for (String c : new String[] {"dev.wsgate.proxy.LegRate", "dev.wsgate.proxy.FrameRelayHandler",
+        "dev.wsgate.proxy.LegEnd", "dev.wsgate.session.AddressLimit$Slot"}) {
+      long[] row = limited.row(c);
+      System.out.printf(Locale.ROOT, "  %s: %d instances, %d B each%n", c, row[0], row[0] == 0 ? 0 : row[1] / row[0]);
+    }
     kept.forEach(EmbeddedRelay::close);
   }
 }

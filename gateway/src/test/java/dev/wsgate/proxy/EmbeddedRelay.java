@@ -15,6 +15,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EmbeddedRelay implements AutoCloseable {
 
+  /** One counter for every relay's pauses, as a route's sessions share one. */
+  private static final io.micrometer.core.instrument.Counter PAUSES = new SimpleMeterRegistry().counter("pauses");
+
   private final EmbeddedSession fixture;
   private final EmbeddedChannel client;
   private final EmbeddedChannel upstream;
@@ -22,7 +25,7 @@ public final class EmbeddedRelay implements AutoCloseable {
   private EmbeddedRelay(int maxMessageSize, RateLimit clientRate) {
     LegSetup plain = ProxySessionTest.noHeartbeat(Leg.CLIENT);
     LegSetup clientSetup = new LegSetup(plain.heartbeat(), null, maxMessageSize, clientRate,
-        clientRate.on() ? new SimpleMeterRegistry().counter("pauses") : null);
+        clientRate.on() ? PAUSES : null);
     fixture = new EmbeddedSession(clientSetup, ProxySessionTest.noHeartbeat(Leg.UPSTREAM), SessionLimits.NONE,
         Duration.ofSeconds(5));
     client = fixture.client;
@@ -59,6 +62,34 @@ public final class EmbeddedRelay implements AutoCloseable {
   /** True while the client leg is read. */
   public boolean clientReading() {
     return client.config().isAutoRead();
+  }
+
+  /**
+   * Nanoseconds per frame of a rate limit's accounting alone ({@code LegRate.admit}, and its batch's end every 16
+   * frames), buckets never empty, on a frozen clock moved by hand: the clock read of each batch is not in it.
+   */
+  public static double rateAccountingNanos(RateLimit limit, int frames) {
+    EmbeddedChannel ch = new EmbeddedChannel();
+    ch.freezeTime();
+    LegSetup setup = new LegSetup(ProxySessionTest.noHeartbeat(Leg.CLIENT).heartbeat(), null, 0, limit, PAUSES);
+    LegRate rate = LegRate.of(setup, null, new LegEnd(Leg.CLIENT, ch), ch.eventLoop());
+    io.netty.handler.codec.http.websocketx.TextWebSocketFrame frame =
+        new io.netty.handler.codec.http.websocketx.TextWebSocketFrame(io.netty.buffer.Unpooled.wrappedBuffer(
+            new byte[64]));
+    long start = System.nanoTime();
+    for (int i = 0; i < frames; i++) {
+      if (!rate.admit(frame)) {
+        throw new IllegalStateException("a bucket emptied: not what this loop measures");
+      }
+      if ((i & 15) == 15) {
+        rate.endBatch();
+        ch.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+      }
+    }
+    double ns = (System.nanoTime() - start) / (double) frames;
+    frame.release();
+    ch.finishAndReleaseAll();
+    return ns;
   }
 
   @Override
