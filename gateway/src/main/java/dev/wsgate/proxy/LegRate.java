@@ -123,14 +123,15 @@ final class LegRate implements Runnable {
   @Override
   public void run() {
     timer = null;
-    refill(loop.ticker().nanoTime());
+    long now = loop.ticker().nanoTime();
+    refill(now);
     WebSocketFrame f;
     while ((f = held.peek()) != null && affordable(f)) {
       take(f);
       held.poll();
       session.relay(end, f);
     }
-    session.flushTowards(end);
+    session.heldRelayed(end, now);
     if (paused()) {
       schedule();
     } else {

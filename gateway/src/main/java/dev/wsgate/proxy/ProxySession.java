@@ -220,9 +220,13 @@ public final class ProxySession extends Session {
     }
   }
 
-  /** Flushes what was relayed from {@code from}'s peer outside a read batch. */
-  void flushTowards(LegEnd from) {
+  /**
+   * {@link LegRate}'s timer relayed held frames of {@code from}'s peer at {@code now}: flushed, and application data
+   * for {@code max-idle}, since the leg is not read meanwhile.
+   */
+  void heldRelayed(LegEnd from, long now) {
     other(from).flushIfPending();
+    lastDataNanos = now;
   }
 
   /** {@code from}'s peer sent past its rate limit, whose action is close: 1008 to it, 1001 to the other leg. */

@@ -210,6 +210,38 @@ class LegRateTest {
   }
 
   @Test
+  void anUpstreamPastItsLimitGets1008AndTheClient1001() {
+    LegSetup plain = ProxySessionTest.noHeartbeat(Leg.UPSTREAM);
+    fixture = new EmbeddedSession(ProxySessionTest.noHeartbeat(Leg.CLIENT), new LegSetup(plain.heartbeat(), null, 0,
+        new RateLimit(0, 0, 1000, 1000, RateAction.CLOSE), pauses), SessionLimits.NONE, Duration.ofSeconds(5));
+    client = fixture.client;
+    upstream = fixture.upstream;
+    fixture.connect();
+    session = fixture.start();
+    upstream.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[1000])),
+        new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[1])));
+    assertThat(drain(client, 1000)).as("the bucket's 1000 bytes").isTrue();
+    CloseWebSocketFrame toClient = client.readOutbound();
+    assertThat(toClient.statusCode()).isEqualTo(1001);
+    assertThat(toClient.reasonText()).isEqualTo("upstream rate limit");
+    toClient.release();
+    CloseWebSocketFrame toUpstream = upstream.readOutbound();
+    assertThat(toUpstream.statusCode()).isEqualTo(1008);
+    toUpstream.release();
+    assertThat(session.endCause()).isEqualTo(Session.EndCause.RATE_LIMIT);
+  }
+
+  /** Reads one binary frame of {@code bytes} off {@code ch}. */
+  private static boolean drain(EmbeddedChannel ch, int bytes) {
+    BinaryWebSocketFrame f = ch.readOutbound();
+    try {
+      return f.content().readableBytes() == bytes;
+    } finally {
+      f.release();
+    }
+  }
+
+  @Test
   void bucketArithmetic() {
     long unit = 1_000_000_000L;
     // A bucket refills by its rate each nanosecond, up to its capacity, without overflow over any span.
