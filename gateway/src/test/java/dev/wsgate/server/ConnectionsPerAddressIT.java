@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wsgate.testing.Awaits;
 import dev.wsgate.testing.H2Client;
+import dev.wsgate.testing.ProxyHeaders;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
 import dev.wsgate.testing.TestGateway;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.Test;
  * {@code server.max-connections-per-address} end to end: past it a request from that address gets 429 with
  * {@code Retry-After} before anything goes upstream, counted with {@code reason="per_address"}; other addresses are
  * not held back; once a connection of the address closes, a new one gets through; the table is empty once every
- * connection has closed. Through trusted proxies the forwarded address is the one counted, and HTTP/2 streams count
- * one each.
+ * connection has closed. Through trusted proxies the forwarded address is the one counted, with the PROXY protocol the
+ * header's source, and HTTP/2 streams count one each.
  */
 class ConnectionsPerAddressIT {
 
@@ -99,6 +100,42 @@ class ConnectionsPerAddressIT {
       gw.awaitIdle(WAIT);
       Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
     }
+  }
+
+  @Test
+  void withTheProxyProtocolTheHeadersSourceIsCounted() throws Exception {
+    try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(up.uri(), LIMITED + "  proxy-protocol: on\n")) {
+      InetSocketAddress address = gw.address();
+      RawWebSocket a = RawWebSocket.handshake(RawWebSocket.open(address),
+          ProxyHeaders.v1("TCP4 192.0.2.44 127.0.0.1 40001 " + gw.port()), "/", Map.of());
+      RawUpstream.Conn aUp = up.take();
+      RawWebSocket b = RawWebSocket.handshake(RawWebSocket.open(address),
+          ProxyHeaders.v1("TCP4 192.0.2.44 127.0.0.1 40002 " + gw.port()), "/", Map.of());
+      RawUpstream.Conn bUp = up.take();
+      assertThat(gw.gateway().connectionsHeldBy("192.0.2.44")).isEqualTo(2);
+      byte[] third = concat(ProxyHeaders.v1("TCP4 192.0.2.44 127.0.0.1 40003 " + gw.port()),
+          RawWebSocket.head("GET / HTTP/1.1", RawWebSocket.handshakeHeaders(address)));
+      assertThat(RawWebSocket.exchange(address, third).status()).isEqualTo(429);
+      assertThat(up.poll(Duration.ofMillis(200))).isNull();
+      // Another source behind the same balancer gets through.
+      try (RawWebSocket other = RawWebSocket.handshake(RawWebSocket.open(address),
+          ProxyHeaders.v1("TCP4 192.0.2.45 127.0.0.1 40004 " + gw.port()), "/", Map.of())) {
+        WsEndpoint.closeCleanly(other, up.take());
+      }
+      WsEndpoint.closeCleanly(a, aUp);
+      WsEndpoint.closeCleanly(b, bUp);
+      a.close();
+      b.close();
+      gw.awaitIdle(WAIT);
+      Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
