@@ -2,6 +2,8 @@ package dev.wsgate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.wsgate.config.ConfigLoader;
+import dev.wsgate.config.GatewayConfig;
 import dev.wsgate.testing.Awaits;
 import dev.wsgate.testing.H2Client;
 import dev.wsgate.testing.ProxyHeaders;
@@ -129,6 +131,35 @@ class ConnectionsPerAddressIT {
       b.close();
       gw.awaitIdle(WAIT);
       Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
+    }
+  }
+
+  @Test
+  void aReloadChangesTheCapForNewRequestsTheOpenConnectionsCounted() throws Exception {
+    try (RawUpstream up = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(up.uri(), LIMITED)) {
+      InetSocketAddress address = gw.address();
+      RawWebSocket a = RawWebSocket.connect(address, "/");
+      RawUpstream.Conn aUp = up.take();
+      RawWebSocket b = RawWebSocket.connect(address, "/");
+      RawUpstream.Conn bUp = up.take();
+      GatewayConfig lower = ConfigLoader.withEnvironment(Map.of()).parse("server:\n  listen: 127.0.0.1:0\n"
+          + "  admin: 127.0.0.1:0\n  max-connections-per-address: 1\nroutes:\n  - path: /\n    upstreams: [\""
+          + up.uri() + "\"]\n", "reload.yaml", java.nio.file.Path.of("."));
+      gw.gateway().reload(lower);
+      WsEndpoint.closeCleanly(a, aUp);
+      a.close();
+      Awaits.until("a's slot back", WAIT, () -> gw.gateway().connectionsHeldBy("127.0.0.1") == 1);
+      RawWebSocket.Response refused = RawWebSocket.request(address, "GET / HTTP/1.1",
+          RawWebSocket.handshakeHeaders(address));
+      assertThat(refused.status()).as("b still counts against the lower cap").isEqualTo(429);
+      assertThat(refused.body()).contains("(1)");
+      WsEndpoint.closeCleanly(b, bUp);
+      b.close();
+      gw.awaitIdle(WAIT);
+      try (RawWebSocket again = RawWebSocket.connect(address, "/")) {
+        WsEndpoint.closeCleanly(again, up.take());
+      }
     }
   }
 
