@@ -53,7 +53,7 @@ final class ConfigBinder {
         : new At(root, "intermediaries.idle-timeout");
 
     Legs global = legs(top.nested("heartbeat"), Legs.DEFAULTS);
-    List<RouteConfig> routes = routes(top, global, intermediaries, idleAt);
+    List<RouteConfig> routes = routes(top, global, intermediaries, idleAt, server.get(Schema.MAX_FRAME_SIZE));
 
     Bound<ShutdownConfig> shutdown = Schema.SHUTDOWN.read(top.nested("shutdown"), values);
     DrainWindowCheck.check(shutdown, problems);
@@ -94,8 +94,21 @@ final class ConfigBinder {
     return new Compressions(Schema.COMPRESSION_LEG.build(client), Schema.COMPRESSION_LEG.build(upstream));
   }
 
+  /** A route's {@code rate-limit:} mapping, one limit per sending peer, each checked; none when absent. */
+  private RateLimits rateLimit(At at, int maxFrameSize) {
+    if (at == null) {
+      return RateLimits.NONE;
+    }
+    Bound<RateLimits> both = Schema.RATE_LIMIT.read(at, values);
+    Bound<RateLimit> client = Schema.RATE_LIMIT_LEG.read(both.nested("client"), values);
+    Bound<RateLimit> upstream = Schema.RATE_LIMIT_LEG.read(both.nested("upstream"), values);
+    RateLimitCheck.check(client, maxFrameSize, problems);
+    RateLimitCheck.check(upstream, maxFrameSize, problems);
+    return new RateLimits(Schema.RATE_LIMIT_LEG.build(client), Schema.RATE_LIMIT_LEG.build(upstream));
+  }
+
   private List<RouteConfig> routes(Bound<GatewayConfig> top, Legs global, IntermediariesConfig intermediaries,
-      At idleAt) {
+      At idleAt, int maxFrameSize) {
     List<RouteConfig> out = new ArrayList<>();
     At routesAt = top.nested("routes");
     if (routesAt == null) {
@@ -121,6 +134,7 @@ final class ConfigBinder {
       HashKeyCheck.check(route, problems);
       route.attach("heartbeat", legs.effective());
       route.attach("compression", compression(route.nested("compression")));
+      route.attach("rate-limit", rateLimit(route.nested("rate-limit"), maxFrameSize));
       bound.add(route);
       RouteConfig r = Schema.ROUTE.build(route);
       if (r != null) {

@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param maxSessionAgeJitter each session's age limit is drawn between {@code maxSessionAge - jitter} and
  *                  {@code maxSessionAge}, so that sessions opened together do not all close together
  * @param compression permessage-deflate on each leg
+ * @param maxMessageSize the largest message either peer may send, its frames added up as relayed; {@code 0}: none
+ * @param rateLimit the rate limit of what each peer sends, per session
  */
 public record RouteConfig(
     String path,
@@ -35,7 +37,9 @@ public record RouteConfig(
     boolean forwardPings,
     Duration maxSessionAge,
     Duration maxSessionAgeJitter,
-    Compressions compression) {
+    Compressions compression,
+    int maxMessageSize,
+    RateLimits rateLimit) {
 
   public RouteConfig {
     Objects.requireNonNull(path, "path");
@@ -52,6 +56,15 @@ public record RouteConfig(
     Objects.requireNonNull(maxSessionAge, "maxSessionAge");
     Objects.requireNonNull(maxSessionAgeJitter, "maxSessionAgeJitter");
     Objects.requireNonNull(compression, "compression");
+    Objects.requireNonNull(rateLimit, "rateLimit");
+  }
+
+  /** A route without a message size limit or rate limits. */
+  public RouteConfig(String path, Optional<String> host, List<URI> upstreams, Balance balance,
+      Optional<HashKey> hashKey, HeaderRules headers, Heartbeats heartbeat, Duration maxIdle, boolean forwardPings,
+      Duration maxSessionAge, Duration maxSessionAgeJitter, Compressions compression) {
+    this(path, host, upstreams, balance, hashKey, headers, heartbeat, maxIdle, forwardPings, maxSessionAge,
+        maxSessionAgeJitter, compression, 0, RateLimits.NONE);
   }
 
   /** A short name for logs and metrics: {@code host/path}, or the path alone when any host matches. */

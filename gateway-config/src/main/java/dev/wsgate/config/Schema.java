@@ -41,6 +41,14 @@ final class Schema {
           + "session finished, or its refusal sent); past it, a request gets 503. `0` = no limit. Each session "
           + "holds two sockets")
       .note(n -> n == 0 ? "no limit" : null);
+  static final Key<ServerConfig, Integer> MAX_CONNECTIONS_PER_ADDRESS = Key.of("max-connections-per-address",
+      Types.integer(0, MAX_CONNECTIONS_LIMIT, "a whole number from 0 to " + MAX_CONNECTIONS_LIMIT
+          + ", 0 for no limit"), 0, ServerConfig::maxConnectionsPerAddress,
+      "client connections at once from one client address (the one `proxy-protocol` and `trusted-proxies` give, "
+          + "as logged), counted as `max-connections` counts them, HTTP/2 streams each; past it, a request gets 429 "
+          + "with `Retry-After: 5` before anything is sent upstream. `0` = no limit. See "
+          + "[Connections per client address](#connections-per-client-address)")
+      .note(n -> n == 0 ? "no limit" : null);
   static final Key<ServerConfig, Integer> MAX_FRAME_SIZE = Key.of("max-frame-size",
       Types.size(125, 64 << 20), 1 << 20, ServerConfig::maxFrameSize,
       "largest frame payload accepted from either peer, 125 bytes (the largest control frame) to 64 MiB (a frame is "
@@ -123,14 +131,14 @@ final class Schema {
           + "another connection");
 
   static final Section<ServerConfig> SERVER = Section.<ServerConfig>of("server", List.of(LISTEN, ADMIN,
-      MAX_CONNECTIONS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
+      MAX_CONNECTIONS, MAX_CONNECTIONS_PER_ADDRESS, MAX_FRAME_SIZE, HANDSHAKE_TIMEOUT, ALLOWED_ORIGINS, TLS_CERT, TLS_KEY,
       WRITE_BUFFER_HIGH_WATER_MARK, CLOSE_TIMEOUT, REUSE_PORT, TRANSPORT, PROXY_PROTOCOL, TRUSTED_PROXIES,
       CLIENT_ADDRESS_HEADER, HTTP2, HTTP2_MAX_STREAMS), b -> new ServerConfig(b.get(LISTEN),
       b.get(ADMIN), b.get(MAX_CONNECTIONS), b.get(MAX_FRAME_SIZE), b.get(HANDSHAKE_TIMEOUT), b.get(ALLOWED_ORIGINS),
       b.get(TLS_CERT).flatMap(cert -> b.get(TLS_KEY).map(key -> new TlsConfig(cert, key))),
       b.get(WRITE_BUFFER_HIGH_WATER_MARK), b.get(CLOSE_TIMEOUT), b.get(REUSE_PORT), b.get(TRANSPORT),
       b.get(PROXY_PROTOCOL), b.get(TRUSTED_PROXIES), b.get(CLIENT_ADDRESS_HEADER), b.get(HTTP2),
-      b.get(HTTP2_MAX_STREAMS)))
+      b.get(HTTP2_MAX_STREAMS), b.get(MAX_CONNECTIONS_PER_ADDRESS)))
       .together("tls", "both cert and key, PEM files");
 
   // ---------------------------------------------------------------------------------------------------- upstream
@@ -250,6 +258,65 @@ final class Schema {
       "each session's age limit is drawn in `[max-session-age - jitter, max-session-age]`, so that sessions opened "
           + "together do not reconnect together");
 
+  /** The largest route {@code max-message-size}: 1 GiB. */
+  static final int MAX_MESSAGE_SIZE_LIMIT = 1 << 30;
+  static final Key<RouteConfig, Integer> ROUTE_MAX_MESSAGE_SIZE = Key.of("max-message-size",
+      Types.size(0, MAX_MESSAGE_SIZE_LIMIT), 0, RouteConfig::maxMessageSize,
+      "the largest message either peer may send, its frames' payloads added up as wsgate relays them (inflated where "
+          + "wsgate inflates, as sent otherwise); the frame that passes it is not relayed, its sender gets 1009 and "
+          + "the other leg 1001 (1014 toward the client when the upstream sent it). Messages under it still stream "
+          + "frame by frame. `0` = no limit but `server.max-frame-size` per frame. See "
+          + "[Message size](#message-size)")
+      .note(n -> n == 0 ? "no limit on a message, only on its frames" : null);
+
+  // -------------------------------------------------------------------------------------------------- rate-limit
+
+  /** The most messages per second (and burst) a rate limit may name. */
+  static final int RATE_MESSAGES_LIMIT = 1_000_000;
+  /** The most bytes per second (and burst) a rate limit may name: 1 GiB. */
+  static final int RATE_BYTES_LIMIT = 1 << 30;
+  static final Key<RateLimit, Integer> RATE_MESSAGES = Key.of("messages-per-second",
+      Types.positiveOrAbsent(RATE_MESSAGES_LIMIT, "a whole number from 1 to " + RATE_MESSAGES_LIMIT
+          + "; leave the key out for no message limit"), 0, RateLimit::messagesPerSecond,
+      "messages per second the peer may send in a session (a message counts at its first frame); 1 to "
+          + RATE_MESSAGES_LIMIT)
+      .note(n -> n == 0 ? "no message limit" : null).defaultDoc("none");
+  static final Key<RateLimit, Integer> RATE_BURST_MESSAGES = Key.of("burst-messages",
+      Types.positiveOrAbsent(RATE_MESSAGES_LIMIT, "a whole number from 1 to " + RATE_MESSAGES_LIMIT
+          + " (a bucket must hold one message)"), 0, RateLimit::burstMessages,
+      "the message bucket: how many messages may come at once after a quiet spell; at least 1; needs "
+          + "`messages-per-second`")
+      .defaultDoc("`messages-per-second`");
+  static final Key<RateLimit, Integer> RATE_BYTES = Key.of("bytes-per-second",
+      Types.sizeOrAbsent(RATE_BYTES_LIMIT), 0, RateLimit::bytesPerSecond,
+      "data frame payload bytes per second the peer may send in a session; 1 byte to 1 GiB")
+      .note(n -> n == 0 ? "no byte limit" : null).defaultDoc("none");
+  static final Key<RateLimit, Integer> RATE_BURST_BYTES = Key.of("burst-bytes",
+      Types.sizeOrAbsent(RATE_BYTES_LIMIT), 0, RateLimit::burstBytes,
+      "the byte bucket; at least `server.max-frame-size`, so that a full bucket pays for the largest frame (a frame "
+          + "is relayed whole); needs `bytes-per-second`")
+      .defaultDoc("`bytes-per-second`");
+  static final Key<RateLimit, RateAction> RATE_ACTION = Key.of("action", Types.choice(RateAction.values()),
+      RateAction.DELAY, RateLimit::action,
+      "`delay`: the frames the buckets cannot pay for are held (at most one read) and relayed at the rate, and the "
+          + "peer is not read meanwhile (backpressure: nothing is lost, the peer's own buffers fill); `close`: the "
+          + "frame a bucket cannot pay for is not relayed, the peer gets 1008 \"rate limit\" and the other leg 1001");
+
+  /** The rate limit of one sending peer ({@code client:} or {@code upstream:} of a route's rate-limit mapping). */
+  static final Section<RateLimit> RATE_LIMIT_LEG = Section.of("rate-limit", List.of(RATE_MESSAGES,
+      RATE_BURST_MESSAGES, RATE_BYTES, RATE_BURST_BYTES, RATE_ACTION), b -> {
+        int messages = b.get(RATE_MESSAGES);
+        int bytes = b.get(RATE_BYTES);
+        return new RateLimit(messages, b.isWritten(RATE_BURST_MESSAGES) ? b.get(RATE_BURST_MESSAGES) : messages,
+            bytes, b.isWritten(RATE_BURST_BYTES) ? b.get(RATE_BURST_BYTES) : bytes, b.get(RATE_ACTION));
+      });
+
+  /** A route's rate-limit mapping: one limit per sending peer. */
+  static final Section<RateLimits> RATE_LIMIT = Section.of("rate-limit legs", List.of(
+      Section.Nested.of("client", RATE_LIMIT_LEG, RateLimits::client),
+      Section.Nested.of("upstream", RATE_LIMIT_LEG, RateLimits::upstream)),
+      b -> new RateLimits(b.attached("client"), b.attached("upstream")));
+
   // ------------------------------------------------------------------------------------------------- compression
 
   static final Key<CompressionSettings, Boolean> COMPRESSION_ENABLED = Key.of("enabled", Types.bool(), true,
@@ -293,11 +360,16 @@ final class Schema {
           "overrides of `heartbeat`, as above"),
       MAX_IDLE, FORWARD_PINGS, MAX_SESSION_AGE, MAX_SESSION_AGE_JITTER,
       Section.Nested.of("compression", COMPRESSION, RouteConfig::compression).documented("on",
-          "permessage-deflate on each leg: see [`compression`](#compression) below")),
+          "permessage-deflate on each leg: see [`compression`](#compression) below"),
+      ROUTE_MAX_MESSAGE_SIZE,
+      Section.Nested.of("rate-limit", RATE_LIMIT, RouteConfig::rateLimit).documented("none",
+          "messages and bytes per second of what each peer sends, per session: see [`rate-limit`](#rate-limit) "
+              + "below")),
       b -> new RouteConfig(b.get(PATH), b.get(HOST), b.get(UPSTREAMS), HashKeyCheck.balance(b),
           HashKeyCheck.hashKey(b),
           new HeaderRules(b.get(HEADERS_FORWARD), b.get(HEADERS_ADD)), b.attached("heartbeat"), b.get(MAX_IDLE),
-          b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER), b.attached("compression")));
+          b.get(FORWARD_PINGS), b.get(MAX_SESSION_AGE), b.get(MAX_SESSION_AGE_JITTER), b.attached("compression"),
+          b.get(ROUTE_MAX_MESSAGE_SIZE), b.attached("rate-limit")));
 
   // ---------------------------------------------------------------------------------------------------- shutdown
 
@@ -338,7 +410,7 @@ final class Schema {
 
   /** The sections that have a table in the README, in its order. */
   static final List<Section<?>> DOCUMENTED = List.of(SERVER, UPSTREAM, INTERMEDIARIES, HEARTBEAT, ROUTE, COMPRESSION,
-      SHUTDOWN, LOGGING);
+      RATE_LIMIT_LEG, SHUTDOWN, LOGGING);
 
   /** For each name a mapping may hold, the places of the file that hold it ({@code routes[i]}), shortest first. */
   private static final Map<String, List<String>> PLACES = places();

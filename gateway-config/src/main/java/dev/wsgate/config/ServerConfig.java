@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param http2            whether the listener takes HTTP/2 next to HTTP/1.1 ({@code server.http2})
  * @param http2MaxStreams  streams a client may have open at once on one HTTP/2 connection
  *                         ({@code server.http2-max-streams}); see {@link #http2StreamLimit()}
+ * @param maxConnectionsPerAddress the most connections at once from one client address; {@code 0} means no limit
  */
 public record ServerConfig(
     ListenAddress listen,
@@ -42,7 +43,8 @@ public record ServerConfig(
     List<AddressRange> trustedProxies,
     ClientAddressHeader clientAddressHeader,
     Http2Mode http2,
-    int http2MaxStreams) {
+    int http2MaxStreams,
+    int maxConnectionsPerAddress) {
 
   public ServerConfig {
     Objects.requireNonNull(listen, "listen");

@@ -46,6 +46,22 @@ final class Types {
     return of((at, v) -> v.integer(at, min, max, expected), n -> Integer.toString(n));
   }
 
+  /**
+   * A whole number from 1 to {@code max} when written; the record holds 0 when it is not, which is written back as
+   * absent (a comment), since 0 may not be written.
+   */
+  static Type<Integer> positiveOrAbsent(int max, String expected) {
+    return of((at, v) -> v.integer(at, 1, max, expected), n -> n == 0 ? null : Integer.toString(n));
+  }
+
+  /** A size from 1 byte to {@code max} when written; 0 in the record when it is not, written back as absent. */
+  static Type<Integer> sizeOrAbsent(long max) {
+    return of((at, v) -> {
+      Long n = v.size(at, 1, max);
+      return n == null ? null : n.intValue();
+    }, n -> n == 0 ? null : DataSizes.format(n));
+  }
+
   static Type<Boolean> bool() {
     return of((at, v) -> v.bool(at), b -> Boolean.toString(b));
   }

@@ -650,6 +650,45 @@ class BadConfigTest {
                 + "64KiB or 1MiB)",
             "7:26: routes[0].compression.client.max-window-bits: 8 (expected: a whole number from 9 to 15)",
             "9:9: routes[0].compression.upstream.context-takover: unknown key (did you mean context-takeover?)"),
+        bad("limits that cannot work: a rate of 0, a burst below one message, a byte bucket below a frame, a burst "
+            + "without its rate, an action without a limit, a negative message size, too many per address", """
+            server:
+              max-connections-per-address: -1
+            routes:
+              - path: /
+                upstreams: [ws://backend:8000]
+                max-message-size: -1
+                rate-limit:
+                  client:
+                    messages-per-second: 0
+                    burst-messages: 0
+                    bytes-per-second: 64KiB
+                    burst-bytes: 512KiB
+                  upstream:
+                    burst-bytes: 2MiB
+                    action: close
+              - path: /b
+                upstreams: [ws://backend:8000]
+                rate-limit:
+                  client:
+                    bytes-per-second: 64KiB
+            """,
+            "2:32: server.max-connections-per-address: -1 (expected: a whole number from 0 to 1000000, 0 for no "
+                + "limit)",
+            "6:23: routes[0].max-message-size: -1 (expected: a size from 0 bytes to 1GiB, such as 64KiB or 1MiB)",
+            "9:30: routes[0].rate-limit.client.messages-per-second: 0 (expected: a whole number from 1 to 1000000; "
+                + "leave the key out for no message limit)",
+            "10:25: routes[0].rate-limit.client.burst-messages: 0 (expected: a whole number from 1 to 1000000 (a "
+                + "bucket must hold one message))",
+            "12:22: routes[0].rate-limit.client.burst-bytes: 512KiB (expected: at least server.max-frame-size 1MiB: "
+                + "a frame is relayed whole, so the bucket must hold the largest)",
+            "14:22: routes[0].rate-limit.upstream.burst-bytes: 2MiB (expected: with bytes-per-second; a burst "
+                + "without a rate limits nothing)",
+            "15:17: routes[0].rate-limit.upstream.action: close (expected: with messages-per-second or "
+                + "bytes-per-second; there is no limit to act on)",
+            "20:27: routes[1].rate-limit.client.bytes-per-second: 64KiB (expected: with burst-bytes left out, the "
+                + "burst is one second's worth, which must hold the largest frame, server.max-frame-size 1MiB: set "
+                + "burst-bytes to that or more, or lower server.max-frame-size)"),
         bad("empty file", "",
             "1:1: file is empty (expected: a YAML mapping with at least routes:)"),
         bad("only comments", "# routes: later\n\n",

@@ -146,6 +146,39 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void limitsAreOffByDefaultAndARouteSetsThemPerSender() throws Exception {
+    GatewayConfig c = parse("""
+        server:
+          max-connections-per-address: 20
+        routes:
+          - path: /a
+            upstreams: [ws://a:1]
+          - path: /b
+            upstreams: [ws://b:1]
+            max-message-size: 16MiB
+            rate-limit:
+              client:
+                messages-per-second: 100
+                bytes-per-second: 2MiB
+                burst-bytes: 4MiB
+                action: close
+              upstream:
+                messages-per-second: 10
+                burst-messages: 1
+        """);
+    assertThat(c.server().maxConnectionsPerAddress()).isEqualTo(20);
+    assertThat(c.routes().get(0).maxMessageSize()).isZero();
+    assertThat(c.routes().get(0).rateLimit()).isEqualTo(RateLimits.NONE);
+    assertThat(c.routes().get(0).rateLimit().client().on()).isFalse();
+    RouteConfig b = c.routes().get(1);
+    assertThat(b.maxMessageSize()).isEqualTo(16 << 20);
+    // Bursts left out are one second's worth.
+    assertThat(b.rateLimit().client()).isEqualTo(new RateLimit(100, 100, 2 << 20, 4 << 20, RateAction.CLOSE));
+    assertThat(b.rateLimit().upstream()).isEqualTo(new RateLimit(10, 1, 0, 0, RateAction.DELAY));
+    assertThat(parse(ConfigSummary.render(c))).isEqualTo(c);
+  }
+
+  @Test
   void heartbeatOffIsAllowedWhenNothingCutsIdleConnections() throws Exception {
     GatewayConfig c = parse("""
         intermediaries:

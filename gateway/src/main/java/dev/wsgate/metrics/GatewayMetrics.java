@@ -62,6 +62,7 @@ public final class GatewayMetrics {
   private final MeterProvider<Counter> connects;
   private final MeterProvider<Timer> connectLatency;
   private final MeterProvider<Counter> reloads;
+  private final MeterProvider<Counter> ratePauses;
   private final Counter proxyHeaderRefusals;
   private final MultiGauge routeGauges;
   /** The last reload, or null before the first: written by the reload thread, read by the admin listener. */
@@ -74,7 +75,7 @@ public final class GatewayMetrics {
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
     rejections = Counter.builder(REJECTIONS)
-        .description("Client handshakes answered with an HTTP error instead of an upgrade, by status")
+        .description("Client handshakes answered with an HTTP error instead of an upgrade, by status and reason")
         .withRegistry(registry);
     protocolErrors = Counter.builder(PROTOCOL_ERRORS)
         .description("Peers closed for bad input: protocol violations (1002), invalid UTF-8 (1007), frames too "
@@ -88,7 +89,8 @@ public final class GatewayMetrics {
         .withRegistry(registry);
     closed = Counter.builder(CLOSED)
         .description("Sessions ended, by route, reason (client-close, upstream-close, client-lost, upstream-lost, "
-            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, drain, error), closing side and close code")
+            + "client-heartbeat, upstream-heartbeat, max-idle, max-age, rate-limit, drain, error), closing side and "
+            + "close code")
         .withRegistry(registry);
     pings = Counter.builder("wsgate.heartbeat.pings").description("Heartbeat pings sent").withRegistry(registry);
     pongs = Counter.builder("wsgate.heartbeat.pongs").description("Heartbeat pongs received").withRegistry(registry);
@@ -114,6 +116,10 @@ public final class GatewayMetrics {
     // Both outcomes from the start, at 0: an alert on increase() sees the first refused reload.
     reloads.withTag("outcome", "applied");
     reloads.withTag("outcome", "refused");
+    ratePauses = Counter.builder("wsgate.rate.pauses")
+        .description("Times a leg stopped being read because its peer sent past its route's rate limit (action "
+            + "delay), by route and the leg whose peer sent")
+        .withRegistry(registry);
     proxyHeaderRefusals = Counter.builder("wsgate.proxy.protocol.refusals")
         .description("Client connections closed for a missing or invalid PROXY protocol header")
         .register(registry);
@@ -204,8 +210,8 @@ public final class GatewayMetrics {
   }
 
   /** A handshake answered with an HTTP error instead of an upgrade. Once per refused handshake. */
-  public void handshakeRejected(int status) {
-    rejections.withTag("status", Integer.toString(status)).increment();
+  public void handshakeRejected(int status, String reason) {
+    rejections.withTags("status", Integer.toString(status), "reason", reason).increment();
   }
 
   /** A client connection was closed for a missing or invalid PROXY protocol header. Once per connection. */
@@ -254,6 +260,19 @@ public final class GatewayMetrics {
     });
   }
 
+  /**
+   * The counter of a route's rate-limit pauses on {@code leg} (the leg whose peer sent too fast): looked up once per
+   * session and leg with a rate limit, counted once per pause.
+   */
+  public Counter ratePauses(String route, Leg leg) {
+    return ratePauses.withTags("route", route, "leg", leg.yamlName());
+  }
+
+  /** How many times a route's {@code leg} stopped being read for its rate limit. */
+  public double ratePauseCount(String route, Leg leg) {
+    return count(registry.find("wsgate.rate.pauses").tags("route", route, "leg", leg.yamlName()).counter());
+  }
+
   /** One {@link HeartbeatMeters} per route and leg, shared by their sessions (not an object per session and leg). */
   private final java.util.concurrent.ConcurrentHashMap<String, HeartbeatMeters> heartbeatMeters =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -296,7 +315,13 @@ public final class GatewayMetrics {
 
   /** How many times {@link #handshakeRejected} counted {@code status}. */
   public double handshakeRejections(int status) {
-    return count(registry.find(REJECTIONS).tag("status", Integer.toString(status)).counter());
+    return registry.find(REJECTIONS).tag("status", Integer.toString(status)).counters().stream()
+        .mapToDouble(Counter::count).sum();
+  }
+
+  /** How many times {@link #handshakeRejected} counted {@code status} with {@code reason}. */
+  public double handshakeRejections(int status, String reason) {
+    return count(registry.find(REJECTIONS).tags("status", Integer.toString(status), "reason", reason).counter());
   }
 
   /** How many times {@link #protocolError} counted a leg and code. */

@@ -29,13 +29,17 @@ import dev.wsgate.config.Leg;
  *   <caption>codes wsgate sends on its own</caption>
  *   <tr><th>event</th><th>to the peer at fault</th><th>to the other leg</th></tr>
  *   <tr><td>protocol violation (unmasked client frame, reserved opcode, fragmented control frame, ...)</td>
- *       <td>1002</td><td rowspan="5">client at fault: 1001 to the upstream; upstream at fault: 1014 to the
+ *       <td>1002</td><td rowspan="6">client at fault: 1001 to the upstream; upstream at fault: 1014 to the
  *       client, both with the reason</td></tr>
  *   <tr><td>text that is not UTF-8</td><td>1007</td></tr>
  *   <tr><td>a frame over {@code server.max-frame-size}</td><td>1009</td></tr>
+ *   <tr><td>a message whose frames add up past the route's {@code max-message-size} (that frame is not
+ *       relayed)</td><td>1009</td></tr>
  *   <tr><td>on a leg wsgate inflates (permessage-deflate): a message over {@code compression.max-message-size}
  *       once inflated</td><td>1009</td></tr>
  *   <tr><td>on a leg wsgate inflates: compressed data that does not inflate</td><td>1007</td></tr>
+ *   <tr><td>past the route's rate limit with {@code action: close} (the frame that passed it is not relayed)</td>
+ *       <td>1008 "rate limit"</td><td>1001, "client rate limit" or "upstream rate limit"</td></tr>
  *   <tr><td>the peer did not answer a close frame within {@code server.close-timeout}</td><td>TCP closed</td>
  *       <td>its own close code echoed back</td></tr>
  * </table>
@@ -54,7 +58,9 @@ public final class CloseCodes {
   public static final int ABNORMAL = 1006;
   /** 1007: a text message that is not UTF-8. */
   public static final int INVALID_PAYLOAD = 1007;
-  /** 1009: a frame too big to process. */
+  /** 1008: the peer broke a policy of wsgate's (its route's rate limit). */
+  public static final int POLICY_VIOLATION = 1008;
+  /** 1009: a frame (or a message) too big to process. */
   public static final int MESSAGE_TOO_BIG = 1009;
   /** 1011: an unexpected condition in the server. */
   public static final int INTERNAL_ERROR = 1011;
@@ -67,6 +73,10 @@ public final class CloseCodes {
   public static final String IDLE = "idle";
   /** The reason sent on both legs when a session reached the route's {@code max-session-age}. */
   public static final String MAX_AGE = "max session age";
+  /** The reason sent with 1008 to a peer that sent past its route's rate limit ({@code action: close}). */
+  public static final String RATE_LIMIT = "rate limit";
+  /** The reason sent with 1009 to a peer whose message passed its route's {@code max-message-size}. */
+  public static final String MESSAGE_TOO_BIG_REASON = "message over max-message-size";
   /** The reason sent with 1007 to a peer whose text is not UTF-8 (Netty's words for it). */
   public static final String NOT_UTF8 = "bytes are not UTF-8";
   /** The reason sent on both legs when wsgate drains on shutdown. */
@@ -122,6 +132,16 @@ public final class CloseCodes {
   public static Close peerFailed(Leg faulty, String reason) {
     return faulty == Leg.CLIENT ? new Close(GOING_AWAY, "client: " + reason) : new Close(BAD_GATEWAY,
         "upstream: " + reason);
+  }
+
+  /** The close sent to {@code sender}, whose peer sent past its rate limit ({@code action: close}). */
+  public static Close rateLimited() {
+    return new Close(POLICY_VIOLATION, RATE_LIMIT);
+  }
+
+  /** The close sent to the other leg when {@code sender}'s peer sent past its rate limit: 1001, either way. */
+  public static Close peerRateLimited(Leg sender) {
+    return new Close(GOING_AWAY, sender.yamlName() + " " + RATE_LIMIT);
   }
 
   /**

@@ -183,6 +183,8 @@ final class CloseHandshakes {
       return;
     }
     if (!to.closeSent) {
+      releaseHeld(other(to)); // frames held for their tokens on the way to `to` go before its close
+      releaseHeld(to);
       to.closeSent = true;
       if (then == Then.CLOSE_NOW) {
         to.discardWaiting();
@@ -246,7 +248,19 @@ final class CloseHandshakes {
     if (closeTimer != null) {
       closeTimer.cancel(false);
     }
+    for (LegEnd l : new LegEnd[] {client, upstream}) {
+      if (l.rate != null) {
+        l.rate.discard();
+      }
+    }
     log.debug("{}: finished, {} {} {}", session, session.closedBy(), session.closeCode(), session.closeReason());
+  }
+
+  /** Relays what {@code from}'s rate limit holds, at once, and reads {@code from} again if it was paused. */
+  private void releaseHeld(LegEnd from) {
+    if (from.rate != null && from.rate.releaseAll()) {
+      session.rateResumed(from);
+    }
   }
 
   private static CloseCodes.Close echo(LegEnd l) {

@@ -4,6 +4,7 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatEvicted;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -20,6 +21,10 @@ import java.util.ArrayDeque;
  * {@code int}, rather than in a handler of its own (Netty's {@code Utf8FrameValidator}), which cost each leg a
  * handler, its context and a validator object.
  *
+ * <p>It adds up the payloads of each message's frames, as they pass, against the route's {@code max-message-size}:
+ * the frame that passes it is not relayed, and the session fails its sender with 1009. Messages under it still
+ * stream frame by frame: nothing is held to count them.
+ *
  * <p>The upstream leg is up before the client leg (wsgate completes the upstream handshake first), so until the
  * session is attached (the client upgraded, or gone) the handler holds what arrives, in order, and replays it on
  * {@link #attach}. Reading is off until then (Reactor Netty turned auto-read off), so at most one read's worth is
@@ -33,13 +38,21 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   private static final int NO_TEXT = -1;
 
   private final Leg leg;
+  /** The route's {@code max-message-size} (at most 1 GiB); 0: no limit. */
+  private final int maxMessageSize;
+  /**
+   * Payload bytes of the message under way on the leg, its frames so far: at most the limit plus one frame (64 MiB),
+   * so an {@code int}. On the leg's event loop.
+   */
+  private int messageBytes;
   private ProxySession session;
   private ArrayDeque<Object> held = new ArrayDeque<>(4);
   /** The UTF-8 state ({@link Utf8Check}) of the text message under way on the leg, or {@link #NO_TEXT}. */
   private int textState = NO_TEXT;
 
-  FrameRelayHandler(Leg leg) {
+  FrameRelayHandler(Leg leg, int maxMessageSize) {
     this.leg = leg;
+    this.maxMessageSize = maxMessageSize;
   }
 
   /** Hands this leg to its session and replays what arrived before. Runs on the channel's event loop. */
@@ -79,14 +92,33 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Hands a frame to the session, unless it makes a text message invalid: its sender is failed then. */
+  /**
+   * Hands a frame to the session, unless it makes its message too big or a text message invalid: its sender is
+   * failed then.
+   */
   private void deliver(WebSocketFrame frame) {
-    if (validText(frame)) {
+    if (maxMessageSize != 0 && tooBig(frame)) {
+      frame.release();
+      session.onMessageTooBig(leg, maxMessageSize);
+    } else if (validText(frame)) {
       session.onFrame(leg, frame);
     } else {
       frame.release();
       session.onInvalidText(leg);
     }
+  }
+
+  /** Adds a data frame's payload to its message's: true once the message is past {@link #maxMessageSize}. */
+  private boolean tooBig(WebSocketFrame frame) {
+    int bytes = frame.content().readableBytes();
+    if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+      messageBytes = bytes;
+    } else if (frame instanceof ContinuationWebSocketFrame) {
+      messageBytes += bytes;
+    } else {
+      return false; // control frames may come between fragments, and are no part of the message
+    }
+    return messageBytes > maxMessageSize;
   }
 
   /**

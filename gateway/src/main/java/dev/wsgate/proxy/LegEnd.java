@@ -29,6 +29,8 @@ final class LegEnd {
   private ArrayDeque<WebSocketFrame> waiting;
   /** Payload bytes of the waiting frames. Written on the loop, read by {@link #status} from any thread. */
   private volatile long waitingBytes;
+  /** The rate limit of what the leg's peer sends; null when the route has none for it. Set once, at the start. */
+  LegRate rate;
   /** The leg's heartbeat, once the leg is set up. Written once, read by {@link #status} from any thread. */
   private volatile HeartbeatHandler heartbeat;
 
@@ -57,6 +59,11 @@ final class LegEnd {
   long lastReadNanos(Ticker ticker) {
     HeartbeatHandler hb = heartbeat;
     return hb != null ? hb.lastInboundNanos() : ticker.nanoTime();
+  }
+
+  /** True while the leg is not read for its peer's rate limit. */
+  boolean ratePaused() {
+    return rate != null && rate.paused();
   }
 
   /** True when nothing waits and the outbound buffer is under the mark: the other leg may be read. */

@@ -38,8 +38,9 @@ import reactor.netty.NettyPipeline;
  *   wsgate.inflate       with it: {@link MessageInflater}, inbound, within max-message-size; 1009, 1007
  *   wsgate.heartbeat     HeartbeatHandler: a tick every heartbeat tick of silence (its own timer, no idle
  *                        handler), pings, pongs, RTT, eviction; answers the peer's pings
- *   wsgate.relay         FrameRelayHandler: validates text as UTF-8 (1007), relays frames and closes to the other
- *                        leg, with backpressure
+ *   wsgate.relay         FrameRelayHandler: adds up each message's frames against max-message-size (1009),
+ *                        validates text as UTF-8 (1007), relays frames and closes to the other leg, with
+ *                        backpressure and the rate limit of what the leg's peer sends (LegRate, in the session)
  * </pre>
  * On an HTTP/2 connection ({@code server.http2: on}) the connection itself holds, after the PROXY protocol's and
  * in place of everything from {@code wsgate.earlyBytes} on, from the network inwards:
@@ -131,7 +132,7 @@ public final class ProxyPipeline {
     encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
     addDeflate(p, leg, deflate);
     addLast(p, HEARTBEAT, new HeartbeatHandler(setup.heartbeat(), setup.timing()));
-    FrameRelayHandler relay = new FrameRelayHandler(leg);
+    FrameRelayHandler relay = new FrameRelayHandler(leg, setup.maxMessageSize());
     addLast(p, RELAY, relay);
     return relay;
   }

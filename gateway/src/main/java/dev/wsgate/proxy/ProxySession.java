@@ -36,6 +36,14 @@ import org.slf4j.LoggerFactory;
  * waiting frames go first, then reading resumes. So the outbound buffer holds at most the mark plus one frame, as
  * Netty counts it (payload, frame header and its per-message overhead), whatever the frame size; what waits is at
  * most one read.
+ *
+ * <h2>Rate limits</h2>
+ * A leg whose peer sends past its route's rate limit ({@link LegRate}, {@code action: delay}) has the frames its
+ * buckets cannot pay for held, in order, and stops being read the same way, with auto-read off, at the end of the
+ * read batch, until its timer has relayed them at the rate. The two causes do not fight: a leg is read again only
+ * when neither holds it (the writability change that clears one checks the other, and so does the end of a pause).
+ * Before any close frame goes to a leg, the frames held for it go first, and a leg that gets a close frame has its
+ * held frames relayed and its pause ended, so that its answer is read.
  */
 public final class ProxySession extends Session {
 
@@ -82,6 +90,8 @@ public final class ProxySession extends Session {
     this.loop = client.eventLoop();
     this.ticker = loop.ticker();
     this.closes = new CloseHandshakes(this, this.client, this.upstream, loop, plan.closeTimeout().toNanos());
+    this.client.rate = LegRate.of(plan.clientSetup(), this, this.client, loop);
+    this.upstream.rate = LegRate.of(plan.upstreamSetup(), this, this.upstream, loop);
     this.maxIdleNanos = plan.limits().maxIdle().toNanos();
     long now = ticker.nanoTime();
     this.lastDataNanos = now;
@@ -171,6 +181,9 @@ public final class ProxySession extends Session {
       closes.fail(from, CloseCodes.PROTOCOL_ERROR, compressedFrames ? "reserved bits other than RSV1 on the first "
           + "frame of a compressed message" : "reserved bits set without a negotiated extension");
     } else if (frame instanceof CloseWebSocketFrame) {
+      if (from.rate != null && from.rate.releaseAll()) {
+        rateResumed(from); // the data its peer sent before its close goes first; its end is read
+      }
       CloseWebSocketFrame close = (CloseWebSocketFrame) frame;
       int code = close.statusCode();
       String reason = code < 0 ? "" : close.reasonText();
@@ -181,15 +194,46 @@ public final class ProxySession extends Session {
       pass(from, frame);
     } else {
       int bytes = frame.content().readableBytes(); // before the frame changes hands
-      if (pass(from, frame)) {
-        if (leg == Leg.CLIENT) {
-          countFromClient(bytes);
-        } else {
-          countFromUpstream(bytes);
-        }
+      LegRate rate = from.rate;
+      if (rate != null && !rate.admit(frame)) {
+        dataInBatch = true; // held for its tokens (or refused, the session closing)
+      } else if (pass(from, frame)) {
+        count(leg, bytes);
         dataInBatch = true;
       }
     }
+  }
+
+  private void count(Leg leg, int bytes) {
+    if (leg == Leg.CLIENT) {
+      countFromClient(bytes);
+    } else {
+      countFromUpstream(bytes);
+    }
+  }
+
+  /** A data frame {@link LegRate} held for its tokens: relayed now (not flushed: {@link #flushTowards}). */
+  void relay(LegEnd from, WebSocketFrame frame) {
+    int bytes = frame.content().readableBytes();
+    if (pass(from, frame)) {
+      count(from.leg, bytes);
+    }
+  }
+
+  /**
+   * {@link LegRate}'s timer relayed held frames of {@code from}'s peer at {@code now}: flushed, and application data
+   * for {@code max-idle}, since the leg is not read meanwhile.
+   */
+  void heldRelayed(LegEnd from, long now) {
+    other(from).flushIfPending();
+    lastDataNanos = now;
+  }
+
+  /** {@code from}'s peer sent past its rate limit, whose action is close: 1008 to it, 1001 to the other leg. */
+  void rateExceeded(LegEnd from) {
+    Leg leg = from.leg;
+    closes.close(EndCause.RATE_LIMIT, leg == Leg.CLIENT ? CloseCodes.rateLimited() : CloseCodes.peerRateLimited(leg),
+        leg == Leg.UPSTREAM ? CloseCodes.rateLimited() : CloseCodes.peerRateLimited(leg));
   }
 
   /** The first frame of a message compressed with permessage-deflate: RSV1 and no other reserved bit. */
@@ -221,7 +265,11 @@ public final class ProxySession extends Session {
       loop.execute(() -> onReadComplete(leg));
       return;
     }
-    other(end(leg)).flushIfPending();
+    LegEnd from = end(leg);
+    other(from).flushIfPending();
+    if (from.rate != null && !from.inactive) {
+      from.rate.endBatch();
+    }
     if (dataInBatch) {
       dataInBatch = false;
       lastDataNanos = end(leg).lastReadNanos(ticker); // the batch's one clock read, the heartbeat's
@@ -243,7 +291,18 @@ public final class ProxySession extends Session {
       changed.flushIfPending();
     }
     if (!reader.inactive && (reader != client || started)) {
-      reader.channel.config().setAutoRead(changed.inactive || changed.takesMore());
+      reader.channel.config().setAutoRead((changed.inactive || changed.takesMore()) && !reader.ratePaused());
+    }
+  }
+
+  /**
+   * {@code reader}'s rate-limit pause ended (what it held is relayed): it is read again unless
+   * the other leg's buffer holds it back. On the loop.
+   */
+  void rateResumed(LegEnd reader) {
+    LegEnd to = other(reader);
+    if (!reader.inactive && (reader != client || started)) {
+      reader.channel.config().setAutoRead(to.inactive || to.takesMore());
     }
   }
 
@@ -297,6 +356,16 @@ public final class ProxySession extends Session {
       return;
     }
     closes.fail(end(leg), CloseCodes.INVALID_PAYLOAD, CloseCodes.NOT_UTF8);
+  }
+
+  /** A message from {@code leg}'s peer passed the route's max-message-size (the relay dropped that frame): 1009. */
+  void onMessageTooBig(Leg leg, long maxMessageSize) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> onMessageTooBig(leg, maxMessageSize));
+      return;
+    }
+    closes.fail(end(leg), CloseCodes.MESSAGE_TOO_BIG, CloseCodes.MESSAGE_TOO_BIG_REASON + " (" + maxMessageSize
+        + " bytes)");
   }
 
   void onError(Leg leg, Throwable cause) {

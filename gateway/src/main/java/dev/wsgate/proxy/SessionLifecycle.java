@@ -4,6 +4,7 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.routing.UpstreamPool;
 import dev.wsgate.session.AccessLog;
+import dev.wsgate.session.AddressLimit;
 import dev.wsgate.session.ConnectionLimit;
 import dev.wsgate.session.SessionRegistry;
 import io.netty.channel.Channel;
@@ -22,6 +23,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>the connection permit ({@code server.max-connections}), at accept; none when the limit is reached, and the
  *       request then gets 503;</li>
+ *   <li>the slot of the client's address ({@code server.max-connections-per-address}), once the request is read
+ *       and its address known, before anything goes upstream; none when the address is at its limit (429);</li>
  *   <li>the upstream leg and the claim on its instance, when the upstream handshake completes;</li>
  *   <li>the registry entry and the opened count, when the client's {@code 101} is out and the session starts.</li>
  * </ol>
@@ -51,6 +54,7 @@ public final class SessionLifecycle implements ChannelFutureListener {
   private boolean upstreamOpen;
   private ProxySession session;
   private UpstreamPool.Claim claim;
+  private AddressLimit.Slot slot;
   private boolean registered;
   private boolean finished;
 
@@ -121,6 +125,30 @@ public final class SessionLifecycle implements ChannelFutureListener {
     ConnectionLimit.Permit p = permit;
     permit = null;
     return p;
+  }
+
+  /**
+   * Takes a slot of the client's {@code address} for the connection, released with everything else when it closes.
+   * Call once, on the connection's event loop, before anything goes upstream.
+   *
+   * @return false when the address holds every slot it may: the request gets 429
+   */
+  public boolean admitAddress(AddressLimit limit, String address) {
+    AddressLimit.Slot taken = limit.tryAcquire(address);
+    if (taken == null) {
+      return false;
+    }
+    boolean late;
+    synchronized (this) {
+      late = finished || slot != null;
+      if (!late) {
+        slot = taken;
+      }
+    }
+    if (late) {
+      taken.release(); // closed meanwhile (or asked twice): nothing will release it later
+    }
+    return true;
   }
 
   /**
@@ -254,11 +282,13 @@ public final class SessionLifecycle implements ChannelFutureListener {
     ProxySession s;
     UpstreamPool.Claim c;
     ConnectionLimit.Permit place;
+    AddressLimit.Slot a;
     boolean started;
     synchronized (this) {
       s = session;
       c = claim;
       place = permit;
+      a = slot;
       started = registered;
     }
     try {
@@ -272,12 +302,18 @@ public final class SessionLifecycle implements ChannelFutureListener {
         }
       } finally {
         try {
-          if (place != null) {
-            place.release();
+          if (a != null) {
+            a.release();
           }
         } finally {
-          if (started) {
-            unregister(s);
+          try {
+            if (place != null) {
+              place.release();
+            }
+          } finally {
+            if (started) {
+              unregister(s);
+            }
           }
         }
       }

@@ -179,7 +179,8 @@ public final class Gateway implements AutoCloseable {
     metrics.routes(routeIds(config), sessions);
     metrics.bindConnections(limit::held, () -> handler.snapshot().config().server().maxConnections());
     HandshakeTimeout handshakeTimeout = new HandshakeTimeout(
-        () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408));
+        () -> handler.snapshot().config().server().handshakeTimeout(), () -> metrics.handshakeRejected(408,
+        Rejection.HANDSHAKE_TIMEOUT));
     ListenAddress listen = config.server().listen();
     Http2Front http2 = config.server().http2() == Http2Mode.ON
         ? new Http2Front(handler, limit, sessions, metrics) : null;
@@ -355,6 +356,7 @@ public final class Gateway implements AutoCloseable {
       throw new IllegalArgumentException("cannot use TLS files: " + e.getMessage(), e);
     }
     limit.max(is.maxConnections());
+    handler.addresses().max(is.maxConnectionsPerAddress());
     metrics.routes(routeIds(next), sessions);
     metrics.reload("applied");
     log.info("configuration reloaded: {} routes; new sessions use it, live sessions keep theirs", next.routes()
@@ -499,6 +501,16 @@ public final class Gateway implements AutoCloseable {
   /** Sessions and handshakes under way that hold a place of {@code server.max-connections}. */
   public int connectionsHeld() {
     return limit.held();
+  }
+
+  /** Client addresses in the table of {@code server.max-connections-per-address}: those holding a connection. */
+  public int clientAddressesHeld() {
+    return handler.addresses().addresses();
+  }
+
+  /** Connections the table counts for {@code address} now. */
+  public int connectionsHeldBy(String address) {
+    return handler.addresses().held(address);
   }
 
   /** Stops listening and closes every connection at once. */

@@ -18,6 +18,7 @@ import dev.wsgate.routing.HashKeys;
 import dev.wsgate.routing.Route;
 import dev.wsgate.routing.Router;
 import dev.wsgate.routing.UpstreamPool;
+import dev.wsgate.session.AddressLimit;
 import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -54,6 +55,8 @@ import reactor.netty.http.server.WebsocketServerSpec;
  *   <tr><td>403</td><td>{@code Origin} not in {@code server.allowed-origins}</td></tr>
  *   <tr><td>404</td><td>no route for the host and path</td></tr>
  *   <tr><td>426</td><td>a plain HTTP request on a route (no {@code Upgrade: websocket})</td></tr>
+ *   <tr><td>429</td><td>{@code server.max-connections-per-address} reached by the client's address, with
+ *       {@code Retry-After: 5}; before anything goes upstream</td></tr>
  *   <tr><td>500</td><td>an unexpected failure in wsgate (logged once, WARN, with the request id)</td></tr>
  *   <tr><td>502</td><td>upstream unreachable, or its answer is not a handshake wsgate can take</td></tr>
  *   <tr><td>503</td><td>{@code server.max-connections} reached, or wsgate is draining</td></tr>
@@ -77,6 +80,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
   }
 
   private final GatewayMetrics metrics;
+  private final AddressLimit addresses;
   private final boolean secure;
   private final Readiness readiness;
   private volatile Snapshot snapshot;
@@ -84,6 +88,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
   HandshakeHandler(Snapshot snapshot, GatewayMetrics metrics, Readiness readiness) {
     this.snapshot = snapshot;
     this.metrics = metrics;
+    this.addresses = new AddressLimit(snapshot.config().server().maxConnectionsPerAddress());
     this.secure = snapshot.config().server().tls().isPresent();
     this.readiness = readiness;
   }
@@ -99,6 +104,11 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
 
   GatewayMetrics metrics() {
     return metrics;
+  }
+
+  /** {@code server.max-connections-per-address}: the connections of each client address. */
+  AddressLimit addresses() {
+    return addresses;
   }
 
   Readiness readiness() {
@@ -130,7 +140,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     HttpHeaders headers = r.req().requestHeaders();
     if (readiness.isDraining()) {
       r.res().header(HttpHeaderNames.RETRY_AFTER, "1");
-      return reject(r, HttpResponseStatus.SERVICE_UNAVAILABLE, "wsgate is shutting down");
+      return reject(r, HttpResponseStatus.SERVICE_UNAVAILABLE, Rejection.DRAINING, "wsgate is shutting down");
     }
     if (!lifecycle.admitted()) {
       r.res().header(HttpHeaderNames.RETRY_AFTER, "1");
@@ -169,27 +179,46 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     if (pipelinedRequest(r.channel())) { // as early as it shows, before an upstream is connected for nothing
       return refusePipelined(r);
     }
-    SocketAddress peer = r.req().remoteAddress() != null ? r.req().remoteAddress() : r.channel().remoteAddress();
-    return connect(s, lifecycle, route, r.id(), headers, peer, rawPath, rawQuery,
+    SocketAddress peerAddress = r.req().remoteAddress() != null ? r.req().remoteAddress()
+        : r.channel().remoteAddress();
+    ClientAddress peer = ClientAddress.peer(peerAddress);
+    ClientAddress client = clientAddress(s, peer, headers);
+    if (!lifecycle.admitAddress(addresses, client.ip())) {
+      r.res().header(HttpHeaderNames.RETRY_AFTER, Rejection.PER_ADDRESS_RETRY_AFTER);
+      return reject(r, HttpResponseStatus.TOO_MANY_REQUESTS, perAddressRefusal(client));
+    }
+    return connect(s, lifecycle, route, r.id(), headers, peer, client, rawPath, rawQuery,
         DeflateNegotiation.of(headers, route.config()))
         .flatMap(session -> upgrade(r, s, lifecycle, session))
         .onErrorResume(UpstreamFailure.class, f -> upstreamFailed(r, route, f));
   }
 
   /**
+   * The client's address of a request (an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT alike): the peer (the PROXY
+   * header's source or the TCP peer), or what the trusted proxies and the request's headers give.
+   */
+  static ClientAddress clientAddress(Snapshot s, ClientAddress peer, HttpHeaders headers) {
+    ServerConfig server = s.config().server();
+    return ClientAddress.of(peer, headers, server.trustedProxies(), server.clientAddressHeader());
+  }
+
+  /** The one-line reason of a 429 for {@code server.max-connections-per-address}. */
+  String perAddressRefusal(ClientAddress client) {
+    return "client address " + client.ip() + " is at server.max-connections-per-address (" + addresses.max() + ")";
+  }
+
+  /**
    * The session a checked request asks for (an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT alike), its upstream
-   * leg connected: its plan, with the client's address as the peer (the PROXY header's source or the TCP peer), the
-   * trusted proxies and the request's headers give it, and the headers sent upstream.
+   * leg connected: its plan, with the client's address ({@link #clientAddress}), and the headers sent upstream.
    */
   Mono<ProxySession> connect(Snapshot s, SessionLifecycle lifecycle, Route route, String requestId,
-      HttpHeaders headers, SocketAddress peerAddress, String rawPath, String rawQuery, DeflateNegotiation deflate) {
+      HttpHeaders headers, ClientAddress peer, ClientAddress client, String rawPath, String rawQuery,
+      DeflateNegotiation deflate) {
     SessionLimits limits = SessionLimits.of(route.config());
     ServerConfig server = s.config().server();
-    ClientAddress peer = ClientAddress.peer(peerAddress);
-    ClientAddress client = ClientAddress.of(peer, headers, server.trustedProxies(), server.clientAddressHeader());
     SessionPlan plan = new SessionPlan(requestId, route.id(), client.display(), limits, server.closeTimeout(),
-        LegSetup.of(route.config(), route.heartbeat(Leg.CLIENT, metrics), limits),
-        LegSetup.of(route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits), deflate);
+        LegSetup.of(route.id(), route.config(), route.heartbeat(Leg.CLIENT, metrics), limits, metrics),
+        LegSetup.of(route.id(), route.config(), route.heartbeat(Leg.UPSTREAM, metrics), limits, metrics), deflate);
     HttpHeaders upstreamHeaders = UpstreamRequest.headers(headers, route.config().headers(), peer.ip(),
         server.clientAddressHeader(), secure, requestId);
     String hashKey = HashKeys.of(route.config().hashKey(), headers, rawQuery, client.ip());
@@ -299,7 +328,7 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
    */
   private Mono<Void> upstreamFailed(Request r, Route route, UpstreamFailure f) {
     logUpstreamFailure(r.id(), route, f);
-    return reject(r, f.status(), f.getMessage());
+    return reject(r, f.status(), Rejection.of(f), f.getMessage());
   }
 
   /** One line for a request the upstream side failed: INFO when an upstream refused it, WARN otherwise. */
@@ -340,7 +369,12 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
    * closed. When an answer has already begun, the connection is only closed.
    */
   private Mono<Void> reject(Request r, HttpResponseStatus status, String reason) {
-    metrics.handshakeRejected(status.code());
+    return reject(r, status, Rejection.of(status.code()), reason);
+  }
+
+  /** The same, counted with the {@code reason} tag {@code tag}. */
+  private Mono<Void> reject(Request r, HttpResponseStatus status, String tag, String reason) {
+    metrics.handshakeRejected(status.code(), tag);
     log.debug("request {}: {} {}", r.id(), status.code(), reason);
     if (r.res().hasSentHeaders()) {
       r.channel().close();

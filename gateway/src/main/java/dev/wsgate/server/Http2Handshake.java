@@ -95,7 +95,8 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
     SessionLifecycle lifecycle = SessionLifecycle.of(stream);
     HandshakeHandler.Snapshot s = handshakes.snapshot();
     if (handshakes.readiness().isDraining()) {
-      reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "wsgate is shutting down", Map.of("retry-after", "1"));
+      reject(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, Rejection.DRAINING, "wsgate is shutting down",
+          Map.of("retry-after", "1"));
       return;
     }
     if (!lifecycle.admitted()) {
@@ -144,7 +145,14 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
       reject(ctx, HttpResponseStatus.FORBIDDEN, "origin " + origin + " is not allowed", Map.of());
       return;
     }
-    handshakes.connect(s, lifecycle, route, requestId, headers, Http2Front.peer(stream), rawPath, rawQuery,
+    ClientAddress peer = ClientAddress.peer(Http2Front.peer(stream));
+    ClientAddress client = HandshakeHandler.clientAddress(s, peer, headers);
+    if (!lifecycle.admitAddress(handshakes.addresses(), client.ip())) {
+      reject(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, handshakes.perAddressRefusal(client),
+          Map.of("retry-after", Rejection.PER_ADDRESS_RETRY_AFTER));
+      return;
+    }
+    handshakes.connect(s, lifecycle, route, requestId, headers, peer, client, rawPath, rawQuery,
         DeflateNegotiation.of(headers, route.config()))
         .subscribe(
             session -> stream.eventLoop().execute(() -> upgrade(ctx, s, lifecycle, session)),
@@ -192,7 +200,7 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
   private void failed(ChannelHandlerContext ctx, Route route, Throwable e) {
     if (e instanceof UpstreamFailure f) {
       HandshakeHandler.logUpstreamFailure(requestId, route, f);
-      reject(ctx, f.status(), f.getMessage(), Map.of());
+      reject(ctx, f.status(), Rejection.of(f), f.getMessage(), Map.of());
     } else {
       unexpected(ctx, e);
     }
@@ -210,7 +218,13 @@ final class Http2Handshake extends ChannelInboundHandlerAdapter {
    */
   private void reject(ChannelHandlerContext ctx, HttpResponseStatus status, String reason,
       Map<String, String> extra) {
-    handshakes.metrics().handshakeRejected(status.code());
+    reject(ctx, status, Rejection.of(status.code()), reason, extra);
+  }
+
+  /** The same, counted with the {@code reason} tag {@code tag}. */
+  private void reject(ChannelHandlerContext ctx, HttpResponseStatus status, String tag, String reason,
+      Map<String, String> extra) {
+    handshakes.metrics().handshakeRejected(status.code(), tag);
     log.debug("request {}: {} {}", requestId, status.code(), reason);
     if (!ctx.channel().isActive()) {
       return;

@@ -51,6 +51,8 @@ public abstract class Session {
     MAX_IDLE("max-idle", Initiator.GATEWAY),
     /** The session reached the route's {@code max-session-age}. */
     MAX_AGE("max-age", Initiator.GATEWAY),
+    /** A peer sent past its route's rate limit, whose action is {@code close}. */
+    RATE_LIMIT("rate-limit", Initiator.GATEWAY),
     /** wsgate is shutting down. */
     DRAIN("drain", Initiator.GATEWAY),
     /** A peer broke the protocol (or sent invalid UTF-8, or a frame too big). */

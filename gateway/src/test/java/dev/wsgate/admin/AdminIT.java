@@ -75,7 +75,8 @@ class AdminIT {
       assertThat(sample(m, "wsgate_frames_total{direction=\"client_to_upstream\"}")).isEqualTo(3.0);
       assertThat(sample(m, "wsgate_frames_total{direction=\"upstream_to_client\"}")).isEqualTo(3.0);
       assertThat(sample(m, "wsgate_bytes_total{direction=\"client_to_upstream\"}")).isEqualTo(15.0);
-      assertThat(sample(m, "wsgate_handshake_rejections_total{status=\"426\"}")).isEqualTo(1.0);
+      assertThat(sample(m, "wsgate_handshake_rejections_total{reason=\"not_websocket\",status=\"426\"}"))
+          .isEqualTo(1.0);
       assertThat(sample(m, "wsgate_upstream_connects_total{outcome=\"success\",route=\"/\",upstream=\""
           + up.uri() + "\"}")).isEqualTo(1.0);
       assertThat(sample(m, "wsgate_upstream_connect_seconds_count{route=\"/\",upstream=\"" + up.uri() + "\"}"))

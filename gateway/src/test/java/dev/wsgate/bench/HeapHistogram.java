@@ -54,6 +54,11 @@ final class HeapHistogram {
     return total[1];
   }
 
+  /** Instances and bytes of one class ({@code dev.wsgate.proxy.LegRate}); zeros when it has none. */
+  long[] row(String className) {
+    return rows.getOrDefault(className, NONE).clone();
+  }
+
   /**
    * Prints what grew from {@code before} to this, per one of {@code n} sessions: the total, then the {@code shown}
    * classes that grew most and the rest in one line.
