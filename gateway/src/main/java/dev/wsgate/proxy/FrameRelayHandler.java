@@ -30,7 +30,7 @@ import java.util.ArrayDeque;
  * {@link #attach}. Reading is off until then (Reactor Netty turned auto-read off), so at most one read's worth is
  * held. What is still held when the handler leaves the pipeline is released.
  */
-final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
+class FrameRelayHandler extends ChannelInboundHandlerAdapter {
 
   /** Marks, among held events, that the connection ended. */
   private static final Object INACTIVE = new Object();
@@ -38,21 +38,66 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   private static final int NO_TEXT = -1;
 
   private final Leg leg;
-  /** The route's {@code max-message-size} (at most 1 GiB); 0: no limit. */
-  private final int maxMessageSize;
-  /**
-   * Payload bytes of the message under way on the leg, its frames so far: at most the limit plus one frame (64 MiB),
-   * so an {@code int}. On the leg's event loop.
-   */
-  private int messageBytes;
   private ProxySession session;
   private ArrayDeque<Object> held = new ArrayDeque<>(4);
   /** The UTF-8 state ({@link Utf8Check}) of the text message under way on the leg, or {@link #NO_TEXT}. */
   private int textState = NO_TEXT;
 
-  FrameRelayHandler(Leg leg, int maxMessageSize) {
+  private FrameRelayHandler(Leg leg) {
     this.leg = leg;
-    this.maxMessageSize = maxMessageSize;
+  }
+
+  /**
+   * The relay of a leg whose route has a {@code max-message-size} of {@code maxMessageSize} (0: none). A leg without
+   * one pays nothing for it: only a relay that counts carries the count (a held session's handler stays at 32
+   * bytes).
+   */
+  static FrameRelayHandler of(Leg leg, int maxMessageSize) {
+    return maxMessageSize == 0 ? new FrameRelayHandler(leg) : new Sized(leg, maxMessageSize);
+  }
+
+  /** A relay that adds up the payloads of each message's frames against the route's {@code max-message-size}. */
+  private static final class Sized extends FrameRelayHandler {
+    /** The route's {@code max-message-size} (at most 1 GiB). */
+    private final int maxMessageSize;
+    /**
+     * Payload bytes of the message under way on the leg, its frames so far: at most the limit plus one frame
+     * (64 MiB), so an {@code int}. On the leg's event loop.
+     */
+    private int messageBytes;
+
+    Sized(Leg leg, int maxMessageSize) {
+      super(leg);
+      this.maxMessageSize = maxMessageSize;
+    }
+
+    @Override
+    int maxMessageSize() {
+      return maxMessageSize;
+    }
+
+    @Override
+    boolean tooBig(WebSocketFrame frame) {
+      int bytes = frame.content().readableBytes();
+      if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+        messageBytes = bytes;
+      } else if (frame instanceof ContinuationWebSocketFrame) {
+        messageBytes += bytes;
+      } else {
+        return false; // control frames may come between fragments, and are no part of the message
+      }
+      return messageBytes > maxMessageSize;
+    }
+  }
+
+  /** The route's {@code max-message-size}; 0: none. */
+  int maxMessageSize() {
+    return 0;
+  }
+
+  /** Adds a data frame's payload to its message's: true once the message is past {@link #maxMessageSize}. */
+  boolean tooBig(WebSocketFrame frame) {
+    return false;
   }
 
   /** Hands this leg to its session and replays what arrived before. Runs on the channel's event loop. */
@@ -97,9 +142,9 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
    * failed then.
    */
   private void deliver(WebSocketFrame frame) {
-    if (maxMessageSize != 0 && tooBig(frame)) {
+    if (tooBig(frame)) {
       frame.release();
-      session.onMessageTooBig(leg, maxMessageSize);
+      session.onMessageTooBig(leg, maxMessageSize());
     } else if (validText(frame)) {
       session.onFrame(leg, frame);
     } else {
@@ -108,18 +153,6 @@ final class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Adds a data frame's payload to its message's: true once the message is past {@link #maxMessageSize}. */
-  private boolean tooBig(WebSocketFrame frame) {
-    int bytes = frame.content().readableBytes();
-    if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
-      messageBytes = bytes;
-    } else if (frame instanceof ContinuationWebSocketFrame) {
-      messageBytes += bytes;
-    } else {
-      return false; // control frames may come between fragments, and are no part of the message
-    }
-    return messageBytes > maxMessageSize;
-  }
 
   /**
    * Runs a text message's fragment through the UTF-8 check. Frames with reserved bits set are the session's (it

@@ -132,7 +132,7 @@ public final class ProxyPipeline {
     encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
     addDeflate(p, leg, deflate);
     addLast(p, HEARTBEAT, new HeartbeatHandler(setup.heartbeat(), setup.timing()));
-    FrameRelayHandler relay = new FrameRelayHandler(leg, setup.maxMessageSize());
+    FrameRelayHandler relay = FrameRelayHandler.of(leg, setup.maxMessageSize());
     addLast(p, RELAY, relay);
     return relay;
   }

@@ -1,44 +1,44 @@
 package dev.wsgate.session;
 
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * {@code server.max-connections-per-address}: client connections at once from one client address (the address
  * {@code ClientAddress} gives: the PROXY header's source or the TCP peer, or what trusted proxies forwarded), 0 for
- * no limit. Every handshake that reaches the upstream step takes a {@link Slot} of its address, limit or not, so that
- * a limit set by a reload counts the connections already open.
+ * no limit. Every handshake that reaches the upstream step takes a slot of its address, limit or not, so that a
+ * limit set by a reload counts the connections already open.
  *
- * <p>The table holds one entry per address that holds at least one slot, and the entry goes when its count reaches
- * 0: a connection takes a slot only while it holds a place of {@code server.max-connections} (the handshake checks
- * the place first), so the table never has more entries than {@code max-connections} (nor than open connections
- * when that is 0). An entry is a key (the address text, the session's own) and a boxed count.
+ * <p>The table holds one {@link Slot} per address that holds at least one connection, shared by that address's
+ * connections (a connection keeps a reference to it, no object of its own), and it goes when its count reaches 0: a
+ * connection takes a slot only while it holds a place of {@code server.max-connections} (the handshake checks the
+ * place first), so the table never has more entries than {@code max-connections} (nor than open connections when
+ * that is 0). Counts change only inside the map's {@code compute}, under the lock of the address's bin.
  */
 public final class AddressLimit {
 
-  /** One connection's slot of its address; releasing it twice releases it once. */
+  /**
+   * The connections of one address: shared by them, in the table while it counts any. Each connection that took it
+   * gives it back once ({@link #release}): its lifecycle's owner takes it and releases it.
+   */
   public static final class Slot {
-    private static final AtomicIntegerFieldUpdater<Slot> RELEASED =
-        AtomicIntegerFieldUpdater.newUpdater(Slot.class, "released");
-
     private final AddressLimit limit;
     private final String address;
-    private volatile int released;
+    /** Written under the map's bin lock; read by {@link #held} from any thread. */
+    private volatile int count;
 
     private Slot(AddressLimit limit, String address) {
       this.limit = limit;
       this.address = address;
     }
 
+    /** One connection of the address fewer: call once for each time the slot was taken. */
     public void release() {
-      if (RELEASED.compareAndSet(this, 0, 1)) {
-        limit.counts.computeIfPresent(address, (a, n) -> n == 1 ? null : n - 1);
-      }
+      limit.release(this);
     }
   }
 
   private volatile int max;
-  private final ConcurrentHashMap<String, Integer> counts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Slot> counts = new ConcurrentHashMap<>();
 
   public AddressLimit(int max) {
     this.max = max;
@@ -53,25 +53,39 @@ public final class AddressLimit {
     return max;
   }
 
-  /** A slot of {@code address}, or null when the address holds {@code max} already. */
+  /**
+   * Counts one more connection of {@code address}: its address's slot, which the connection gives back once
+   * ({@link Slot#release}); null when the address holds {@code max} already.
+   */
   public Slot tryAcquire(String address) {
     int limit = max;
-    boolean[] taken = new boolean[1];
-    counts.compute(address, (a, n) -> {
-      int now = n == null ? 0 : n;
-      if (limit != 0 && now >= limit) {
-        return n;
+    Slot[] taken = new Slot[1];
+    counts.compute(address, (a, slot) -> {
+      Slot s = slot != null ? slot : new Slot(this, a);
+      if (limit != 0 && s.count >= limit) {
+        return slot;
       }
-      taken[0] = true;
-      return now + 1;
+      s.count = s.count + 1;
+      taken[0] = s;
+      return s;
     });
-    return taken[0] ? new Slot(this, address) : null;
+    return taken[0];
+  }
+
+  private void release(Slot slot) {
+    counts.computeIfPresent(slot.address, (a, s) -> {
+      if (s != slot) {
+        return s;
+      }
+      s.count = s.count - 1;
+      return s.count == 0 ? null : s;
+    });
   }
 
   /** Connections from {@code address} now. */
   public int held(String address) {
-    Integer n = counts.get(address);
-    return n == null ? 0 : n;
+    Slot s = counts.get(address);
+    return s == null ? 0 : s.count;
   }
 
   /** Addresses in the table now. */

@@ -116,7 +116,7 @@ public final class LimitsCost {
     System.out.printf(Locale.ROOT, "heap per session (embedded channels included): %.0f B without limits, %.0f B with "
         + "max-message-size and a client rate limit (%+.0f B)%n", plainBytes, limitedBytes, limitedBytes - plainBytes);
     for (String c : new String[] {"dev.wsgate.proxy.LegRate", "dev.wsgate.proxy.FrameRelayHandler",
-        "dev.wsgate.proxy.LegEnd", "dev.wsgate.session.AddressLimit$Slot"}) {
+        "dev.wsgate.proxy.FrameRelayHandler$Sized", "dev.wsgate.proxy.LegEnd", "dev.wsgate.session.AddressLimit$Slot"}) {
       long[] row = limited.row(c);
       System.out.printf(Locale.ROOT, "  %s: %d instances, %d B each%n", c, row[0], row[0] == 0 ? 0 : row[1] / row[0]);
     }
