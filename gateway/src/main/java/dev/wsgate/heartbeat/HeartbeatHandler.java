@@ -4,7 +4,6 @@ import dev.wsgate.config.Leg;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -99,9 +98,8 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   long wheelDue;
   /** When the next tick falls due, before rounding to the grid. */
   private long tickDue;
-  /** The outbound buffer's head at the last tick (identity hash; 0: none) and how far it was written then. */
-  private int queuedHeadHash;
-  private long queuedHeadProgress;
+  /** The outbound buffer's mark at the last tick ({@link OutboundProgress}). */
+  private long queuedMark;
 
   private long lastInboundNanos;
   private long lastRttNanos = -1;
@@ -342,13 +340,9 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
    * moves for a dead one.
    */
   private boolean peerConsumedOutput(ChannelHandlerContext ctx) {
-    ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
-    Object head = buffer == null ? null : buffer.current();
-    int headHash = head == null ? 0 : System.identityHashCode(head);
-    long progress = head == null ? 0 : buffer.currentProgress();
-    boolean moved = queuedHeadHash != 0 && (headHash != queuedHeadHash || progress != queuedHeadProgress);
-    queuedHeadHash = headHash;
-    queuedHeadProgress = progress;
+    long mark = OutboundProgress.mark(ctx.channel());
+    boolean moved = OutboundProgress.moved(queuedMark, mark);
+    queuedMark = mark;
     return moved;
   }
 

@@ -1,9 +1,9 @@
 package dev.wsgate.server;
 
 import dev.wsgate.config.HeartbeatSettings;
+import dev.wsgate.heartbeat.OutboundProgress;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.Ticker;
@@ -47,9 +47,8 @@ final class Http2Liveness extends ChannelInboundHandlerAdapter {
   /** A PING has gone out since the last read. */
   private boolean pinged;
   private long sequence;
-  /** The outbound buffer's head at the last check (identity hash; 0: none) and how far it was written then. */
-  private int queuedHeadHash;
-  private long queuedHeadProgress;
+  /** The outbound buffer's mark at the last check ({@link OutboundProgress}). */
+  private long queuedMark;
   private boolean dead;
 
   /**
@@ -152,13 +151,9 @@ final class Http2Liveness extends ChannelInboundHandlerAdapter {
    * out.
    */
   private boolean peerConsumedOutput() {
-    ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
-    Object head = buffer == null ? null : buffer.current();
-    int headHash = head == null ? 0 : System.identityHashCode(head);
-    long progress = head == null ? 0 : buffer.currentProgress();
-    boolean moved = queuedHeadHash != 0 && (headHash != queuedHeadHash || progress != queuedHeadProgress);
-    queuedHeadHash = headHash;
-    queuedHeadProgress = progress;
+    long mark = OutboundProgress.mark(ctx.channel());
+    boolean moved = OutboundProgress.moved(queuedMark, mark);
+    queuedMark = mark;
     return moved;
   }
 

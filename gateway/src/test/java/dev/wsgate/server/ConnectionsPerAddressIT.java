@@ -95,12 +95,7 @@ class ConnectionsPerAddressIT {
       try (RawWebSocket other = RawWebSocket.connect(address, "/", Map.of("X-Forwarded-For", "198.51.100.2"))) {
         WsEndpoint.closeCleanly(other, up.take());
       }
-      WsEndpoint.closeCleanly(a, aUp);
-      WsEndpoint.closeCleanly(b, bUp);
-      a.close();
-      b.close();
-      gw.awaitIdle(WAIT);
-      Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
+      closeBothAndAwaitTheTableEmpty(gw, a, aUp, b, bUp);
     }
   }
 
@@ -125,12 +120,7 @@ class ConnectionsPerAddressIT {
           ProxyHeaders.v1("TCP4 192.0.2.45 127.0.0.1 40004 " + gw.port()), "/", Map.of())) {
         WsEndpoint.closeCleanly(other, up.take());
       }
-      WsEndpoint.closeCleanly(a, aUp);
-      WsEndpoint.closeCleanly(b, bUp);
-      a.close();
-      b.close();
-      gw.awaitIdle(WAIT);
-      Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
+      closeBothAndAwaitTheTableEmpty(gw, a, aUp, b, bUp);
     }
   }
 
@@ -195,5 +185,16 @@ class ConnectionsPerAddressIT {
       gw.awaitIdle(WAIT);
       Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
     }
+  }
+
+  /** Closes both sessions cleanly, then waits until the gateway is idle and the per-address table empty. */
+  private static void closeBothAndAwaitTheTableEmpty(TestGateway gw, RawWebSocket a, RawUpstream.Conn aUp,
+      RawWebSocket b, RawUpstream.Conn bUp) throws Exception {
+    WsEndpoint.closeCleanly(a, aUp);
+    WsEndpoint.closeCleanly(b, bUp);
+    a.close();
+    b.close();
+    gw.awaitIdle(WAIT);
+    Awaits.until("the table empty", WAIT, () -> gw.gateway().clientAddressesHeld() == 0);
   }
 }
