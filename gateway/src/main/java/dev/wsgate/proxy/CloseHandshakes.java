@@ -183,8 +183,8 @@ final class CloseHandshakes {
       return;
     }
     if (!to.closeSent) {
-      releaseHeld(other(to)); // frames held for their tokens on the way to `to` go before its close
-      releaseHeld(to);
+      session.releaseHeld(other(to)); // frames held for their tokens on the way to `to` go before its close
+      session.releaseHeld(to);
       to.closeSent = true;
       if (then == Then.CLOSE_NOW) {
         to.discardWaiting();
@@ -254,13 +254,6 @@ final class CloseHandshakes {
       }
     }
     log.debug("{}: finished, {} {} {}", session, session.closedBy(), session.closeCode(), session.closeReason());
-  }
-
-  /** Relays what {@code from}'s rate limit holds, at once, and reads {@code from} again if it was paused. */
-  private void releaseHeld(LegEnd from) {
-    if (from.rate != null && from.rate.releaseAll()) {
-      session.rateResumed(from);
-    }
   }
 
   private static CloseCodes.Close echo(LegEnd l) {

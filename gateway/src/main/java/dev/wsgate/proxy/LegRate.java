@@ -135,7 +135,7 @@ final class LegRate implements Runnable {
     if (paused()) {
       schedule();
     } else {
-      session.rateResumed(end);
+      session.updateReading(end);
     }
   }
 

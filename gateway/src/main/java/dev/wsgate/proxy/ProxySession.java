@@ -4,7 +4,6 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.session.Session;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -14,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.Ticker;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -97,11 +97,11 @@ public final class ProxySession extends Session {
     this.lastDataNanos = now;
     this.ageDeadlineNanos = plan.limits().maxAge().isZero() ? 0 : now + plan.limits().maxAge().toNanos();
   }
+
   @Override
   public String clientProtocol() {
     return client.channel instanceof Http2StreamChannel ? "h2" : "http/1.1";
   }
-
 
   /** True when both legs run on one event loop, as they should: no frame then crosses threads. */
   boolean colocated() {
@@ -181,9 +181,7 @@ public final class ProxySession extends Session {
       closes.fail(from, CloseCodes.PROTOCOL_ERROR, compressedFrames ? "reserved bits other than RSV1 on the first "
           + "frame of a compressed message" : "reserved bits set without a negotiated extension");
     } else if (frame instanceof CloseWebSocketFrame) {
-      if (from.rate != null && from.rate.releaseAll()) {
-        rateResumed(from); // the data its peer sent before its close goes first; its end is read
-      }
+      releaseHeld(from); // the data its peer sent before its close goes first; its end is read
       CloseWebSocketFrame close = (CloseWebSocketFrame) frame;
       int code = close.statusCode();
       String reason = code < 0 ? "" : close.reasonText();
@@ -290,19 +288,25 @@ public final class ProxySession extends Session {
       changed.writeWaiting(false);
       changed.flushIfPending();
     }
-    if (!reader.inactive && (reader != client || started)) {
-      reader.channel.config().setAutoRead((changed.inactive || changed.takesMore()) && !reader.ratePaused());
-    }
+    updateReading(reader);
   }
 
   /**
-   * {@code reader}'s rate-limit pause ended (what it held is relayed): it is read again unless
-   * the other leg's buffer holds it back. On the loop.
+   * Reads {@code reader} while neither cause holds it back: the other leg's buffer (backpressure) and its own peer's
+   * rate limit ({@link LegRate}). Called when either changes: the other leg's writability, the end of a pause. On
+   * the loop.
    */
-  void rateResumed(LegEnd reader) {
+  void updateReading(LegEnd reader) {
     LegEnd to = other(reader);
     if (!reader.inactive && (reader != client || started)) {
-      reader.channel.config().setAutoRead(to.inactive || to.takesMore());
+      reader.channel.config().setAutoRead((to.inactive || to.takesMore()) && !reader.ratePaused());
+    }
+  }
+
+  /** Relays what {@code from}'s rate limit holds, at once, and reads {@code from} again if it was paused. */
+  void releaseHeld(LegEnd from) {
+    if (from.rate != null && from.rate.releaseAll()) {
+      updateReading(from);
     }
   }
 

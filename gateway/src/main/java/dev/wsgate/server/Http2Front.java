@@ -108,10 +108,13 @@ final class Http2Front {
         .connectProtocolEnabled(true)
         .maxConcurrentStreams(config.server().http2StreamLimit())
         .maxHeaderListSize(MAX_HEADER_LIST_SIZE);
-    // The connection's place of max-connections, taken at accept, goes to its streams (Http2Streams).
+    // The connection's place of max-connections, taken at accept, goes to its streams (Http2Streams), which are in
+    // the pipeline at once, so that the place is released with the connection whatever fails after; the codec and
+    // the multiplexer go before them.
     Http2Streams streams = new Http2Streams(limit, SessionLifecycle.of(connection).handOverPlace(),
         config.server().handshakeTimeout());
-    p.addAfter(ctx.name(), ProxyPipeline.H2_CODEC, Http2FrameCodecBuilder.forServer()
+    p.addAfter(ctx.name(), ProxyPipeline.H2_STREAMS, streams);
+    p.addBefore(ProxyPipeline.H2_STREAMS, ProxyPipeline.H2_CODEC, Http2FrameCodecBuilder.forServer()
         .initialSettings(settings)
         .validateHeaders(true)
         // Netty's guards against HTTP/2 abuse, set here rather than left to its defaults: see the README.
@@ -127,14 +130,13 @@ final class Http2Front {
     if (ping.enabled()) {
       p.addBefore(ProxyPipeline.H2_CODEC, ProxyPipeline.H2_LIVENESS, new Http2Liveness(ping, streams::evictAll));
     }
-    p.addAfter(ProxyPipeline.H2_CODEC, ProxyPipeline.H2_MULTIPLEX, new Http2MultiplexHandler(
+    p.addBefore(ProxyPipeline.H2_STREAMS, ProxyPipeline.H2_MULTIPLEX, new Http2MultiplexHandler(
         new ChannelInitializer<Http2StreamChannel>() {
           @Override
           protected void initChannel(Http2StreamChannel stream) {
             stream(stream);
           }
         }));
-    p.addAfter(ProxyPipeline.H2_MULTIPLEX, ProxyPipeline.H2_STREAMS, streams);
     p.addAfter(ProxyPipeline.H2_STREAMS, ProxyPipeline.H2_ERRORS, Http2ConnectionErrors.INSTANCE);
     // Reactor Netty's HTTP/1.1 server reads on demand (auto-read off); an HTTP/2 connection reads always, since each
     // stream's flow control is its backpressure: PING answers, SETTINGS and resets must be read while every stream

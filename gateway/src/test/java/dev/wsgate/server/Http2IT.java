@@ -122,12 +122,12 @@ class Http2IT {
   void aResetStreamEndsOnlyItsSession() throws Exception {
     start("");
     try (H2Client client = H2Client.connect(gw.address())) {
-      H2Client.Stream a = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
-      assertThat(a.status()).isEqualTo(200);
-      RawUpstream.Conn upA = chooser.take();
-      H2Client.Stream b = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
-      assertThat(b.status()).isEqualTo(200);
-      RawUpstream.Conn upB = chooser.take();
+      Chosen first = chooserStream(client);
+      H2Client.Stream a = first.stream();
+      RawUpstream.Conn upA = first.up();
+      Chosen second = chooserStream(client);
+      H2Client.Stream b = second.stream();
+      RawUpstream.Conn upB = second.up();
       gw.awaitSessions(2, WAIT);
       a.reset();
       WsFrame close = upA.readClose();
@@ -194,12 +194,12 @@ class Http2IT {
   void drainSendsGoAwayAndTheConnectionClosesWithItsLastSession() throws Exception {
     start("shutdown: {drain-timeout: 10s, drain-window: 0}");
     try (H2Client client = H2Client.connect(gw.address())) {
-      H2Client.Stream a = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
-      assertThat(a.status()).isEqualTo(200);
-      RawUpstream.Conn upA = chooser.take();
-      H2Client.Stream b = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
-      assertThat(b.status()).isEqualTo(200);
-      RawUpstream.Conn upB = chooser.take();
+      Chosen first = chooserStream(client);
+      H2Client.Stream a = first.stream();
+      RawUpstream.Conn upA = first.up();
+      Chosen second = chooserStream(client);
+      H2Client.Stream b = second.stream();
+      RawUpstream.Conn upB = second.up();
       gw.awaitSessions(2, WAIT);
       CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> {
         try {
@@ -232,9 +232,9 @@ class Http2IT {
     start("  proxy-protocol: on");
     try (H2Client client = H2Client.connect(gw.address(),
         ProxyHeaders.v1("TCP4 127.0.0.5 127.0.0.1 40001 " + gw.port()))) {
-      H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
-      assertThat(s.status()).isEqualTo(200);
-      RawUpstream.Conn up = chooser.take();
+      Chosen chosen = chooserStream(client);
+      H2Client.Stream s = chosen.stream();
+      RawUpstream.Conn up = chosen.up();
       assertThat(up.request().header("x-forwarded-for")).isEqualTo("127.0.0.5");
       gw.awaitSessions(1, WAIT);
       assertThat(gw.gateway().sessions().snapshot().get(0).clientAddress()).isEqualTo("127.0.0.5:40001");
@@ -486,5 +486,15 @@ class Http2IT {
     int n = inf.inflate(buf);
     inf.end();
     return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** A WebSocket stream on {@code /chooser} (subprotocol chat.v2, answered 200) and its upstream connection. */
+  private record Chosen(H2Client.Stream stream, RawUpstream.Conn up) {
+  }
+
+  private Chosen chooserStream(H2Client client) throws Exception {
+    H2Client.Stream s = client.websocket("/chooser", headers("sec-websocket-protocol", "chat.v2"));
+    assertThat(s.status()).isEqualTo(200);
+    return new Chosen(s, chooser.take());
   }
 }
