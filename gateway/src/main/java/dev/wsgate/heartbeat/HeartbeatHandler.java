@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * {@link dev.wsgate.config.HeartbeatMode#TEXT} mode it sends the text ping and consumes text messages that match the
  * pong template; with {@code answer-pings} it answers the peer's own text pings, echoing their other fields.
  * Everything else goes on to the relay, frames with reserved bits set included: compressed frames passed through
- * (which it cannot read; a leg with text heartbeats is never passed through), or bits the session fails (1002).
+ * (which it cannot read; a leg with text heartbeats is never passed through), or bits the session fails (1002), and
+ * data frames the proxy relays verbatim (a {@code ByteBuf}, whole frames as they came: a leg whose heartbeat reads
+ * text has none), which prove life like any frame.
  */
 public final class HeartbeatHandler extends ChannelInboundHandlerAdapter implements HeartbeatStats {
 
@@ -216,7 +218,8 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof WebSocketFrame)) {
+    boolean frame = msg instanceof WebSocketFrame;
+    if (!frame && !(msg instanceof ByteBuf)) {
       ctx.fireChannelRead(msg);
       return;
     }
@@ -225,7 +228,9 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     if (state == State.AWAITING_PONG) {
       state = State.ACTIVE;
     }
-    if (((WebSocketFrame) msg).rsv() != 0) {
+    if (!frame) {
+      ctx.fireChannelRead(msg); // a data frame relayed verbatim (the proxy's WireFrameDecoder): life, nothing more
+    } else if (((WebSocketFrame) msg).rsv() != 0) {
       ctx.fireChannelRead(msg); // compressed and passed through, or bits the session fails: not a heartbeat
     } else if (msg instanceof CloseWebSocketFrame) {
       if (state == State.ACTIVE) {

@@ -58,6 +58,11 @@ public final class LegHeartbeat {
     return forwardPings;
   }
 
+  /** True when the heartbeat reads the leg's text messages: text mode, or answering the peer's text pings. */
+  public boolean readsText() {
+    return textMode || answerTextPings;
+  }
+
   public HeartbeatMeters meters() {
     return meters;
   }

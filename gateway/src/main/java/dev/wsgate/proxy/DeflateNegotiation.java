@@ -44,6 +44,11 @@ public final class DeflateNegotiation {
     boolean passThrough() {
       return upstream != null && upstream.passThrough();
     }
+
+    /** wsgate compresses or decompresses a leg itself: some data frames change on their way between the legs. */
+    boolean ownCodec() {
+      return (client != null && !client.passThrough()) || (upstream != null && !upstream.passThrough());
+    }
   }
 
   private final List<DeflateParams> clientOffers;

@@ -2,9 +2,11 @@ package dev.wsgate.proxy;
 
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatEvicted;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -77,11 +79,10 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    boolean tooBig(WebSocketFrame frame) {
-      int bytes = frame.content().readableBytes();
-      if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+    boolean tooBig(int opcode, int bytes) {
+      if (opcode == WireFrameDecoder.OPCODE_TEXT || opcode == WireFrameDecoder.OPCODE_BINARY) {
         messageBytes = bytes;
-      } else if (frame instanceof ContinuationWebSocketFrame) {
+      } else if (opcode == WireFrameDecoder.OPCODE_CONT) {
         messageBytes += bytes;
       } else {
         return false; // control frames may come between fragments, and are no part of the message
@@ -95,8 +96,11 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     return 0;
   }
 
-  /** Adds a data frame's payload to its message's: true once the message is past {@link #maxMessageSize}. */
-  boolean tooBig(WebSocketFrame frame) {
+  /**
+   * Adds a data frame's payload ({@code bytes}) to its message's: true once the message is past
+   * {@link #maxMessageSize}.
+   */
+  boolean tooBig(int opcode, int bytes) {
     return false;
   }
 
@@ -113,7 +117,7 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
       } else if (event instanceof Throwable) {
         session.onError(leg, (Throwable) event);
       } else {
-        deliver((WebSocketFrame) event);
+        deliver(event);
       }
     }
     if (!before.isEmpty()) {
@@ -124,12 +128,12 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (!(msg instanceof WebSocketFrame)) {
+    if (!(msg instanceof WebSocketFrame) && !(msg instanceof ByteBuf)) {
       ctx.fireChannelRead(msg);
       return;
     }
     if (session != null) {
-      deliver((WebSocketFrame) msg);
+      deliver(msg);
     } else if (held != null) {
       held.add(msg);
     } else {
@@ -138,42 +142,89 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Hands a frame to the session, unless it makes its message too big or a text message invalid: its sender is
-   * failed then.
+   * Hands a frame to the session, or a run of data frames relayed verbatim (a {@code ByteBuf}:
+   * {@link WireFrameDecoder}), unless a frame makes its message too big or a text message invalid: its sender is
+   * failed then, and the frames before it in the run are relayed.
    */
-  private void deliver(WebSocketFrame frame) {
-    if (tooBig(frame)) {
+  private void deliver(Object msg) {
+    if (msg instanceof ByteBuf) {
+      deliverRun((ByteBuf) msg);
+      return;
+    }
+    WebSocketFrame frame = (WebSocketFrame) msg;
+    int opcode = opcode(frame);
+    if (tooBig(opcode, frame.content().readableBytes())) {
       frame.release();
       session.onMessageTooBig(leg, maxMessageSize());
-    } else if (validText(frame)) {
-      session.onFrame(leg, frame);
-    } else {
+    } else if (!validText(opcode, frame.rsv(), frame.isFinalFragment(), frame, -1)) {
       frame.release();
       session.onInvalidText(leg);
+    } else {
+      session.onFrame(leg, frame);
     }
   }
 
+  /** A run of whole data frames as they came: each is checked as a decoded one would be. */
+  private void deliverRun(ByteBuf run) {
+    int first = run.readerIndex();
+    int end = run.writerIndex();
+    int frames = 0;
+    int payloads = 0;
+    for (int at = first; at < end; frames++) {
+      int opcode = WireFrames.opcode(run, at);
+      int payload = WireFrames.payloadLength(run, at);
+      boolean tooBig = tooBig(opcode, payload);
+      if (tooBig || !validText(opcode, WireFrames.rsv(run, at), WireFrames.fin(run, at), run, at)) {
+        if (at > first) {
+          session.onWire(leg, run.retainedSlice(first, at - first), frames, payloads);
+        }
+        run.release();
+        if (tooBig) {
+          session.onMessageTooBig(leg, maxMessageSize());
+        } else {
+          session.onInvalidText(leg);
+        }
+        return;
+      }
+      payloads += payload;
+      at += WireFrames.headerLength(run, at) + payload;
+    }
+    session.onWire(leg, run, frames, payloads);
+  }
+
+  /** A frame's opcode (RFC 6455 5.2), as its class says it. */
+  private static int opcode(WebSocketFrame frame) {
+    if (frame instanceof TextWebSocketFrame) {
+      return WireFrameDecoder.OPCODE_TEXT;
+    } else if (frame instanceof BinaryWebSocketFrame) {
+      return WireFrameDecoder.OPCODE_BINARY;
+    } else if (frame instanceof ContinuationWebSocketFrame) {
+      return WireFrameDecoder.OPCODE_CONT;
+    }
+    return frame instanceof CloseWebSocketFrame ? WireFrameDecoder.OPCODE_CLOSE : WireFrameDecoder.OPCODE_PING;
+  }
 
   /**
-   * Runs a text message's fragment through the UTF-8 check. Frames with reserved bits set are the session's (it
-   * fails them, or an extension made them: their payload is not plain text); control frames may come between
-   * fragments and are not text.
+   * Runs a text message's fragment through the UTF-8 check: a decoded frame's payload, or that of the frame at
+   * {@code at} in a run relayed verbatim ({@code msg} a {@code ByteBuf}). Frames with reserved bits set are the
+   * session's (it fails them, or an extension made them: their payload is not plain text); control frames may come
+   * between fragments and are not text.
    */
-  private boolean validText(WebSocketFrame frame) {
+  private boolean validText(int opcode, int rsv, boolean fin, Object msg, int at) {
     int state;
-    if (frame.rsv() != 0) {
+    if (rsv != 0) {
       return true;
-    } else if (frame instanceof TextWebSocketFrame) {
+    } else if (opcode == WireFrameDecoder.OPCODE_TEXT) {
       state = Utf8Check.ACCEPT;
-    } else if (frame instanceof ContinuationWebSocketFrame && textState != NO_TEXT) {
+    } else if (opcode == WireFrameDecoder.OPCODE_CONT && textState != NO_TEXT) {
       state = textState;
     } else {
       return true;
     }
-    state = Utf8Check.scan(state, frame.content());
-    boolean ends = frame.isFinalFragment();
-    textState = ends || state == Utf8Check.REJECT ? NO_TEXT : state;
-    return state == Utf8Check.ACCEPT || (!ends && state != Utf8Check.REJECT);
+    state = msg instanceof ByteBuf ? WireFrames.scanText(state, (ByteBuf) msg, at)
+        : Utf8Check.scan(state, ((WebSocketFrame) msg).content());
+    textState = fin || state == Utf8Check.REJECT ? NO_TEXT : state;
+    return state == Utf8Check.ACCEPT || (!fin && state != Utf8Check.REJECT);
   }
 
   @Override

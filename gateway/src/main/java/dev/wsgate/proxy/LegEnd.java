@@ -3,9 +3,11 @@ package dev.wsgate.proxy;
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.session.Session;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Ticker;
 import java.util.ArrayDeque;
 
@@ -25,12 +27,16 @@ final class LegEnd {
   int receivedCode;
   String receivedReason = "";
   private boolean flushPending;
-  /** Frames from the other leg waiting for this one's outbound buffer to drain; null until the first waits. */
-  private ArrayDeque<WebSocketFrame> waiting;
   /**
-   * Payload bytes of the waiting frames. Written on the loop, read by {@link #status} from any thread. An {@code int}
-   * (4 bytes a leg less, which keeps a leg end at 48 bytes): what waits is at most one read's frames, each at most 64
-   * MiB ({@code max-frame-size}, {@code compression.max-message-size}), far under 2 GiB.
+   * Frames from the other leg waiting for this one's outbound buffer to drain, each a {@code WebSocketFrame} or a
+   * frame relayed verbatim (a {@code ByteBuf}, {@link WireFrameDecoder}); null until the first waits.
+   */
+  private ArrayDeque<Object> waiting;
+  /**
+   * Bytes of the waiting frames: their payloads (and a verbatim frame's header). Written on the loop, read by
+   * {@link #status} from any thread. An {@code int} (4 bytes a leg less, which keeps a leg end at 48 bytes): what
+   * waits is at most one read's frames, each at most 64 MiB ({@code max-frame-size},
+   * {@code compression.max-message-size}), far under 2 GiB.
    */
   private volatile int waitingBytes;
   /** The rate limit of what the leg's peer sends; null when the route has none for it. Set once, at the start. */
@@ -85,13 +91,13 @@ final class LegEnd {
    *
    * @return true when the leg takes more; false when the one that sent the frame must stop reading
    */
-  boolean pass(WebSocketFrame frame) {
+  boolean pass(Object frame) {
     if (!takesMore()) {
       if (waiting == null) {
         waiting = new ArrayDeque<>();
       }
       waiting.add(frame);
-      waitingBytes += frame.content().readableBytes();
+      waitingBytes += bytes(frame);
       return false;
     }
     channel.write(frame, channel.voidPromise());
@@ -104,9 +110,9 @@ final class LegEnd {
     if (nothingWaits()) {
       return;
     }
-    WebSocketFrame f;
+    Object f;
     while ((all || channel.isWritable()) && (f = waiting.poll()) != null) {
-      waitingBytes -= f.content().readableBytes();
+      waitingBytes -= bytes(f);
       channel.write(f, channel.voidPromise());
       flushPending = true;
     }
@@ -115,11 +121,17 @@ final class LegEnd {
   /** Drops what waits, for a peer that will never read it. */
   void discardWaiting() {
     if (waiting != null) {
-      for (WebSocketFrame f; (f = waiting.poll()) != null; ) {
-        f.release();
+      for (Object f; (f = waiting.poll()) != null; ) {
+        ReferenceCountUtil.release(f);
       }
       waitingBytes = 0;
     }
+  }
+
+  /** A frame's bytes as {@link #waitingBytes} counts them. */
+  private static int bytes(Object frame) {
+    return frame instanceof WebSocketFrame ? ((WebSocketFrame) frame).content().readableBytes()
+        : ((ByteBuf) frame).readableBytes();
   }
 
   /** Flushes what was written in this read batch. */

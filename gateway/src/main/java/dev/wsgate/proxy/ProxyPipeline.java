@@ -4,8 +4,8 @@ import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
@@ -32,7 +32,10 @@ import reactor.netty.NettyPipeline;
  * After the upgrade both legs, client and upstream, hold, from the network inwards:
  *
  * <pre>
- *   [ssl] - ws encoder - ws decoder             (Netty's, placed by the handshake; encoder first, see below)
+ *   [ssl] - ws encoder - ws decoder             (placed by the handshake; encoder first, see below): Netty's
+ *                        encoder, and wsgate's decoder (WireFrameDecoder) in the place of Netty's; on a leg that
+ *                        relays verbatim ({@link #relaysVerbatim}) it hands data frames on as they came, in runs
+ *                        (ByteBufs), which go through the handlers below and the other leg's encoder untouched
  *   wsgate.deflate       only where wsgate compresses the leg itself ({@link LegDeflate}): Netty's
  *                        permessage-deflate encoder, outbound
  *   wsgate.inflate       with it: {@link MessageInflater}, inbound, within max-message-size; 1009, 1007
@@ -117,24 +120,39 @@ public final class ProxyPipeline {
    * Puts wsgate's handlers into a freshly upgraded leg, in the order above, and returns its relay handler.
    */
   static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup) {
-    return install(channel, leg, setup, null);
+    return install(channel, leg, setup, DeflateNegotiation.Decision.NONE);
   }
 
   /**
-   * The same, on a leg with permessage-deflate: {@code deflate} null for none.
+   * The same, on a session with permessage-deflate as {@code deflate} decided. The leg's data frames are relayed
+   * verbatim ({@link WireFrameDecoder}) when nothing on their way reads their payload.
    */
-  static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup, LegDeflate deflate) {
+  static FrameRelayHandler install(Channel channel, Leg leg, LegSetup setup, DeflateNegotiation.Decision deflate) {
     if (setup.heartbeat().leg() != leg) {
       throw new IllegalArgumentException("the " + setup.heartbeat().leg() + " leg's setup for the " + leg + " leg");
     }
     ChannelPipeline p = channel.pipeline();
     // wsgate is the client on the upstream leg, and masks what it sends there.
     encoderBeforeDecoder(p, leg == Leg.UPSTREAM);
-    addDeflate(p, leg, deflate);
+    WireFrameDecoder decoder = p.get(WireFrameDecoder.class);
+    if (decoder != null && relaysVerbatim(setup, deflate)) {
+      decoder.relayVerbatim(deflate.passThrough());
+    }
+    addDeflate(p, leg, leg == Leg.CLIENT ? deflate.client() : deflate.upstream());
     addLast(p, HEARTBEAT, new HeartbeatHandler(setup.heartbeat(), setup.timing()));
     FrameRelayHandler relay = FrameRelayHandler.of(leg, setup.maxMessageSize());
     addLast(p, RELAY, relay);
     return relay;
+  }
+
+  /**
+   * True when nothing between a leg's decoder and the other leg's encoder reads a data frame's payload: no
+   * permessage-deflate of wsgate's own on either leg, no text heartbeat on the leg (it reads text messages), no rate
+   * limit on what the leg's peer sends (it holds frames). The relay's own checks (UTF-8, max-message-size) read a
+   * verbatim frame as it is.
+   */
+  static boolean relaysVerbatim(LegSetup setup, DeflateNegotiation.Decision deflate) {
+    return !deflate.ownCodec() && !setup.heartbeat().readsText() && !setup.rateLimit().on();
   }
 
   /** wsgate's own inflater and deflater, on a leg it compresses itself. */
@@ -153,14 +171,46 @@ public final class ProxyPipeline {
    * must be masked, reserved bits pass (the session refuses them), payloads up to {@code maxFramePayload}.
    */
   public static void installClientCodec(ChannelPipeline pipeline, String after, int maxFramePayload) {
-    WebSocketDecoderConfig config = WebSocketDecoderConfig.newBuilder()
+    pipeline.addAfter(after, WS_ENCODER, SharedFrameEncoder.PLAIN);
+    pipeline.addAfter(WS_ENCODER, WS_DECODER, clientDecoder(maxFramePayload));
+  }
+
+  /**
+   * Puts wsgate's frame decoder ({@link WireFrameDecoder}) in the place of the one Netty's server handshake put on a
+   * client leg, with the same settings, before any frame has reached it: right after the upgrade, while the bytes
+   * that came with the handshake are still held.
+   */
+  public static void replaceClientDecoder(ChannelPipeline pipeline, int maxFramePayload) {
+    ChannelHandlerContext netty = pipeline.context(WebSocketFrameDecoder.class);
+    if (netty != null && !(netty.handler() instanceof WireFrameDecoder)) {
+      pipeline.replace(netty.name(), netty.name(), clientDecoder(maxFramePayload));
+    }
+  }
+
+  /**
+   * A client leg's frame decoder, as Netty's server handshake would set it with Reactor Netty's settings: frames from
+   * the client must be masked, reserved bits pass (the session refuses them), payloads up to {@code maxFramePayload}.
+   */
+  private static WireFrameDecoder clientDecoder(int maxFramePayload) {
+    return new WireFrameDecoder(WebSocketDecoderConfig.newBuilder()
         .maxFramePayloadLength(maxFramePayload)
         .allowExtensions(true)
         .expectMaskedFrames(true)
         .allowMaskMismatch(false)
-        .build();
-    pipeline.addAfter(after, WS_ENCODER, SharedFrameEncoder.PLAIN);
-    pipeline.addAfter(WS_ENCODER, WS_DECODER, new WebSocket13FrameDecoder(config));
+        .build());
+  }
+
+  /**
+   * An upstream leg's frame decoder, as Netty's client handshake would set it: frames from the server must not be
+   * masked, reserved bits pass only when wsgate offered an extension, payloads up to {@code maxFramePayload}.
+   */
+  static WebSocketFrameDecoder upstreamDecoder(int maxFramePayload, boolean allowExtensions) {
+    return new WireFrameDecoder(WebSocketDecoderConfig.newBuilder()
+        .maxFramePayloadLength(maxFramePayload)
+        .allowExtensions(allowExtensions)
+        .expectMaskedFrames(false)
+        .allowMaskMismatch(false)
+        .build());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.wsgate.proxy;
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.session.Session;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtension;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Ticker;
 import java.net.URI;
 import org.slf4j.Logger;
@@ -64,7 +66,7 @@ public final class ProxySession extends Session {
   private boolean dataInBatch;
   /** Both legs pass compressed frames through: RSV1 is allowed on the first frame of a message. */
   private final boolean compressedFrames;
-  /** The client leg's permessage-deflate and its answer, until the client is upgraded; null then. */
+  /** What permessage-deflate each leg runs with, and the client's answer, until the client is upgraded; null then. */
   private DeflateNegotiation.Decision deflate;
   private long lastDataNanos;
 
@@ -85,7 +87,7 @@ public final class ProxySession extends Session {
     this.upstream.setUp(upstream.pipeline().get(HeartbeatHandler.class));
     this.upstreamRelay = upstreamRelay;
     this.compressedFrames = deflate.passThrough();
-    this.deflate = deflate.client() != null ? deflate : null;
+    this.deflate = deflate;
     this.clientSetup = plan.clientSetup();
     this.loop = client.eventLoop();
     this.ticker = loop.ticker();
@@ -127,8 +129,7 @@ public final class ProxySession extends Session {
     if (!colocated()) {
       log.debug("{}: legs on different event loops ({} and {})", this, loop, upstream.channel.eventLoop());
     }
-    FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup,
-        deflate == null ? null : deflate.client());
+    FrameRelayHandler clientRelay = ProxyPipeline.install(client.channel, Leg.CLIENT, clientSetup, deflate);
     clientSetup = null;
     deflate = null;
     ProxyPipeline.leaveReactor(client.channel);
@@ -174,12 +175,10 @@ public final class ProxySession extends Session {
       return;
     }
     LegEnd from = end(leg);
-    if (frame.rsv() != 0 && !(compressedFrames && compressedStart(frame))) {
-      // Netty lets reserved bits through, on any frame, when extensions are allowed; wsgate's inflater clears RSV1
-      // of what it inflates, and only frames passed through compressed may keep it, on a message's first frame.
+    if (frame.rsv() != 0 && !(compressedFrames && compressedStart(frame.rsv(), frame instanceof TextWebSocketFrame
+        || frame instanceof BinaryWebSocketFrame))) {
       frame.release();
-      closes.fail(from, CloseCodes.PROTOCOL_ERROR, compressedFrames ? "reserved bits other than RSV1 on the first "
-          + "frame of a compressed message" : "reserved bits set without a negotiated extension");
+      reservedBits(from);
     } else if (frame instanceof CloseWebSocketFrame) {
       releaseHeld(from); // the data its peer sent before its close goes first; its end is read
       CloseWebSocketFrame close = (CloseWebSocketFrame) frame;
@@ -196,17 +195,43 @@ public final class ProxySession extends Session {
       if (rate != null && !rate.admit(frame)) {
         dataInBatch = true; // held for its tokens (or refused, the session closing)
       } else if (pass(from, frame)) {
-        count(leg, bytes);
+        count(leg, 1, bytes);
         dataInBatch = true;
       }
     }
   }
 
-  private void count(Leg leg, int bytes) {
+  /**
+   * A run of data frames relayed verbatim ({@link WireFrameDecoder}): {@code frames} whole frames as they came, with
+   * {@code payloads} bytes of payload, which the other leg writes as they are. The decoder relays only frames whose
+   * reserved bits the session allows, on a leg without a rate limit ({@link ProxyPipeline#relaysVerbatim}).
+   */
+  void onWire(Leg leg, ByteBuf run, int frames, int payloads) {
+    if (!loop.inEventLoop()) {
+      loop.execute(() -> onWire(leg, run, frames, payloads));
+      return;
+    }
+    if (pass(end(leg), run)) {
+      count(leg, frames, payloads);
+      dataInBatch = true;
+    }
+  }
+
+  /**
+   * A frame from {@code from}'s peer has reserved bits set that nothing allows: 1002. Netty lets reserved bits
+   * through, on any frame, when extensions are allowed; wsgate's inflater clears RSV1 of what it inflates, and only
+   * frames passed through compressed may keep it, on a message's first frame.
+   */
+  private void reservedBits(LegEnd from) {
+    closes.fail(from, CloseCodes.PROTOCOL_ERROR, compressedFrames ? "reserved bits other than RSV1 on the first "
+        + "frame of a compressed message" : "reserved bits set without a negotiated extension");
+  }
+
+  private void count(Leg leg, int frames, int bytes) {
     if (leg == Leg.CLIENT) {
-      countFromClient(bytes);
+      countFromClient(frames, bytes);
     } else {
-      countFromUpstream(bytes);
+      countFromUpstream(frames, bytes);
     }
   }
 
@@ -214,7 +239,7 @@ public final class ProxySession extends Session {
   void relay(LegEnd from, WebSocketFrame frame) {
     int bytes = frame.content().readableBytes();
     if (pass(from, frame)) {
-      count(from.leg, bytes);
+      count(from.leg, 1, bytes);
     }
   }
 
@@ -234,10 +259,12 @@ public final class ProxySession extends Session {
         leg == Leg.UPSTREAM ? CloseCodes.rateLimited() : CloseCodes.peerRateLimited(leg));
   }
 
-  /** The first frame of a message compressed with permessage-deflate: RSV1 and no other reserved bit. */
-  private static boolean compressedStart(WebSocketFrame frame) {
-    return frame.rsv() == WebSocketExtension.RSV1
-        && (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame);
+  /**
+   * The first frame of a message compressed with permessage-deflate: RSV1 and no other reserved bit, on a text or
+   * binary frame ({@code messageStart}), not a continuation.
+   */
+  private static boolean compressedStart(int rsv, boolean messageStart) {
+    return rsv == WebSocketExtension.RSV1 && messageStart;
   }
 
   /**
@@ -246,10 +273,10 @@ public final class ProxySession extends Session {
    *
    * @return true when the frame was passed on
    */
-  private boolean pass(LegEnd from, WebSocketFrame frame) {
+  private boolean pass(LegEnd from, Object frame) {
     LegEnd to = other(from);
     if (to.closeSent || to.inactive || from.closeReceived) {
-      frame.release();
+      ReferenceCountUtil.release(frame);
       return false;
     }
     if (!to.pass(frame)) {

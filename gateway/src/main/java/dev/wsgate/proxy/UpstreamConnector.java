@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.AddressResolverGroup;
@@ -149,8 +150,7 @@ public final class UpstreamConnector {
         if (deflate != null) {
           sent.set(HttpHeaderNames.SEC_WEBSOCKET_EXTENSIONS, deflate);
         }
-        WebSocketClientHandshaker handshaker = new WebSocketClientHandshaker13(uri, WebSocketVersion.V13, null,
-            deflate != null, sent, maxFrameSize, true, false, -1);
+        WebSocketClientHandshaker handshaker = new Handshaker(uri, deflate != null, sent, maxFrameSize);
         EventLoop loop = lifecycle.loop();
         InetSocketAddress address = literalAddress(uri.getHost(), port);
         Bootstrap bootstrap = LegSockets.upstreamLeg(new Bootstrap(), transport)
@@ -201,6 +201,25 @@ public final class UpstreamConnector {
         HttpResponseStatus.GATEWAY_TIMEOUT, target.uri(), (tcpUp.get() ? "no WebSocket handshake answer from "
         + target.uri() : "upstream " + target.uri() + " did not accept the connection") + " within "
         + Durations.format(timeout), null)));
+  }
+
+  /**
+   * Netty's client handshake, with wsgate's frame decoder ({@link WireFrameDecoder}, set as Netty's would be) in the
+   * place of Netty's: the session decides, when it is made, whether it relays the leg's data frames verbatim.
+   * Reserved bits pass only when an extension is offered; no masked frame from the server passes.
+   */
+  private static final class Handshaker extends WebSocketClientHandshaker13 {
+    private final boolean allowExtensions;
+
+    Handshaker(URI uri, boolean allowExtensions, HttpHeaders headers, int maxFrameSize) {
+      super(uri, WebSocketVersion.V13, null, allowExtensions, headers, maxFrameSize, true, false, -1);
+      this.allowExtensions = allowExtensions;
+    }
+
+    @Override
+    protected WebSocketFrameDecoder newWebsocketDecoder() {
+      return ProxyPipeline.upstreamDecoder(maxFramePayloadLength(), allowExtensions);
+    }
   }
 
   /**
@@ -306,8 +325,7 @@ public final class UpstreamConnector {
         return;
       }
       try {
-        FrameRelayHandler relay = ProxyPipeline.install(channel, Leg.UPSTREAM, plan.upstreamSetup(),
-            deflate.upstream());
+        FrameRelayHandler relay = ProxyPipeline.install(channel, Leg.UPSTREAM, plan.upstreamSetup(), deflate);
         ProxySession session = lifecycle.upstreamConnected(plan, instance, filter.chosen(), channel, relay, claim,
             deflate);
         sink.success(session);

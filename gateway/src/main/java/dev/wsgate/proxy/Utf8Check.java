@@ -2,6 +2,7 @@ package dev.wsgate.proxy;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * UTF-8 validation of text as it streams, fragment by fragment (RFC 6455, 8.1), as a state carried from one
@@ -73,6 +74,43 @@ final class Utf8Check {
         continue;
       }
       state = STATES[state + TYPES[text.get(i++) & 0xFF]];
+      if (state == REJECT) {
+        return REJECT;
+      }
+    }
+    return state;
+  }
+
+  /**
+   * Runs {@code length} bytes of {@code frame} from {@code index} through the DFA from {@code state}, each first
+   * unmasked with the key {@code mask} (RFC 6455 5.3: the payload's byte {@code k} with the key's byte {@code k % 4}),
+   * the buffer unchanged; a {@code mask} of 0 leaves them as they are.
+   */
+  static int scanMasked(int state, ByteBuf frame, int index, int length, int mask) {
+    if (length == 0) {
+      return state;
+    }
+    if (frame.nioBufferCount() != 1) { // a composite buffer: rare
+      for (int k = 0; k < length && state != REJECT; k++) {
+        state = STATES[state + TYPES[(frame.getByte(index + k) ^ (mask >>> (24 - 8 * (k & 3)))) & 0xFF]];
+      }
+      return state;
+    }
+    ByteBuffer text = frame.internalNioBuffer(index, length);
+    int from = text.position();
+    int end = from + length;
+    long longMask = (mask & 0xFFFFFFFFL) | ((mask & 0xFFFFFFFFL) << 32);
+    boolean bigEndian = text.order() == ByteOrder.BIG_ENDIAN;
+    int i = from;
+    while (i < end) {
+      int k = i - from;
+      long keys = Long.rotateLeft(longMask, 8 * (k & 3)); // the key's bytes for the eight from i, in order
+      if (state == ACCEPT && end - i >= Long.BYTES
+          && ((text.getLong(i) ^ (bigEndian ? keys : Long.reverseBytes(keys))) & HIGH_BITS) == 0) {
+        i += Long.BYTES; // eight ASCII characters
+        continue;
+      }
+      state = STATES[state + TYPES[(text.get(i++) ^ (mask >>> (24 - 8 * (k & 3)))) & 0xFF]];
       if (state == REJECT) {
         return REJECT;
       }

@@ -7,6 +7,7 @@ import dev.wsgate.metrics.GatewayMetrics;
 import dev.wsgate.proxy.CloseCodes;
 import dev.wsgate.proxy.DeflateNegotiation;
 import dev.wsgate.proxy.LegSetup;
+import dev.wsgate.proxy.ProxyPipeline;
 import dev.wsgate.proxy.ProxySession;
 import dev.wsgate.proxy.SessionLifecycle;
 import dev.wsgate.proxy.SessionLimits;
@@ -291,6 +292,8 @@ final class HandshakeHandler implements BiFunction<HttpServerRequest, HttpServer
     }
     return r.res().sendWebsocket((in, out) -> {
       try {
+        // wsgate's frame decoder takes the place of Netty's before the first frame: the early bytes are still held.
+        ProxyPipeline.replaceClientDecoder(r.channel().pipeline(), s.config().server().maxFrameSize());
         if (lifecycle.start() != null) {
           EarlyBytesHandler early = EarlyBytesHandler.of(r.channel());
           if (early != null) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.RateLimit;
 import dev.wsgate.session.Session;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -62,6 +64,26 @@ class MessageSizeTest {
     client.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[10])));
     assertThat(payload(upstream.readOutbound())).as("a new message counts from 0").isEqualTo(10);
     assertThat(session.endCause()).isNull();
+  }
+
+  @Test
+  void inARunRelayedVerbatimTheFramesBeforeTheOneThatPassesTheLimitGoAndItsSenderGets1009() {
+    byte[] first = WireBytes.frame(0x02, new byte[6], 0x01020304);
+    byte[] second = WireBytes.frame(0x00, new byte[4], 0x05060708);
+    byte[] third = WireBytes.frame(0x80, new byte[1], 0x090A0B0C);
+    client.writeInbound(Unpooled.wrappedBuffer(WireBytes.concat(first, second, third)));
+    ByteBuf relayed = upstream.readOutbound();
+    assertThat(ByteBufUtil.getBytes(relayed)).as("the first two frames, as they came")
+        .isEqualTo(WireBytes.concat(first, second));
+    relayed.release();
+    CloseWebSocketFrame toUpstream = upstream.readOutbound();
+    assertThat(toUpstream.statusCode()).isEqualTo(1001);
+    toUpstream.release();
+    CloseWebSocketFrame toClient = client.readOutbound();
+    assertThat(toClient.statusCode()).isEqualTo(1009);
+    toClient.release();
+    assertThat(session.framesFromClient()).isEqualTo(2);
+    assertThat(session.bytesFromClient()).isEqualTo(10);
   }
 
   @Test

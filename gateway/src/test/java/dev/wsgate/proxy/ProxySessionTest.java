@@ -10,6 +10,8 @@ import dev.wsgate.heartbeat.HeartbeatHandler;
 import dev.wsgate.heartbeat.LegHeartbeat;
 import dev.wsgate.metrics.HeartbeatMeters;
 import dev.wsgate.session.Session;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -82,6 +84,57 @@ class ProxySessionTest {
     assertThat(session.bytesFromClient()).isEqualTo(11);
     assertThat(session.framesFromUpstream()).isEqualTo(2);
     assertThat(session.bytesFromUpstream()).isEqualTo(8);
+  }
+
+  @Test
+  void aRunRelayedVerbatimIsWrittenAsItCameAndCountedFrameByFrame() {
+    drain(client);
+    byte[] run = WireBytes.concat(WireBytes.frame(0x81, utf8("one"), 0x01020304),
+        WireBytes.frame(0x02, new byte[] {1, 2}, 0x0A0B0C0D), WireBytes.frame(0x80, utf8("two"), 0x11121314));
+    client.writeInbound(Unpooled.wrappedBuffer(run));
+    ByteBuf out = upstream.readOutbound();
+    assertThat(ByteBufUtil.getBytes(out)).as("the client's frames, its masks kept").isEqualTo(run);
+    out.release();
+    assertThat(session.framesFromClient()).isEqualTo(3);
+    assertThat(session.bytesFromClient()).isEqualTo(8);
+    assertThat((Object) client.readOutbound()).isNull();
+  }
+
+  @Test
+  void aRunStopsAtTextThatIsNotUtf8AndTheFramesBeforeItGo() {
+    drain(client);
+    byte[] good = WireBytes.frame(0x81, utf8("fine"), 0x01020304);
+    byte[] bad = WireBytes.frame(0x81, new byte[] {(byte) 0xC0, (byte) 0xAF}, 0x05060708); // an overlong "/"
+    byte[] after = WireBytes.frame(0x82, new byte[] {9}, 0x090A0B0C);
+    client.writeInbound(Unpooled.wrappedBuffer(WireBytes.concat(good, bad, after)));
+    ByteBuf out = upstream.readOutbound();
+    assertThat(ByteBufUtil.getBytes(out)).isEqualTo(good);
+    out.release();
+    CloseWebSocketFrame close = client.readOutbound();
+    assertThat(close.statusCode()).isEqualTo(1007);
+    close.release();
+    assertThat(session.framesFromClient()).isEqualTo(1);
+  }
+
+  @Test
+  void textCutAcrossFramesAndRunsIsCheckedAsOneMessageUnmasked() {
+    drain(client);
+    byte[] kappa = "κ".getBytes(StandardCharsets.UTF_8);
+    byte[] first = WireBytes.frame(0x01, new byte[] {kappa[0]}, 0x7F3E2D1C);
+    byte[] last = WireBytes.frame(0x80, new byte[] {kappa[1], 'x', 'y', 'z', 'z', 'y', 'x', 'w', 'v'}, 0x6A5B4C3D);
+    client.writeInbound(Unpooled.wrappedBuffer(first));
+    client.writeInbound(Unpooled.wrappedBuffer(last));
+    for (byte[] expected : new byte[][] {first, last}) {
+      ByteBuf out = upstream.readOutbound();
+      assertThat(ByteBufUtil.getBytes(out)).isEqualTo(expected);
+      out.release();
+    }
+    assertThat((Object) client.readOutbound()).as("no close: the text is valid").isNull();
+    assertThat(session.endCause()).isNull();
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   @Test

@@ -1,0 +1,53 @@
+package dev.wsgate.proxy;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Reads the headers of data frames relayed verbatim: a run of whole frames as they came off the wire, headers and
+ * payloads (still masked when a client sent them), which {@link WireFrameDecoder} hands on as one {@code ByteBuf} and
+ * the other leg writes as it is. Each read takes a frame's first bytes again, at its index {@code at} in the run (no
+ * object a frame); the decoder has checked them.
+ */
+final class WireFrames {
+
+  private WireFrames() {
+  }
+
+  static boolean fin(ByteBuf run, int at) {
+    return (run.getByte(at) & 0x80) != 0;
+  }
+
+  /** The reserved bits, as {@code WebSocketFrame.rsv()} gives them: RSV1 is 4. */
+  static int rsv(ByteBuf run, int at) {
+    return (run.getByte(at) & 0x70) >> 4;
+  }
+
+  static int opcode(ByteBuf run, int at) {
+    return run.getByte(at) & 0x0F;
+  }
+
+  /** The header's length: 2 bytes, the extended length's 2 or 8, the masking key's 4. */
+  static int headerLength(ByteBuf run, int at) {
+    int b1 = run.getByte(at + 1);
+    int len1 = b1 & 0x7F;
+    int header = len1 == 126 ? 4 : len1 == 127 ? 10 : 2;
+    return (b1 & 0x80) != 0 ? header + 4 : header;
+  }
+
+  /** The payload's length (at most {@code max-frame-size}, an {@code int}). */
+  static int payloadLength(ByteBuf run, int at) {
+    int len1 = run.getByte(at + 1) & 0x7F;
+    return len1 == 126 ? run.getUnsignedShort(at + 2) : len1 == 127 ? (int) run.getLong(at + 2) : len1;
+  }
+
+  /**
+   * Runs a text frame's payload through the UTF-8 check from {@code state}, unmasking on the way, the frame
+   * unchanged.
+   */
+  static int scanText(int state, ByteBuf run, int at) {
+    int header = headerLength(run, at);
+    boolean masked = (run.getByte(at + 1) & 0x80) != 0;
+    int mask = masked ? run.getInt(at + header - 4) : 0;
+    return Utf8Check.scanMasked(state, run, at + header, payloadLength(run, at), mask);
+  }
+}
