@@ -93,16 +93,51 @@ final class LegEnd {
    */
   boolean pass(Object frame) {
     if (!takesMore()) {
-      if (waiting == null) {
-        waiting = new ArrayDeque<>();
-      }
-      waiting.add(frame);
-      waitingBytes += bytes(frame);
+      enqueue(frame, false);
       return false;
     }
-    channel.write(frame, channel.voidPromise());
-    flushPending = true;
+    Object rest = writeUnderMark(frame);
+    if (rest != null) {
+      enqueue(rest, false);
+      return false;
+    }
     return channel.isWritable();
+  }
+
+  private void enqueue(Object frame, boolean first) {
+    if (waiting == null) {
+      waiting = new ArrayDeque<>();
+    }
+    if (first) {
+      waiting.addFirst(frame);
+    } else {
+      waiting.add(frame);
+    }
+    waitingBytes += bytes(frame);
+  }
+
+  /**
+   * Writes a frame; or, of a run relayed verbatim that would take the outbound buffer past the mark, its frames one
+   * by one while the buffer is under it, so that the buffer passes the mark by one frame at most, as with decoded
+   * frames. Returns the rest of the run, not written, or null.
+   */
+  private Object writeUnderMark(Object frame) {
+    flushPending = true;
+    if (!(frame instanceof ByteBuf) || ((ByteBuf) frame).readableBytes() <= channel.bytesBeforeUnwritable()) {
+      channel.write(frame, channel.voidPromise());
+      return null;
+    }
+    ByteBuf run = (ByteBuf) frame;
+    int at = run.readerIndex();
+    int end = run.writerIndex();
+    while (at < end && channel.isWritable()) {
+      int length = WireFrames.headerLength(run, at) + WireFrames.payloadLength(run, at);
+      channel.write(run.retainedSlice(at, length), channel.voidPromise());
+      at += length;
+    }
+    ByteBuf rest = at < end ? run.retainedSlice(at, end - at) : null;
+    run.release();
+    return rest;
   }
 
   /** Writes what waits: while the outbound buffer is under the mark, or all of it (before a close frame). */
@@ -113,8 +148,16 @@ final class LegEnd {
     Object f;
     while ((all || channel.isWritable()) && (f = waiting.poll()) != null) {
       waitingBytes -= bytes(f);
-      channel.write(f, channel.voidPromise());
-      flushPending = true;
+      if (all) {
+        channel.write(f, channel.voidPromise());
+        flushPending = true;
+      } else {
+        Object rest = writeUnderMark(f);
+        if (rest != null) {
+          enqueue(rest, true);
+          return;
+        }
+      }
     }
   }
 

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * batch. Once the other leg's outbound buffer passes the write-buffer high-water mark, this leg stops reading, and
  * the rest of the read batch (the frames already decoded from the read under way) waits in the other leg's
  * {@link LegEnd}, in order, instead of going into that buffer; when the buffer drains below the low-water mark the
- * waiting frames go first, then reading resumes. So the outbound buffer holds at most the mark plus one frame, as
+ * waiting frames go first, then reading resumes. A run of frames relayed verbatim that would pass the mark is written
+ * frame by frame up to it, and the rest of it waits the same way ({@link LegEnd#pass}). So the outbound buffer holds
+ * at most the mark plus one frame, as
  * Netty counts it (payload, frame header and its per-message overhead), whatever the frame size; what waits is at
  * most one read.
  *

@@ -13,6 +13,7 @@ import dev.wsgate.session.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -131,6 +132,31 @@ class ProxySessionTest {
     }
     assertThat((Object) client.readOutbound()).as("no close: the text is valid").isNull();
     assertThat(session.endCause()).isNull();
+  }
+
+  @Test
+  void aRunThatWouldPassTheMarkGoesFrameByFrameAndTheRestWaits() {
+    drain(client);
+    upstream.config().setWriteBufferWaterMark(new WriteBufferWaterMark(1, 40));
+    byte[][] frames = new byte[4][];
+    for (int i = 0; i < frames.length; i++) {
+      frames[i] = WireBytes.frame(0x82, new byte[10], 0x01020304 + i); // 16 bytes each
+    }
+    client.writeInbound(Unpooled.wrappedBuffer(WireBytes.concat(frames)));
+    // 64 bytes where 40 fit: the first frame goes alone (the buffer is past the mark after it), the rest waits; the
+    // flush drains the buffer (an embedded channel writes at once) and the rest goes when it is writable again: 48
+    // bytes, again one frame first; then the last 32, which fit under the mark, at once.
+    byte[][] expected = {frames[0], frames[1], WireBytes.concat(frames[2], frames[3])};
+    for (int i = 0; i < expected.length; i++) {
+      upstream.runPendingTasks();
+      ByteBuf next = upstream.readOutbound();
+      assertThat(ByteBufUtil.getBytes(next)).as("write %d", i).isEqualTo(expected[i]);
+      next.release();
+    }
+    assertThat((Object) upstream.readOutbound()).isNull();
+    assertThat(session.leg(Leg.UPSTREAM).waitingBytes()).isZero();
+    assertThat(client.config().isAutoRead()).as("reading resumes once nothing waits").isTrue();
+    assertThat(session.framesFromClient()).isEqualTo(4);
   }
 
   private static byte[] utf8(String s) {
