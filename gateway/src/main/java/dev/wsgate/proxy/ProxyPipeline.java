@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.util.AttributeKey;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -192,12 +194,7 @@ public final class ProxyPipeline {
    * the client must be masked, reserved bits pass (the session refuses them), payloads up to {@code maxFramePayload}.
    */
   private static WireFrameDecoder clientDecoder(int maxFramePayload) {
-    return new WireFrameDecoder(WebSocketDecoderConfig.newBuilder()
-        .maxFramePayloadLength(maxFramePayload)
-        .allowExtensions(true)
-        .expectMaskedFrames(true)
-        .allowMaskMismatch(false)
-        .build());
+    return new WireFrameDecoder(decoderConfig(maxFramePayload, true, true));
   }
 
   /**
@@ -205,10 +202,21 @@ public final class ProxyPipeline {
    * masked, reserved bits pass only when wsgate offered an extension, payloads up to {@code maxFramePayload}.
    */
   static WebSocketFrameDecoder upstreamDecoder(int maxFramePayload, boolean allowExtensions) {
-    return new WireFrameDecoder(WebSocketDecoderConfig.newBuilder()
+    return new WireFrameDecoder(decoderConfig(maxFramePayload, false, allowExtensions));
+  }
+
+  /**
+   * The decoders' settings, one object for all decoders alike (48 bytes a leg less than one each): a few at most,
+   * one for each {@code max-frame-size} the configuration has had.
+   */
+  private static final ConcurrentMap<Long, WebSocketDecoderConfig> DECODER_CONFIGS = new ConcurrentHashMap<>();
+
+  private static WebSocketDecoderConfig decoderConfig(int maxFramePayload, boolean masked, boolean allowExtensions) {
+    long key = (long) maxFramePayload << 2 | (masked ? 2 : 0) | (allowExtensions ? 1 : 0);
+    return DECODER_CONFIGS.computeIfAbsent(key, k -> WebSocketDecoderConfig.newBuilder()
         .maxFramePayloadLength(maxFramePayload)
         .allowExtensions(allowExtensions)
-        .expectMaskedFrames(false)
+        .expectMaskedFrames(masked)
         .allowMaskMismatch(false)
         .build());
   }
