@@ -36,12 +36,11 @@ import java.util.List;
  *
  * <p>What it hands on verbatim is a run: the whole data frames that came one after the other in the bytes read, as
  * one slice (or the read's buffer itself, when it holds nothing else), so that a read of several frames costs one
- * pass through the pipeline and one write, not one a frame. A
- * run ends before a control frame, a frame not yet whole, a fault, or reserved bits the session must fail: those
- * are decoded (or refused) one at a time, in order, after the run. It reads a frame's header without consuming it
- * until the whole frame has come ({@code ByteToMessageDecoder} keeps the bytes), so a frame too big for
- * {@code max-frame-size} is refused (1009) as soon as its header is read, before its payload is held. Fields on the
- * leg's event loop.
+ * pass through the pipeline and one write, not one a frame. A run ends before a control frame, a frame not yet whole,
+ * a fault, or reserved bits the session must fail: those are decoded (or refused) one at a time, in order, after the
+ * run. It reads a frame's header without consuming it until the whole frame has come ({@code ByteToMessageDecoder}
+ * keeps the bytes), so a frame too big for {@code max-frame-size} is refused (1009) as soon as its header is read,
+ * before its payload is held. Fields on the leg's event loop.
  */
 final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFrameDecoder {
 

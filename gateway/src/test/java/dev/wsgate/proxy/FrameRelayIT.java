@@ -17,6 +17,26 @@ import org.junit.jupiter.api.Test;
 /** Frames go through wsgate in order and unchanged, both ways: text, binary, empty, fragmented. */
 class FrameRelayIT {
 
+  /**
+   * Data frames are relayed as they came (RFC 6455 5.7's masked "Hello" from the client, its unmasked one from the
+   * upstream): the client's masking key reaches the upstream, as through nginx or HAProxy.
+   */
+  @Test
+  void dataFramesArriveByteForByteTheClientsMaskingKeyKept() throws Exception {
+    try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());
+         TestGateway gw = TestGateway.proxying(upstream.uri());
+         RawWebSocket client = RawWebSocket.connect(gw.address(), "/")) {
+      RawUpstream.Conn up = upstream.take();
+      byte[] masked = {(byte) 0x81, (byte) 0x85, 0x37, (byte) 0xfa, 0x21, 0x3d, 0x7f, (byte) 0x9f, 0x4d, 0x51, 0x58};
+      client.sendBytes(masked);
+      assertThat(up.readBytes(masked.length)).isEqualTo(masked);
+      byte[] unmasked = {(byte) 0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f};
+      up.sendBytes(unmasked);
+      assertThat(client.readBytes(unmasked.length)).isEqualTo(unmasked);
+      WsEndpoint.closeCleanly(client, up);
+    }
+  }
+
   @Test
   void textBinaryEmptyAndFragmentedFramesArriveUnchangedAndInOrder() throws Exception {
     try (RawUpstream upstream = RawUpstream.start(RawUpstream.Answer.upgrade());

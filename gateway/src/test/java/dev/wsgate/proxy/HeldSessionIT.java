@@ -40,6 +40,10 @@ class HeldSessionIT {
             .containsExactly(concat(List.of("wsencoder", "wsdecoder"), wsgate));
         assertThat(handlers(session.channel(Leg.UPSTREAM))).as("upstream leg")
             .containsExactly(concat(List.of("ws-encoder", "ws-decoder"), wsgate));
+        for (Leg leg : Leg.values()) {
+          assertThat(session.channel(leg).pipeline().get(WireFrameDecoder.class)).as("the %s leg's decoder", leg)
+              .isNotNull().extracting(WireFrameDecoder::verbatim).as("relays verbatim").isEqualTo(true);
+        }
         assertThat(session.channel(Leg.CLIENT).pipeline().get("wsencoder"))
             .as("the client legs' one encoder").isSameAs(ProxyPipeline.SharedFrameEncoder.PLAIN);
         assertThat(session.channel(Leg.UPSTREAM).pipeline().get("ws-encoder"))

@@ -46,6 +46,21 @@ public abstract class WsEndpoint implements Closeable {
     send(true, WsFrame.CLOSE, WsWire.closePayload(code, reason));
   }
 
+  /** Writes bytes as they are: frames made by hand, masking keys and all. */
+  public void sendBytes(byte[] wire) throws IOException {
+    socket.getOutputStream().write(wire);
+    socket.getOutputStream().flush();
+  }
+
+  /** The next {@code length} bytes as they came, waiting at most the socket's timeout for each read. */
+  public byte[] readBytes(int length) throws IOException {
+    byte[] bytes = in.readNBytes(length);
+    if (bytes.length < length) {
+      throw new EOFException("the connection ended after " + bytes.length + " of " + length + " bytes");
+    }
+    return bytes;
+  }
+
   /** The next frame, unmasked, waiting at most the socket's timeout. */
   public WsFrame read() throws IOException {
     return WsWire.readFrame(in);
