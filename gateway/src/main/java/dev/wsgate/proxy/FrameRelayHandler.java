@@ -6,7 +6,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -192,7 +191,7 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     session.onWire(leg, run, frames, payloads);
   }
 
-  /** A frame's opcode (RFC 6455 5.2), as its class says it. */
+  /** A data frame's opcode (RFC 6455 5.2), as its class says it; the close frame's for any control frame. */
   private static int opcode(WebSocketFrame frame) {
     if (frame instanceof TextWebSocketFrame) {
       return WireFrameDecoder.OPCODE_TEXT;
@@ -201,7 +200,7 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     } else if (frame instanceof ContinuationWebSocketFrame) {
       return WireFrameDecoder.OPCODE_CONT;
     }
-    return frame instanceof CloseWebSocketFrame ? WireFrameDecoder.OPCODE_CLOSE : WireFrameDecoder.OPCODE_PING;
+    return WireFrameDecoder.OPCODE_CLOSE; // what matters here: a control frame, no part of a message
   }
 
   /**

@@ -41,69 +41,50 @@ final class Utf8Check {
   }
 
   /**
-   * Runs the readable bytes of {@code text} through the DFA from {@code state} (not changing the buffer). The bytes
-   * are read through the buffer's NIO view ({@code internalNioBuffer}: no copy, no object), not a call on the
-   * {@code ByteBuf} per byte: with Netty's leak detection at its paranoid level every such call records a stack
-   * trace, which made a 1 MiB text frame take seconds.
+   * Runs the readable bytes of {@code text} through the DFA from {@code state} (not changing the buffer).
    *
    * @return the state after them: {@link #REJECT} as soon as a byte makes the text invalid
    */
   static int scan(int state, ByteBuf text) {
-    int length = text.readableBytes();
-    if (length == 0) {
-      return state;
-    }
-    if (text.nioBufferCount() == 1) {
-      ByteBuffer view = text.internalNioBuffer(text.readerIndex(), length);
-      return scan(state, view, view.position(), view.position() + length);
-    }
-    for (ByteBuffer part : text.nioBuffers(text.readerIndex(), length)) { // a composite buffer: rare
-      state = scan(state, part, part.position(), part.limit());
-      if (state == REJECT) {
-        return REJECT;
-      }
-    }
-    return state;
-  }
-
-  private static int scan(int state, ByteBuffer text, int from, int end) {
-    int i = from;
-    while (i < end) {
-      if (state == ACCEPT && end - i >= Long.BYTES && (text.getLong(i) & HIGH_BITS) == 0) {
-        i += Long.BYTES; // eight ASCII characters
-        continue;
-      }
-      state = STATES[state + TYPES[text.get(i++) & 0xFF]];
-      if (state == REJECT) {
-        return REJECT;
-      }
-    }
-    return state;
+    return scanMasked(state, text, text.readerIndex(), text.readableBytes(), 0);
   }
 
   /**
    * Runs {@code length} bytes of {@code frame} from {@code index} through the DFA from {@code state}, each first
    * unmasked with the key {@code mask} (RFC 6455 5.3: the payload's byte {@code k} with the key's byte {@code k % 4}),
-   * the buffer unchanged; a {@code mask} of 0 leaves them as they are.
+   * the buffer unchanged; a {@code mask} of 0 leaves them as they are. The bytes are read through the buffer's NIO
+   * view ({@code internalNioBuffer}: no copy, no object), not a call on the {@code ByteBuf} per byte: with Netty's
+   * leak detection at its paranoid level every such call records a stack trace, which made a 1 MiB text frame take
+   * seconds.
+   *
+   * @return the state after them: {@link #REJECT} as soon as a byte makes the text invalid
    */
   static int scanMasked(int state, ByteBuf frame, int index, int length, int mask) {
     if (length == 0) {
       return state;
     }
-    if (frame.nioBufferCount() != 1) { // a composite buffer: rare
-      for (int k = 0; k < length && state != REJECT; k++) {
-        state = STATES[state + TYPES[(frame.getByte(index + k) ^ (mask >>> (24 - 8 * (k & 3)))) & 0xFF]];
-      }
-      return state;
+    if (frame.nioBufferCount() == 1) {
+      ByteBuffer view = frame.internalNioBuffer(index, length);
+      return scan(state, view, view.position(), view.position() + length, mask, 0);
     }
-    ByteBuffer text = frame.internalNioBuffer(index, length);
-    int from = text.position();
-    int end = from + length;
+    int offset = 0; // of the part in the payload, for the key's phase
+    for (ByteBuffer part : frame.nioBuffers(index, length)) { // a composite buffer: rare
+      state = scan(state, part, part.position(), part.limit(), mask, offset);
+      if (state == REJECT) {
+        return REJECT;
+      }
+      offset += part.remaining();
+    }
+    return state;
+  }
+
+  /** The DFA over {@code text} from {@code from} to {@code end}, the payload's byte {@code offset} at {@code from}. */
+  private static int scan(int state, ByteBuffer text, int from, int end, int mask, int offset) {
     long longMask = (mask & 0xFFFFFFFFL) | ((mask & 0xFFFFFFFFL) << 32);
     boolean bigEndian = text.order() == ByteOrder.BIG_ENDIAN;
     int i = from;
     while (i < end) {
-      int k = i - from;
+      int k = offset + i - from;
       long keys = Long.rotateLeft(longMask, 8 * (k & 3)); // the key's bytes for the eight from i, in order
       if (state == ACCEPT && end - i >= Long.BYTES
           && ((text.getLong(i) ^ (bigEndian ? keys : Long.reverseBytes(keys))) & HIGH_BITS) == 0) {

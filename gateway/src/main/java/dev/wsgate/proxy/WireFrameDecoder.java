@@ -156,7 +156,7 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
     boolean masked = (b1 & 0x80) != 0;
     int len1 = b1 & 0x7F;
     String violation = headerViolation((b0 & 0x80) != 0, (b0 & 0x70) >> 4, b0 & 0x0F, masked, len1, fragments);
-    int header = len1 == 126 ? 4 : len1 == 127 ? 10 : 2;
+    int header = WireFrames.unmaskedHeaderLength(len1);
     long length = 0;
     WebSocketCloseStatus status = WebSocketCloseStatus.PROTOCOL_ERROR;
     if (violation == null) {

@@ -29,9 +29,13 @@ final class WireFrames {
   /** The header's length: 2 bytes, the extended length's 2 or 8, the masking key's 4. */
   static int headerLength(ByteBuf run, int at) {
     int b1 = run.getByte(at + 1);
-    int len1 = b1 & 0x7F;
-    int header = len1 == 126 ? 4 : len1 == 127 ? 10 : 2;
+    int header = unmaskedHeaderLength(b1 & 0x7F);
     return (b1 & 0x80) != 0 ? header + 4 : header;
+  }
+
+  /** The header's length up to the masking key, from the 7-bit length of its second byte: 126 and 127 extend it. */
+  static int unmaskedHeaderLength(int len1) {
+    return len1 == 126 ? 4 : len1 == 127 ? 10 : 2;
   }
 
   /** The payload's length (at most {@code max-frame-size}, an {@code int}). */

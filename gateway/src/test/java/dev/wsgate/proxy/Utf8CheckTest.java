@@ -92,6 +92,25 @@ class Utf8CheckTest {
     }
   }
 
+  @Test
+  void maskedTextReadsAsItsUnmaskedBytesWhereverTheBufferIsCut() {
+    Random random = new Random(5);
+    for (int n = 0; n < 2_000; n++) {
+      byte[] text = randomText(random);
+      int key = random.nextInt();
+      byte[] masked = WireBytes.mask(text, key);
+      int expected = Utf8Check.scan(Utf8Check.ACCEPT, Unpooled.wrappedBuffer(text));
+      int cut = text.length == 0 ? 0 : random.nextInt(text.length + 1);
+      ByteBuf composite = Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(masked, 0, cut),
+          Unpooled.wrappedBuffer(masked, cut, masked.length - cut));
+      ByteBuf framed = Unpooled.wrappedBuffer(WireBytes.concat(new byte[3], masked)); // the payload at index 3
+      assertThat(Utf8Check.scanMasked(Utf8Check.ACCEPT, composite, 0, masked.length, key))
+          .as("%s masked with %08x, a composite cut at %d", hex(text), key, cut).isEqualTo(expected);
+      assertThat(Utf8Check.scanMasked(Utf8Check.ACCEPT, framed, 3, masked.length, key))
+          .as("%s masked with %08x", hex(text), key).isEqualTo(expected);
+    }
+  }
+
   private static boolean valid(String s) {
     return Utf8Check.valid(Unpooled.wrappedBuffer(s.getBytes(StandardCharsets.UTF_8)));
   }
