@@ -58,6 +58,18 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     ACTIVE, AWAITING_PONG, EVICTED, CLOSING, CLOSED
   }
 
+  private static final State[] STATES = State.values();
+  private static final byte ACTIVE = 0;
+  private static final byte AWAITING_PONG = 1;
+  private static final byte EVICTED = 2;
+  private static final byte CLOSING = 3;
+  private static final byte CLOSED = 4;
+
+  static {
+    assert STATES[ACTIVE] == State.ACTIVE && STATES[AWAITING_PONG] == State.AWAITING_PONG
+        && STATES[EVICTED] == State.EVICTED && STATES[CLOSING] == State.CLOSING && STATES[CLOSED] == State.CLOSED;
+  }
+
   /** Ping frame payloads: an 8-byte sequence number and the 8-byte ticker time of sending. */
   static final int PING_PAYLOAD = 16;
 
@@ -79,25 +91,27 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   // published with release stores, once per read batch or per ping and pong, never per frame.
   private ChannelHandlerContext ctx;
   private Ticker ticker = Ticker.systemTicker();
-  private State state = State.ACTIVE;
+  /**
+   * The {@link State}'s ordinal: a byte, since storing a reference (an enum constant) into a held session's handler,
+   * which is old, is a G1 write barrier that dirties a card for the refinement threads, twice a ping and pong.
+   */
+  private byte state = ACTIVE;
   private int idleTicks;
   /** The sequence number of the last ping (sent as 8 bytes; an int's worth outlasts any session). */
   private int sequence;
   private long pingSentNanos;
   /** A read batch is under way: frames came in since the last {@code channelReadComplete}. */
   private boolean readInBatch;
+  /** The pong to the last ping came in this read batch: its round trip is timed at the batch's end. */
+  private boolean pongInBatch;
   /** Answers to the peer's pings were written in this read batch, and wait for its end to be flushed. */
   private boolean answersInBatch;
   /**
-   * The loop's {@link TickWheel} (kept once found), whether the next tick is in it (false while there is none:
-   * before the channel is active, and after it), the neighbours in its slot's list, and the tick's due time on the
-   * grid: the wheel's.
+   * The loop's {@link TickWheel} (kept once found), and this leg's index in its arrays, {@link TickWheel#NIL} while
+   * it holds none (before the channel is active, and after it): the wheel's.
    */
-  TickWheel wheel;
-  boolean inWheel;
-  HeartbeatHandler wheelPrev;
-  HeartbeatHandler wheelNext;
-  long wheelDue;
+  private TickWheel wheel;
+  int wheelIndex = TickWheel.NIL;
   /** When the next tick falls due, before rounding to the grid. */
   private long tickDue;
   /** The outbound buffer's mark at the last tick ({@link OutboundProgress}). */
@@ -152,13 +166,13 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    state = State.CLOSED;
+    state = CLOSED;
     stopTicks();
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    state = State.CLOSED;
+    state = CLOSED;
     stopTicks();
     ctx.fireChannelInactive();
   }
@@ -166,14 +180,14 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   // --------------------------------------------------------------------------------------------------- ticks
 
   private void startTicks() {
-    if (tickNanos != 0 && !inWheel && state != State.CLOSED) {
+    if (tickNanos != 0 && state != CLOSED && (wheel == null || !wheel.holdsTick(this))) {
       tickDue = (long) LAST_INBOUND.get(this) + tickNanos;
       armTick();
     }
   }
 
   private void stopTicks() {
-    if (inWheel) {
+    if (wheel != null) {
       wheel.remove(this);
     }
   }
@@ -193,13 +207,13 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
    * under way), and the next one put into the wheel: one tick at a time, as Netty's {@code IdleStateHandler} arms one
    * task at a time, but due on the tick grid and counted from when the tick was due, not from when the timer
    * ran, so that the grid delays no tick by more than one grid step; a timer that ran late moves the next tick as
-   * late. The loop's {@link TickWheel} runs it, having taken it out of the wheel.
+   * late. The loop's {@link TickWheel} runs it, having taken it out of the wheel, with the clock it read once for all
+   * the ticks it runs.
    */
-  void tick() {
-    if (state == State.CLOSED || !ctx.channel().isOpen()) {
+  void tick(long now) {
+    if (state == CLOSED || !ctx.channel().isOpen()) {
       return;
     }
-    long now = ticker.nanoTime();
     long due = readInBatch ? now + tickNanos : Math.max(tickDue, (long) LAST_INBOUND.get(this) + tickNanos);
     if (due - now > 0) {
       tickDue = due;
@@ -210,7 +224,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     // timer that ran late (a busy or stalled loop) neither catches ticks up nor gives a pinged peer less time.
     tickDue = Math.max(due + tickNanos, now + tickNanos - rules.tickGridNanos);
     armTick();
-    onTick(ctx);
+    onTick(ctx, now);
     ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
   }
 
@@ -225,16 +239,16 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     }
     readInBatch = true;
     idleTicks = 0;
-    if (state == State.AWAITING_PONG) {
-      state = State.ACTIVE;
+    if (state == AWAITING_PONG) {
+      state = ACTIVE;
     }
     if (!frame) {
       ctx.fireChannelRead(msg); // a data frame relayed verbatim (the proxy's WireFrameDecoder): life, nothing more
     } else if (((WebSocketFrame) msg).rsv() != 0) {
       ctx.fireChannelRead(msg); // compressed and passed through, or bits the session fails: not a heartbeat
     } else if (msg instanceof CloseWebSocketFrame) {
-      if (state == State.ACTIVE) {
-        state = State.CLOSING; // the peer is closing: the session's close timer bounds the rest, not the heartbeat
+      if (state == ACTIVE) {
+        state = CLOSING; // the peer is closing: the session's close timer bounds the rest, not the heartbeat
       }
       ctx.fireChannelRead(msg);
     } else if (msg instanceof PingWebSocketFrame) {
@@ -253,7 +267,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   private void onPing(ChannelHandlerContext ctx, PingWebSocketFrame ping) {
     if (rules.forwardPings) {
       ctx.fireChannelRead(ping);
-    } else if (state == State.ACTIVE || state == State.AWAITING_PONG) {
+    } else if (state == ACTIVE || state == AWAITING_PONG) {
       answer(ctx, new PongWebSocketFrame(ping.content()));
     } else {
       ping.release();
@@ -263,7 +277,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   private void onPong(ChannelHandlerContext ctx, PongWebSocketFrame pong) {
     ByteBuf p = pong.content();
     if (p.readableBytes() == PING_PAYLOAD && p.getLong(p.readerIndex()) == sequence && pingSentNanos != 0) {
-      roundTrip();
+      pongInBatch = true;
       pong.release();
     } else if (rules.forwardPings) {
       ctx.fireChannelRead(pong);
@@ -280,12 +294,12 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     String text = frame.text();
     if (rules.textMode && rules.textPong.matches(text)) {
       if (pingSentNanos != 0) {
-        roundTrip();
+        pongInBatch = true;
       }
       frame.release();
     } else if (rules.answerTextPings && rules.textPing.matches(text)) {
       frame.release();
-      if (state == State.ACTIVE || state == State.AWAITING_PONG) {
+      if (state == ACTIVE || state == AWAITING_PONG) {
         answer(ctx, new TextWebSocketFrame(rules.textPing.answer(text, rules.textPong)));
       }
     } else {
@@ -299,8 +313,8 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     answersInBatch = true;
   }
 
-  private void roundTrip() {
-    long rtt = ticker.nanoTime() - pingSentNanos;
+  private void roundTrip(long now) {
+    long rtt = now - pingSentNanos;
     LAST_RTT.setRelease(this, rtt);
     pingSentNanos = 0;
     PONGS_RECEIVED.setRelease(this, pongsReceived + 1);
@@ -311,7 +325,12 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (readInBatch) {
       readInBatch = false;
-      LAST_INBOUND.setRelease(this, ticker.nanoTime()); // the batch's one clock read
+      long now = ticker.nanoTime(); // the batch's one clock read
+      LAST_INBOUND.setRelease(this, now);
+      if (pongInBatch) {
+        pongInBatch = false;
+        roundTrip(now);
+      }
     }
     if (answersInBatch) {
       answersInBatch = false;
@@ -321,19 +340,19 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   }
 
   /** A tick of silence: counted, and the ping or the eviction it brings. */
-  private void onTick(ChannelHandlerContext ctx) {
+  private void onTick(ChannelHandlerContext ctx, long now) {
     idleTicks++;
     if (peerConsumedOutput(ctx) || !ctx.channel().config().isAutoRead()) {
       // Not silence: the peer is reading what wsgate queued for it (its pong, if pinged, waits behind that), or
       // wsgate itself is not reading this leg (backpressure), so that the peer's frames wait unread.
       idleTicks = 0;
     }
-    if (state == State.ACTIVE || state == State.AWAITING_PONG) {
+    if (state == ACTIVE || state == AWAITING_PONG) {
       if (evictAfterTicks > 0 && idleTicks >= evictAfterTicks) {
         evict(ctx);
       } else if (pingAfterTicks > 0 && idleTicks >= pingAfterTicks
-          && (state == State.ACTIVE || evictAfterTicks == 0)) {
-        ping(ctx);
+          && (state == ACTIVE || evictAfterTicks == 0)) {
+        ping(ctx, now);
       }
     }
   }
@@ -351,13 +370,12 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     return moved;
   }
 
-  private void ping(ChannelHandlerContext ctx) {
-    long now = ticker.nanoTime();
+  private void ping(ChannelHandlerContext ctx, long now) {
     sequence++;
     pingSentNanos = now;
     PINGS_SENT.setRelease(this, pingsSent + 1);
     rules.meters.pingSent();
-    state = State.AWAITING_PONG;
+    state = AWAITING_PONG;
     if (rules.textMode) {
       ctx.writeAndFlush(new TextWebSocketFrame(rules.textPing.text()), ctx.voidPromise());
     } else {
@@ -384,7 +402,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
    * @return false when the leg is closing or closed already, and nothing was done
    */
   public boolean evictForCarrier(long silenceNanos) {
-    if (ctx == null || (state != State.ACTIVE && state != State.AWAITING_PONG)) {
+    if (ctx == null || (state != ACTIVE && state != AWAITING_PONG)) {
       return false;
     }
     evict(ctx, silenceNanos);
@@ -394,7 +412,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
   private void evict(ChannelHandlerContext ctx, long silence) {
     log.debug("[{}] {} silent for {} ms: evicting it with {}", ctx.channel().id().asShortText(), rules.leg,
         silence / 1_000_000, rules.settings.closeCode());
-    state = State.EVICTED;
+    state = EVICTED;
     rules.meters.evicted();
     ctx.fireUserEventTriggered(new HeartbeatEvicted(rules.leg, rules.settings.closeCode(), silence));
   }
@@ -411,8 +429,8 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
       ctx.executor().execute(this::closeSent);
       return;
     }
-    if (state == State.ACTIVE || state == State.AWAITING_PONG) {
-      state = State.CLOSING;
+    if (state == ACTIVE || state == AWAITING_PONG) {
+      state = CLOSING;
     }
   }
 
@@ -440,7 +458,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
 
   @Override
   public State state() {
-    return state;
+    return STATES[state];
   }
 
   public Leg leg() {

@@ -2,6 +2,7 @@ package dev.wsgate.heartbeat;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -10,17 +11,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The heartbeat ticks of one event loop's legs: a hashed timing wheel (as Netty's {@code HashedWheelTimer} and the
- * Linux kernel's timers), one slot per {@link #SLOT_NANOS} of the loop's clock, each slot a list linked through the
- * handlers themselves. The loop runs one scheduled task for all of them, armed for the earliest tick, where each leg
- * used to schedule a task of its own for every tick: no task object a leg (64 bytes of heap), none allocated per
- * tick, and no insertion into the loop's priority queue of tens of thousands of timers per tick.
+ * Linux kernel's timers), one slot per {@link #SLOT_NANOS} of the loop's clock. The loop runs one scheduled task for
+ * all of them, armed for the earliest tick, where each leg used to schedule a task of its own for every tick: no task
+ * object a leg, none allocated per tick, and no insertion into the loop's priority queue of tens of thousands of
+ * timers per tick.
+ *
+ * <p><b>Indices, not references.</b> Each leg takes an index into the wheel's arrays once, when its first tick goes
+ * in, and gives it back when it stops; a slot's ticks are a list linked through {@code int} arrays. Moving a tick from
+ * slot to slot, several times a second a leg, so stores only {@code int}s and {@code long}s into arrays: a reference
+ * stored into an old object (the handlers of held sessions are old) is a G1 write barrier that dirties a card for the
+ * concurrent refinement threads to scan, which a profile showed as a tenth of a heartbeat's CPU. The one reference
+ * store a leg is its entry in {@link #legs}, once. The arrays grow by doubling and keep their size (about 20 bytes a
+ * leg, 30 on average with the room of the last doubling).
  *
  * <p>A tick runs when it falls due (exactly: the task is armed for the earliest due time in the wheel's nearest slot;
- * on the 25 ms grid of {@link HeartbeatHandler#TICK_GRID_NANOS} all ticks of a slot fall due together). Ticks
- * further ahead than the wheel's turn ({@value #SLOTS} slots, 102 s) wait in their slot for their turn.
+ * on the 25 ms grid of {@link HeartbeatHandler#TICK_GRID_NANOS} all ticks of a slot fall due together), with the
+ * clock read once for all ticks that run together. Ticks further ahead than the wheel's turn ({@value #SLOTS} slots,
+ * 102 s) wait in their slot for their turn.
  *
- * <p>Confined to its loop: every method runs on it. A loop's wheel exists while it holds ticks; the last one removed
- * drops it.
+ * <p>Confined to its loop: every method runs on it. A loop's wheel exists while legs hold indices in it; the last
+ * one given back drops it.
  */
 final class TickWheel implements Runnable {
 
@@ -29,13 +39,30 @@ final class TickWheel implements Runnable {
   /** Slots in a turn of the wheel (a power of two): 4,096 of 25 ms, 102.4 s. */
   static final int SLOTS = 4096;
   private static final long NONE = Long.MAX_VALUE;
+  /** The end of a list, and a leg without an index. */
+  static final int NIL = -1;
+  /** The due time of an index whose tick was taken out to run and has not been put back yet. */
+  private static final long RUNNING = Long.MIN_VALUE;
+  /** The due time of an index that holds no tick (its leg's tick did not go back in). */
+  private static final long OUT = Long.MIN_VALUE + 1;
 
   private static final Logger log = LoggerFactory.getLogger(TickWheel.class);
   private static final ConcurrentMap<EventExecutor, TickWheel> WHEELS = new ConcurrentHashMap<>();
 
   private final EventExecutor loop;
-  private final HeartbeatHandler[] slots = new HeartbeatHandler[SLOTS];
-  private int count;
+  /** The first index of each slot's list, or {@link #NIL}. */
+  private final int[] heads = new int[SLOTS];
+  /** By index: the leg (null for a free index), its neighbours in its slot's list, its tick's due time. */
+  private HeartbeatHandler[] legs = new HeartbeatHandler[64];
+  private int[] next = new int[64];
+  private int[] prev = new int[64];
+  private long[] due = new long[64];
+  /** Free indices, a list through {@link #next}; indices from {@link #fresh} on were never used. */
+  private int free = NIL;
+  private int fresh;
+  /** Indices held by legs, and ticks in the slots. */
+  private int held;
+  private int ticks;
   /** The slot index (time / slot width) up to which ticks have run. */
   private long cursor;
   private ScheduledFuture<?> timer;
@@ -43,12 +70,13 @@ final class TickWheel implements Runnable {
   private long timerDue = NONE;
   /** Ticks are running: the timer is armed once they have. */
   private boolean running;
-  /** The wheel held no more ticks and left the loop: a handler that kept it finds the loop's wheel again. */
+  /** No leg held an index any more and the wheel left the loop: a handler that kept it finds the loop's again. */
   private boolean dropped;
 
   private TickWheel(EventExecutor loop) {
     this.loop = loop;
     this.cursor = Math.floorDiv(loop.ticker().nanoTime(), SLOT_NANOS);
+    Arrays.fill(heads, NIL);
   }
 
   /** The wheel of {@code loop} (on that loop). */
@@ -60,78 +88,123 @@ final class TickWheel implements Runnable {
     return dropped;
   }
 
-  /** Ticks held by {@code loop}'s wheel: for tests. */
+  /** Legs holding an index in {@code loop}'s wheel: for tests. */
   static int held(EventExecutor loop) {
     TickWheel wheel = WHEELS.get(loop);
-    return wheel == null ? 0 : wheel.count;
+    return wheel == null ? 0 : wheel.held;
   }
 
   /**
-   * Puts {@code h}'s next tick, due at {@code due} on the loop's clock, into the wheel (a tick due before the
-   * cursor's slot goes into that slot: it runs at once).
+   * Puts {@code h}'s next tick, due at {@code at} on the loop's clock, into the wheel, taking an index for {@code h}
+   * if it holds none (a tick due before the cursor's slot goes into that slot: it runs at once). {@code h} holds no
+   * tick in the wheel now.
    */
-  void add(HeartbeatHandler h, long due) {
-    due = Math.max(due, cursor * SLOT_NANOS);
-    h.wheelDue = due;
-    h.inWheel = true;
-    int slot = slotOf(h);
-    HeartbeatHandler head = slots[slot];
-    h.wheelPrev = null;
-    h.wheelNext = head;
-    if (head != null) {
-      head.wheelPrev = h;
+  void add(HeartbeatHandler h, long at) {
+    int i = h.wheelIndex;
+    if (i == NIL) {
+      i = h.wheelIndex = take(h);
     }
-    slots[slot] = h;
-    count++;
-    if (due < timerDue && !running) {
-      arm(due);
+    at = Math.max(at, cursor * SLOT_NANOS);
+    due[i] = at;
+    int slot = slotOf(at);
+    int head = heads[slot];
+    prev[i] = NIL;
+    next[i] = head;
+    if (head != NIL) {
+      prev[head] = i;
+    }
+    heads[slot] = i;
+    ticks++;
+    if (at < timerDue && !running) {
+      arm(at);
     }
   }
 
-  /** Takes {@code h}'s tick out of the wheel; the wheel goes when it holds no more. */
+  /** True when {@code h}'s next tick is in the wheel. */
+  boolean holdsTick(HeartbeatHandler h) {
+    int i = h.wheelIndex;
+    return i != NIL && due[i] != RUNNING && due[i] != OUT;
+  }
+
+  /** Takes {@code h}'s tick out of the wheel, if it is in, and gives its index back; the wheel goes when none is held. */
   void remove(HeartbeatHandler h) {
-    unlink(h);
-    if (count == 0) {
+    int i = h.wheelIndex;
+    if (i == NIL) {
+      return;
+    }
+    h.wheelIndex = NIL;
+    if (due[i] == RUNNING) {
+      legs[i] = null; // taken out to run: the run gives the index back when it comes to it
+      return;
+    }
+    if (due[i] != OUT) {
+      unlink(i);
+    }
+    release(i);
+  }
+
+  private int take(HeartbeatHandler h) {
+    int i;
+    if (free != NIL) {
+      i = free;
+      free = next[i];
+    } else {
+      if (fresh == legs.length) {
+        int n = legs.length * 2;
+        legs = Arrays.copyOf(legs, n);
+        next = Arrays.copyOf(next, n);
+        prev = Arrays.copyOf(prev, n);
+        due = Arrays.copyOf(due, n);
+      }
+      i = fresh++;
+    }
+    legs[i] = h;
+    due[i] = OUT;
+    held++;
+    return i;
+  }
+
+  private void release(int i) {
+    legs[i] = null;
+    due[i] = OUT;
+    next[i] = free;
+    free = i;
+    if (--held == 0) {
       if (timer != null) {
         timer.cancel(false);
         timer = null;
       }
       timerDue = NONE;
-      drop();
+      dropped = true;
+      WHEELS.remove(loop, this);
     }
   }
 
-  private void drop() {
-    dropped = true;
-    WHEELS.remove(loop, this);
-  }
-
-  private void unlink(HeartbeatHandler h) {
-    if (h.wheelPrev != null) {
-      h.wheelPrev.wheelNext = h.wheelNext;
+  private void unlink(int i) {
+    int p = prev[i];
+    int n = next[i];
+    if (p != NIL) {
+      next[p] = n;
     } else {
-      slots[slotOf(h)] = h.wheelNext;
+      heads[slotOf(due[i])] = n;
     }
-    if (h.wheelNext != null) {
-      h.wheelNext.wheelPrev = h.wheelPrev;
+    if (n != NIL) {
+      prev[n] = p;
     }
-    h.wheelPrev = null;
-    h.wheelNext = null;
-    h.inWheel = false;
-    count--;
+    ticks--;
   }
 
-  /** The slot of {@code h}'s due time. */
-  private static int slotOf(HeartbeatHandler h) {
-    return (int) (Math.floorDiv(h.wheelDue, SLOT_NANOS) & (SLOTS - 1));
+  /** The slot of a due time. */
+  private static int slotOf(long at) {
+    return (int) (Math.floorDiv(at, SLOT_NANOS) & (SLOTS - 1));
   }
 
-  private void arm(long due) {
+  private void arm(long at) {
     if (timer != null) {
       timer.cancel(false);
     }
-    timerDue = due;
-    timer = loop.schedule(this, Math.max(0, due - loop.ticker().nanoTime()), TimeUnit.NANOSECONDS);
+    timerDue = at;
+    timer = loop.schedule(this, Math.max(0, at - loop.ticker().nanoTime()), TimeUnit.NANOSECONDS);
   }
 
   /** The timer: runs every tick due by now, slot by slot, then arms for the next one. */
@@ -141,26 +214,32 @@ final class TickWheel implements Runnable {
     timerDue = NONE;
     long now = loop.ticker().nanoTime();
     long last = Math.floorDiv(now, SLOT_NANOS);
-    HeartbeatHandler due = null;
+    int run = NIL; // the ticks to run, a list of their own: ticks added meanwhile wait for their turn
     for (long s = cursor; s <= last && s < cursor + SLOTS; s++) {
-      for (HeartbeatHandler h = slots[(int) (s & (SLOTS - 1))], next; h != null; h = next) {
-        next = h.wheelNext;
-        if (h.wheelDue <= now) {
-          unlink(h);
-          h.wheelNext = due; // a list of their own until they run: ticks added meanwhile wait for their turn
-          due = h;
+      for (int i = heads[(int) (s & (SLOTS - 1))], n; i != NIL; i = n) {
+        n = next[i];
+        if (due[i] <= now) {
+          unlink(i);
+          due[i] = RUNNING;
+          next[i] = run;
+          run = i;
         }
       }
     }
     cursor = last;
     running = true;
     try {
-      while (due != null) {
-        HeartbeatHandler h = due;
-        due = h.wheelNext;
-        h.wheelNext = null;
+      while (run != NIL) {
+        int i = run;
+        run = next[i];
+        HeartbeatHandler h = legs[i];
+        due[i] = OUT;
+        if (h == null) {
+          release(i); // its leg stopped while its tick waited to run
+          continue;
+        }
         try {
-          h.tick();
+          h.tick(now);
         } catch (RuntimeException e) {
           log.warn("a heartbeat tick failed", e);
         }
@@ -168,9 +247,7 @@ final class TickWheel implements Runnable {
     } finally {
       running = false;
     }
-    if (count == 0) {
-      drop();
-    } else {
+    if (ticks > 0 && !dropped) {
       arm(nextDue());
     }
   }
@@ -185,10 +262,9 @@ final class TickWheel implements Runnable {
       long slotStart = s * SLOT_NANOS;
       long slotEnd = slotStart + SLOT_NANOS;
       long earliest = NONE;
-      for (HeartbeatHandler h = slots[(int) (s & (SLOTS - 1))]; h != null && earliest > slotStart;
-          h = h.wheelNext) {
-        if (h.wheelDue < slotEnd && h.wheelDue < earliest) {
-          earliest = h.wheelDue;
+      for (int i = heads[(int) (s & (SLOTS - 1))]; i != NIL && earliest > slotStart; i = next[i]) {
+        if (due[i] < slotEnd && due[i] < earliest) {
+          earliest = due[i];
         }
       }
       if (earliest != NONE) {

@@ -7,6 +7,8 @@ import dev.wsgate.config.HeartbeatSettings;
 import dev.wsgate.config.Leg;
 import dev.wsgate.config.TextHeartbeat;
 import dev.wsgate.metrics.HeartbeatMeters;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
@@ -97,5 +99,48 @@ class TickWheelTest {
     HeartbeatHandler again = leg(Duration.ofSeconds(1));
     advance(Duration.ofSeconds(1).plus(STEP));
     assertThat(again.pingsSent()).as("a new wheel once there are legs again").isEqualTo(1);
+  }
+
+  @Test
+  void aLegStoppedWhileItsTickWaitsToRunIsNotTickedAndGivesItsIndexBack() {
+    channel.freezeTime();
+    HeartbeatHandler a = leg(Duration.ofSeconds(1));
+    HeartbeatHandler b = leg(Duration.ofSeconds(1)); // the same slot: their ticks run in one go
+    channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // the first tick to run stops both legs: its own (ticking now) and the other (taken out, waiting to run)
+        ctx.pipeline().remove(a);
+        ctx.pipeline().remove(b);
+        ctx.pipeline().remove(this);
+      }
+    });
+    advance(Duration.ofSeconds(1).plus(STEP));
+    assertThat(a.pingsSent() + b.pingsSent()).as("only the first tick ran").isEqualTo(1);
+    assertThat(TickWheel.held(channel.eventLoop())).isZero();
+    assertThat(channel.runScheduledPendingTasks()).as("nothing scheduled any more").isEqualTo(-1);
+    HeartbeatHandler again = leg(Duration.ofSeconds(1));
+    advance(Duration.ofSeconds(1).plus(STEP));
+    assertThat(again.pingsSent()).isEqualTo(1);
+  }
+
+  @Test
+  void indicesGivenBackAreTakenAgainAndTheArraysGrowPastTheirFirstSize() {
+    channel.freezeTime();
+    List<HeartbeatHandler> legs = new ArrayList<>();
+    for (int i = 0; i < 200; i++) { // past the first 64 indices
+      legs.add(leg(Duration.ofMillis(500)));
+    }
+    for (int i = 0; i < 200; i += 2) {
+      channel.pipeline().remove(legs.get(i));
+    }
+    for (int i = 0; i < 100; i++) { // into the indices given back
+      legs.add(leg(Duration.ofMillis(500)));
+    }
+    assertThat(TickWheel.held(channel.eventLoop())).isEqualTo(200);
+    advance(Duration.ofSeconds(1).plus(STEP));
+    for (int i = 0; i < legs.size(); i++) {
+      assertThat(legs.get(i).pingsSent()).as("leg %d", i).isEqualTo(i < 200 && i % 2 == 0 ? 0 : 2);
+    }
   }
 }
