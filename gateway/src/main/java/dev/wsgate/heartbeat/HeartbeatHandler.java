@@ -379,9 +379,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     if (rules.textMode) {
       ctx.writeAndFlush(new TextWebSocketFrame(rules.textPing.text()), ctx.voidPromise());
     } else {
-      ByteBuf payload = ctx.alloc().buffer(PING_PAYLOAD);
-      payload.writeLong(sequence).writeLong(now);
-      ctx.writeAndFlush(new PingWebSocketFrame(payload), ctx.voidPromise());
+      ctx.writeAndFlush(PingFrame.encode(ctx.alloc(), rules.leg == Leg.UPSTREAM, sequence, now), ctx.voidPromise());
     }
   }
 
