@@ -149,7 +149,7 @@ abstract class ProxyUnderTest {
     // The JVM options of deploy/Dockerfile, as it ships.
     WsgateProcess w = WsgateProcess.start(children, port, admin, config,
         List.of("-XX:MaxRAMPercentage=40", "-XX:+ExitOnOutOfMemoryError", "-XX:G1PeriodicGCInterval=30000",
-            "-XX:MaxHeapFreeRatio=20", "-XX:MinHeapFreeRatio=10"), own);
+            "-XX:G1HeapRegionSize=1m", "-XX:MaxHeapFreeRatio=10", "-XX:MinHeapFreeRatio=5"), own);
     String version = run(Duration.ofSeconds(60), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-jar", WsgateProcess.jar().toString(), "--version").lines().collect(Collectors.joining("; "));
     ProxyUnderTest p = new ProxyUnderTest("wsgate", port, w.process(), version,
