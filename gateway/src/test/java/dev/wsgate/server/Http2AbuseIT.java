@@ -14,12 +14,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,6 +41,7 @@ class Http2AbuseIT {
   private static final int HEADERS = 0x1;
   private static final int RST_STREAM = 0x3;
   private static final int SETTINGS = 0x4;
+  private static final int PING = 0x6;
   private static final int GOAWAY = 0x7;
   private static final int CONTINUATION = 0x9;
   private static final int END_HEADERS = 0x4;
@@ -115,6 +122,71 @@ class Http2AbuseIT {
     assertThat(goAways).hasSize(1);
     assertThat(goAways.get(0)[0]).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
     assertBack();
+  }
+
+  /** Ping flood (CVE-2019-9512): PINGs from a client that reads none of their ACKs. */
+  @Test
+  void aPingFloodFromAClientThatReadsNothingIsCutOff() throws Exception {
+    ByteArrayOutputStream ping = new ByteArrayOutputStream();
+    frame(ping, PING, 0, 0, new byte[8]);
+    assertCutOffWhileNotReading(ping.toByteArray());
+    assertBack();
+  }
+
+  /** Settings flood (CVE-2019-9515): empty SETTINGS, each asking for an ACK, from a client that reads none. */
+  @Test
+  void aSettingsFloodFromAClientThatReadsNothingIsCutOff() throws Exception {
+    ByteArrayOutputStream settings = new ByteArrayOutputStream();
+    frame(settings, SETTINGS, 0, 0, new byte[0]);
+    assertCutOffWhileNotReading(settings.toByteArray());
+    assertBack();
+  }
+
+  /**
+   * Sends the preface, then {@code frame} over and over without reading: far more frames (34 MB of PINGs) than the
+   * socket buffers of both ends hold in ACKs (some MB each way), so that the ACKs queue in the gateway past
+   * {@link Http2Front#MAX_QUEUED_CONTROL_FRAMES}. Then reads what the gateway sent, and fails unless it closed the
+   * connection: a gateway that kept it would keep queueing ACKs for as long as the client sent.
+   */
+  private void assertCutOffWhileNotReading(byte[] frame) throws Exception {
+    byte[] batch = new byte[frame.length * 4096];
+    for (int i = 0; i < 4096; i++) {
+      System.arraycopy(frame, 0, batch, i * frame.length, frame.length);
+    }
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(gw.address().getAddress(), gw.port()), (int) WAIT.toMillis());
+      s.setSoTimeout((int) WAIT.toMillis());
+      OutputStream out = s.getOutputStream();
+      CompletableFuture<Boolean> flood = CompletableFuture.supplyAsync(() -> {
+        try {
+          out.write(preface().toByteArray());
+          for (int i = 0; i < 2_000_000 / 4096; i++) {
+            out.write(batch);
+          }
+          return false;
+        } catch (IOException cut) {
+          return true; // the gateway closed the connection while the client was still sending
+        }
+      });
+      boolean cutWhileSending;
+      try {
+        cutWhileSending = flood.get(WAIT.toSeconds() * 3, TimeUnit.SECONDS);
+      } catch (TimeoutException stalled) {
+        throw new AssertionError("the flood neither went through in " + WAIT.toSeconds() * 3 + " s nor was cut off");
+      }
+      InputStream in = s.getInputStream();
+      byte[] sink = new byte[1 << 16];
+      try {
+        while (in.read(sink) >= 0) {
+          // the ACKs sent before the gateway gave up, then the end
+        }
+      } catch (SocketTimeoutException held) {
+        throw new AssertionError("the gateway held the connection of a client that reads none of its ACKs"
+            + (cutWhileSending ? "" : " (all sent)"));
+      } catch (SocketException closed) {
+        // reset: closed, with what the client did not read
+      }
+    }
   }
 
   private void assertBack() throws InterruptedException {
