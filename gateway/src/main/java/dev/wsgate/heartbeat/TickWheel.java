@@ -126,7 +126,9 @@ final class TickWheel implements Runnable {
     return i != NIL && due[i] != RUNNING && due[i] != OUT;
   }
 
-  /** Takes {@code h}'s tick out of the wheel, if it is in, and gives its index back; the wheel goes when none is held. */
+  /**
+   * Takes {@code h}'s tick out of the wheel, if it is in, and gives its index back; the wheel goes when none is held.
+   */
   void remove(HeartbeatHandler h) {
     int i = h.wheelIndex;
     if (i == NIL) {
