@@ -195,20 +195,10 @@ public abstract class Session {
     return (long) BYTES_FROM_UPSTREAM.getOpaque(this);
   }
 
-  /** Counts one data frame received from the client and relayed to the upstream. */
-  public void countFromClient(int payloadBytes) {
-    countFromClient(1, payloadBytes);
-  }
-
   /** Counts data frames received from the client and relayed to the upstream, with their payloads' bytes. */
   public void countFromClient(int frames, int payloadBytes) {
     FRAMES_FROM_CLIENT.setOpaque(this, framesFromClient + frames);
     BYTES_FROM_CLIENT.setOpaque(this, bytesFromClient + payloadBytes);
-  }
-
-  /** Counts one data frame received from the upstream and relayed to the client. */
-  public void countFromUpstream(int payloadBytes) {
-    countFromUpstream(1, payloadBytes);
   }
 
   /** Counts data frames received from the upstream and relayed to the client, with their payloads' bytes. */

@@ -36,9 +36,9 @@ class AccessLogTest {
   @Test
   void aClosedSessionInTextAndInJson() throws Exception {
     Session s = session("req-1", "/chat room", "chat");
-    s.countFromClient(5);
-    s.countFromClient(6);
-    s.countFromUpstream(3);
+    s.countFromClient(1, 5);
+    s.countFromClient(1, 6);
+    s.countFromUpstream(1, 3);
     s.recordEnd(Session.EndCause.CLIENT_CLOSE, 4000, "say \"bye\" \\ now, \u00e9");
     long duration = Duration.ofNanos(s.closedAtNanos() - s.openedAtNanos()).toMillis();
     ILoggingEvent e = event(s);

@@ -33,11 +33,11 @@ class SessionRegistryTest {
     Session b = session("/b");
     registry.add(a);
     registry.add(b);
-    a.countFromClient(10);
-    a.countFromUpstream(7);
-    b.countFromClient(5);
+    a.countFromClient(1, 10);
+    a.countFromUpstream(1, 7);
+    b.countFromClient(1, 5);
     assertThat(registry.remove(a)).isTrue();
-    b.countFromClient(1);
+    b.countFromClient(1, 1);
 
     assertThat(registry.framesFromClient()).isEqualTo(3);
     assertThat(registry.bytesFromClient()).isEqualTo(16);
@@ -51,7 +51,7 @@ class SessionRegistryTest {
   void removalIsIdempotentAndCountsASessionOnce() {
     Session a = session("/a");
     registry.add(a);
-    a.countFromClient(4);
+    a.countFromClient(1, 4);
     assertThat(registry.remove(a)).isTrue();
     assertThat(registry.remove(a)).isFalse();
 
@@ -85,7 +85,7 @@ class SessionRegistryTest {
     for (int i = 0; i < sessions && !reader.isDone(); i++) {
       Session s = session("/r");
       registry.add(s);
-      s.countFromClient(1);
+      s.countFromClient(1, 1);
       registry.remove(s);
     }
     done.set(true);
