@@ -74,7 +74,6 @@ import reactor.netty.resources.LoopResources;
 public final class TlsSessionBenchmark {
 
   private static final double KIB = 1024.0;
-  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
   private static final int OPENING_IN_FLIGHT = 64;
 
   enum Mode {
@@ -430,12 +429,7 @@ public final class TlsSessionBenchmark {
   private static long heapAfterFullGc(long pid) throws IOException, InterruptedException {
     jcmd(pid, "GC.run");
     jcmd(pid, "GC.run");
-    String info = jcmd(pid, "GC.heap_info");
-    Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) {
-      throw new IllegalStateException("no heap figure in jcmd GC.heap_info: " + info);
-    }
-    return Long.parseLong(m.group(1)) * 1024;
+    return HeapInfo.usedBytes(jcmd(pid, "GC.heap_info"));
   }
 
   private static String jcmd(long pid, String what) throws IOException, InterruptedException {

@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -25,8 +23,6 @@ import java.util.stream.Collectors;
  * {@code LEAK:} reports, WARN and ERROR lines in it are counted on the way.
  */
 final class WsgateProcess {
-
-  private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
 
   private final Process process;
   private final int port;
@@ -168,12 +164,7 @@ final class WsgateProcess {
   long heapUsedAfterFullGc() throws IOException, InterruptedException {
     jcmd("GC.run");
     jcmd("GC.run");
-    String info = jcmd("GC.heap_info");
-    Matcher m = HEAP_USED.matcher(info);
-    if (!m.find()) {
-      throw new IllegalStateException("no heap figure in jcmd GC.heap_info: " + info);
-    }
-    return Long.parseLong(m.group(1)) * 1024;
+    return HeapInfo.usedBytes(jcmd("GC.heap_info"));
   }
 
   /**
