@@ -11,13 +11,14 @@ import org.slf4j.spi.LoggingEventBuilder;
  * Text logging writes them as logfmt ({@code %logfmt}, {@code dev.wsgate.cli.LogfmtConverter}):
  *
  * <pre>
- * request_id=4f1c... session=1 client=127.0.0.1:53422 route=/chat upstream=ws://chat-1:8000 subprotocol=chat
- * duration_ms=5012 frames_in=12 bytes_in=640 frames_out=12 bytes_out=640 close_code=1000 closed_by=client
- * end=client-close
+ * request_id=4f1c... session=1 client=127.0.0.1:53422 client_protocol=http/1.1 route=/chat upstream=ws://chat-1:8000
+ * subprotocol=chat duration_ms=5012 frames_in=12 bytes_in=640 frames_out=12 bytes_out=640 close_code=1000
+ * closed_by=client end=client-close
  * </pre>
  * JSON logging writes them in the JSON encoder's {@code kvpList}. {@code _in} counts what the client sent (relayed
  * upstream), {@code _out} what the upstream sent (relayed to the client); {@code -} stands for an absent value;
- * {@code close_reason} comes last, and only when the close had a reason.
+ * {@code close_reason} comes last, and only when the close had a reason. {@code client_protocol} is what the client leg
+ * runs on: {@code http/1.1}, or {@code h2} for an extended CONNECT stream (RFC 8441).
  */
 public final class AccessLog {
 
@@ -46,6 +47,7 @@ public final class AccessLog {
         .addKeyValue("request_id", s.requestId())
         .addKeyValue("session", s.id())
         .addKeyValue("client", s.clientAddress())
+        .addKeyValue("client_protocol", s.clientProtocol())
         .addKeyValue("route", s.route())
         .addKeyValue("upstream", s.upstream().toString())
         .addKeyValue("subprotocol", s.subprotocol() == null ? "-" : s.subprotocol())

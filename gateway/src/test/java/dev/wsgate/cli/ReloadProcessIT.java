@@ -207,10 +207,11 @@ class ReloadProcessIT {
           var field = pair.fields().next();
           fields.put(field.getKey(), field.getValue().asText());
         }
-        assertThat(fields.keySet()).containsExactly("request_id", "session", "client", "route", "upstream",
-            "subprotocol", "duration_ms", "frames_in", "bytes_in", "frames_out", "bytes_out", "close_code", "closed_by",
-            "end");
-        assertThat(fields).containsEntry("request_id", "json-log-1").containsEntry("route", "/")
+        assertThat(fields.keySet()).containsExactly("request_id", "session", "client", "client_protocol", "route",
+            "upstream", "subprotocol", "duration_ms", "frames_in", "bytes_in", "frames_out", "bytes_out", "close_code",
+            "closed_by", "end");
+        assertThat(fields).containsEntry("request_id", "json-log-1").containsEntry("client_protocol", "http/1.1")
+            .containsEntry("route", "/")
             .containsEntry("upstream", a.uri().toString()).containsEntry("subprotocol", "-")
             .containsEntry("frames_in", "1").containsEntry("bytes_in", "1").containsEntry("frames_out", "1")
             .containsEntry("bytes_out", "1").containsEntry("close_code", "1000").containsEntry("closed_by", "client")
@@ -238,7 +239,7 @@ class ReloadProcessIT {
         oneSession(port, "text-log-1", 4001, "bye now");
         String access = wsgate.awaitStdout("the access log line", WAIT, l -> l.contains(" request_id=text-log-1 "));
         assertThat(access).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S+ ACCESS "
-            + "request_id=text-log-1 session=\\d+ client=127\\.0\\.0\\.1:\\d+ route=/ "
+            + "request_id=text-log-1 session=\\d+ client=127\\.0\\.0\\.1:\\d+ client_protocol=http/1\\.1 route=/ "
             + "upstream=" + Pattern.quote(a.uri().toString()) + " subprotocol=- duration_ms=\\d+ "
             + "frames_in=1 bytes_in=1 frames_out=1 bytes_out=1 close_code=4001 closed_by=client end=client-close "
             + "close_reason=\"bye now\"");

@@ -153,6 +153,7 @@ class FrameRelayIT {
       String line = RecordingAppender.await(l -> l.contains("request_id=req-access-log-1"), Duration.ofSeconds(10));
       assertThat(line)
           .contains(" client=127.0.0.1:")
+          .contains(" client_protocol=http/1.1 ")
           .contains(" route=/ ")
           .contains(" upstream=" + upstream.uri())
           .contains(" subprotocol=-")

@@ -7,6 +7,7 @@ import dev.wsgate.testing.H2Client;
 import dev.wsgate.testing.ProxyHeaders;
 import dev.wsgate.testing.RawUpstream;
 import dev.wsgate.testing.RawWebSocket;
+import dev.wsgate.testing.RecordingAppender;
 import dev.wsgate.testing.TestGateway;
 import dev.wsgate.testing.WsFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -114,6 +115,9 @@ class Http2IT {
       s.awaitClosed();
       assertThat(s.ended()).isTrue();
       up.close();
+      assertThat(RecordingAppender.await(l -> l.contains("request_id=h2-request-1 "), WAIT))
+          .contains(" client_protocol=h2 ").contains(" subprotocol=chat.v2 ")
+          .contains(" close_code=1000 closed_by=client end=client-close");
     }
   }
 

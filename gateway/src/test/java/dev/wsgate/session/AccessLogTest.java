@@ -45,15 +45,17 @@ class AccessLogTest {
     assertThat(e.getFormattedMessage()).isEqualTo("session end");
 
     assertThat(render("/logback.xml", e)).isEqualTo(date(e) + " ACCESS request_id=req-1 session=7 "
-        + "client=127.0.0.1:53422 route=\"/chat room\" upstream=ws://chat-1:8000 subprotocol=chat duration_ms="
-        + duration + " frames_in=2 bytes_in=11 frames_out=1 bytes_out=3 close_code=4000 closed_by=client "
+        + "client=127.0.0.1:53422 client_protocol=http/1.1 route=\"/chat room\" upstream=ws://chat-1:8000 "
+        + "subprotocol=chat duration_ms=" + duration + " frames_in=2 bytes_in=11 frames_out=1 bytes_out=3 "
+        + "close_code=4000 closed_by=client "
         + "end=client-close close_reason=\"say \\\"bye\\\" \\\\ now, \u00e9\"" + System.lineSeparator());
 
     String json = render("/dev/wsgate/logback-json.xml", e);
     assertThat(json).isEqualTo("{\"timestamp\":" + e.getTimeStamp() + ",\"level\":\"INFO\",\"threadName\":\""
         + e.getThreadName() + "\",\"loggerName\":\"wsgate.access\",\"mdc\": {},\"kvpList\": ["
         + "{\"request_id\":\"req-1\"},{\"session\":\"7\"},{\"client\":\"127.0.0.1:53422\"},"
-        + "{\"route\":\"\\/chat room\"},{\"upstream\":\"ws:\\/\\/chat-1:8000\"},{\"subprotocol\":\"chat\"},"
+        + "{\"client_protocol\":\"http\\/1.1\"},{\"route\":\"\\/chat room\"},"
+        + "{\"upstream\":\"ws:\\/\\/chat-1:8000\"},{\"subprotocol\":\"chat\"},"
         + "{\"duration_ms\":\"" + duration + "\"},{\"frames_in\":\"2\"},{\"bytes_in\":\"11\"},"
         + "{\"frames_out\":\"1\"},{\"bytes_out\":\"3\"},{\"close_code\":\"4000\"},{\"closed_by\":\"client\"},"
         + "{\"end\":\"client-close\"},{\"close_reason\":\"say \\\"bye\\\" \\\\ now, \u00e9\"}],"
@@ -63,11 +65,11 @@ class AccessLogTest {
     assertThat(node.get("formattedMessage").asText()).isEqualTo(AccessLog.MESSAGE);
     List<String> fields = new ArrayList<>();
     node.get("kvpList").forEach(pair -> pair.fieldNames().forEachRemaining(fields::add));
-    assertThat(fields).containsExactly("request_id", "session", "client", "route", "upstream", "subprotocol",
-        "duration_ms", "frames_in", "bytes_in", "frames_out", "bytes_out", "close_code", "closed_by", "end",
-        "close_reason");
-    assertThat(node.get("kvpList").get(6).get("duration_ms").asText()).isEqualTo(Long.toString(duration));
-    assertThat(node.get("kvpList").get(14).get("close_reason").asText()).isEqualTo(s.closeReason());
+    assertThat(fields).containsExactly("request_id", "session", "client", "client_protocol", "route", "upstream",
+        "subprotocol", "duration_ms", "frames_in", "bytes_in", "frames_out", "bytes_out", "close_code", "closed_by",
+        "end", "close_reason");
+    assertThat(node.get("kvpList").get(7).get("duration_ms").asText()).isEqualTo(Long.toString(duration));
+    assertThat(node.get("kvpList").get(15).get("close_reason").asText()).isEqualTo(s.closeReason());
   }
 
   @Test
@@ -78,10 +80,12 @@ class AccessLogTest {
     assertThat(Long.parseLong(duration)).isNotNegative();
 
     assertThat(render("/logback.xml", e)).isEqualTo(date(e) + " ACCESS request_id=4f1c0a session=7 "
-        + "client=127.0.0.1:53422 route=/ upstream=ws://chat-1:8000 subprotocol=- duration_ms=" + duration
+        + "client=127.0.0.1:53422 client_protocol=http/1.1 route=/ upstream=ws://chat-1:8000 subprotocol=- duration_ms="
+        + duration
         + " frames_in=0 bytes_in=0 frames_out=0 bytes_out=0 close_code=0 closed_by=- end=-" + System.lineSeparator());
     assertThat(render("/dev/wsgate/logback-json.xml", e)).contains("\"kvpList\": [{\"request_id\":\"4f1c0a\"},"
-        + "{\"session\":\"7\"},{\"client\":\"127.0.0.1:53422\"},{\"route\":\"\\/\"},"
+        + "{\"session\":\"7\"},{\"client\":\"127.0.0.1:53422\"},{\"client_protocol\":\"http\\/1.1\"},"
+        + "{\"route\":\"\\/\"},"
         + "{\"upstream\":\"ws:\\/\\/chat-1:8000\"},{\"subprotocol\":\"-\"},{\"duration_ms\":\"" + duration + "\"},"
         + "{\"frames_in\":\"0\"},{\"bytes_in\":\"0\"},{\"frames_out\":\"0\"},{\"bytes_out\":\"0\"},"
         + "{\"close_code\":\"0\"},{\"closed_by\":\"-\"},{\"end\":\"-\"}],\"formattedMessage\":\"session end\",");
