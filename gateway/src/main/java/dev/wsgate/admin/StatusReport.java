@@ -105,6 +105,7 @@ final class StatusReport {
     n.put("route", id);
     n.put("live", view.liveSessions(id));
     n.put("balance", r.config().balance().yamlName());
+    r.config().hashKey().ifPresent(k -> n.put("hash_key", k.toString()));
     n.set("opened", windowed(within, new Key(Kind.OPENED, id, "", "")));
     ObjectNode closed = n.putObject("closed");
     for (String w : within.keySet()) {

@@ -48,6 +48,9 @@ class StatusIT {
       JsonNode a = route(st, "/a");
       assertThat(a.get("live").asInt()).isEqualTo(3);
       assertThat(a.get("balance").asText()).isEqualTo("round-robin");
+      assertThat(a.has("hash_key")).isFalse();
+      assertThat(route(st, "/b").get("balance").asText()).isEqualTo("hash");
+      assertThat(route(st, "/b").get("hash_key").asText()).isEqualTo("query:room");
       assertWindowed(st, a.get("opened"), 4);
       assertWindowed(st, a.get("closed"), 1);
       assertThat(names(a.get("closed_by_reason"))).containsExactly("client-close");

@@ -79,6 +79,8 @@ class StatusPageIT {
       assertThat(dom.number("data-route", "/a", "data-k", "evicted", "data-leg", "client", "data-w", "15m"))
           .isZero();
       assertThat(dom.textOf("data-route", "/a", "data-k", "upstreams-up")).isEqualTo("1 / 2");
+      assertThat(dom.textOf("data-route", "/a", "data-k", "balance")).isEqualTo("round-robin");
+      assertThat(dom.textOf("data-route", "/b", "data-k", "balance")).isEqualTo("hash by query:room");
       // Windows against totals, as status.json tells them (exact while the history is younger than a window).
       JsonNode status = new ObjectMapper().readTree(AdminClient.get(s.adminPort(), "/status.json").body());
       for (JsonNode w : status.get("windows")) {

@@ -23,7 +23,8 @@ import java.util.List;
  *   <li>route {@code /a}, round-robin over a live echo upstream and a dead one (a closed port): 4 sessions opened,
  *       one closed by its client with 1000 ({@code client-close}), 3 live, all on the live instance; the dead one
  *       refused one connection (the second handshake's first try) and is down for its back-off (10 min);</li>
- *   <li>route {@code /b}, the live upstream: 2 sessions opened, one of them silent and evicted by the client leg's
+ *   <li>route {@code /b}, balanced by hash of {@code query:room} (which its sessions lack: round-robin), the live
+ *       upstream: 2 sessions opened, one of them silent and evicted by the client leg's
  *       heartbeat ({@code client-heartbeat}), 1 live;</li>
  *   <li>heartbeat on the client leg (1 s, 2 s), none on the upstream leg; the live clients (the JDK's) answer the
  *       pings, so round trips are recorded on the client leg;</li>
@@ -77,7 +78,7 @@ final class StatusScenario implements AutoCloseable {
         + "heartbeat:\n  interval: 1s\n  timeout: 2s\n  upstream:\n    interval: 0\n    timeout: 0\n"
         + "routes:\n"
         + "  - path: /a\n    balance: round-robin\n    upstreams: [\"" + live + "\", \"" + dead + "\"]\n"
-        + "  - path: /b\n    upstreams: [\"" + live + "\"]\n"
+        + "  - path: /b\n    balance: hash\n    hash-key: query:room\n    upstreams: [\"" + live + "\"]\n"
         + "  - path: '" + MARKUP_ROUTE.replace("'", "''") + "'\n    upstreams: [\"" + live + "\"]\n";
   }
 
