@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wsgate.session.Session;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,6 +92,27 @@ class GrafanaDashboardIT {
     assertThat(heatmap.path("targets").get(0).path("format").asText()).isEqualTo("heatmap");
     assertThat(heatmap.path("targets").get(0).path("expr").asText()).contains("wsgate_heartbeat_rtt_seconds_bucket")
         .contains("by (le)");
+  }
+
+  /** The descriptions name every value the panels' labels take: they drifted once (rate-limit, the 429's reason). */
+  @Test
+  void closesAndRefusalsShowEveryReason() throws Exception {
+    JsonNode d = dashboard();
+    String closes = panel(d, "Sessions closed by reason").path("description").asText();
+    for (Session.EndCause c : Session.EndCause.values()) {
+      assertThat(closes).as("the closes panel's description").contains(c.label());
+    }
+    JsonNode refused = panel(d, "Handshakes refused by status and reason");
+    assertThat(refused.path("targets").get(0).path("expr").asText()).contains("sum by (status, reason) (");
+    assertThat(refused.path("targets").get(0).path("legendFormat").asText()).isEqualTo("{{status}} {{reason}}");
+    assertThat(refused.path("description").asText()).contains("400 bad_request", "403 origin", "404 no_route",
+        "408 handshake_timeout", "426 not_websocket", "429 per_address", "500 internal",
+        "503 max_connections or draining", "upstream_refused", "upstream_rejected", "upstream_invalid", "upstream_timeout");
+  }
+
+  private static JsonNode panel(JsonNode dashboard, String title) {
+    return panels(dashboard).stream().filter(p -> p.path("title").asText().equals(title)).findFirst().orElseThrow(
+        () -> new AssertionError("no panel " + title));
   }
 
   @Test
