@@ -1,5 +1,10 @@
 package dev.wsgate.proxy;
 
+import static dev.wsgate.proxy.WireFrames.OPCODE_BINARY;
+import static dev.wsgate.proxy.WireFrames.OPCODE_CLOSE;
+import static dev.wsgate.proxy.WireFrames.OPCODE_CONT;
+import static dev.wsgate.proxy.WireFrames.OPCODE_TEXT;
+
 import dev.wsgate.config.Leg;
 import dev.wsgate.heartbeat.HeartbeatEvicted;
 import io.netty.buffer.ByteBuf;
@@ -79,9 +84,9 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     boolean tooBig(int opcode, int bytes) {
-      if (opcode == WireFrameDecoder.OPCODE_TEXT || opcode == WireFrameDecoder.OPCODE_BINARY) {
+      if (opcode == OPCODE_TEXT || opcode == OPCODE_BINARY) {
         messageBytes = bytes;
-      } else if (opcode == WireFrameDecoder.OPCODE_CONT) {
+      } else if (opcode == OPCODE_CONT) {
         messageBytes += bytes;
       } else {
         return false; // control frames may come between fragments, and are no part of the message
@@ -194,13 +199,13 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
   /** A data frame's opcode (RFC 6455 5.2), as its class says it; the close frame's for any control frame. */
   private static int opcode(WebSocketFrame frame) {
     if (frame instanceof TextWebSocketFrame) {
-      return WireFrameDecoder.OPCODE_TEXT;
+      return OPCODE_TEXT;
     } else if (frame instanceof BinaryWebSocketFrame) {
-      return WireFrameDecoder.OPCODE_BINARY;
+      return OPCODE_BINARY;
     } else if (frame instanceof ContinuationWebSocketFrame) {
-      return WireFrameDecoder.OPCODE_CONT;
+      return OPCODE_CONT;
     }
-    return WireFrameDecoder.OPCODE_CLOSE; // what matters here: a control frame, no part of a message
+    return OPCODE_CLOSE; // what matters here: a control frame, no part of a message
   }
 
   /**
@@ -213,9 +218,9 @@ class FrameRelayHandler extends ChannelInboundHandlerAdapter {
     int state;
     if (rsv != 0) {
       return true;
-    } else if (opcode == WireFrameDecoder.OPCODE_TEXT) {
+    } else if (opcode == OPCODE_TEXT) {
       state = Utf8Check.ACCEPT;
-    } else if (opcode == WireFrameDecoder.OPCODE_CONT && textState != NO_TEXT) {
+    } else if (opcode == OPCODE_CONT && textState != NO_TEXT) {
       state = textState;
     } else {
       return true;

@@ -1,5 +1,12 @@
 package dev.wsgate.proxy;
 
+import static dev.wsgate.proxy.WireFrames.OPCODE_BINARY;
+import static dev.wsgate.proxy.WireFrames.OPCODE_CLOSE;
+import static dev.wsgate.proxy.WireFrames.OPCODE_CONT;
+import static dev.wsgate.proxy.WireFrames.OPCODE_PING;
+import static dev.wsgate.proxy.WireFrames.OPCODE_PONG;
+import static dev.wsgate.proxy.WireFrames.OPCODE_TEXT;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -40,16 +47,10 @@ import java.util.List;
  * a fault, or reserved bits the session must fail: those are decoded (or refused) one at a time, in order, after the
  * run. It reads a frame's header without consuming it until the whole frame has come ({@code ByteToMessageDecoder}
  * keeps the bytes), so a frame too big for {@code max-frame-size} is refused (1009) as soon as its header is read,
- * before its payload is held. Fields on the leg's event loop.
+ * before its payload is held. What it faults a frame for, and in which words, is {@link FrameFaults}'. Fields on the
+ * leg's event loop.
  */
 final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFrameDecoder {
-
-  static final int OPCODE_CONT = 0x0;
-  static final int OPCODE_TEXT = 0x1;
-  static final int OPCODE_BINARY = 0x2;
-  static final int OPCODE_CLOSE = 0x8;
-  static final int OPCODE_PING = 0x9;
-  static final int OPCODE_PONG = 0xA;
 
   private final WebSocketDecoderConfig config;
   /** Data frames of the message under way, as Netty counts them: 0 when none is under way. */
@@ -155,7 +156,8 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
     int b1 = in.getByte(at + 1) & 0xFF;
     boolean masked = (b1 & 0x80) != 0;
     int len1 = b1 & 0x7F;
-    String violation = headerViolation((b0 & 0x80) != 0, (b0 & 0x70) >> 4, b0 & 0x0F, masked, len1, fragments);
+    String violation =
+        FrameFaults.header(config, (b0 & 0x80) != 0, (b0 & 0x70) >> 4, b0 & 0x0F, masked, len1, fragments);
     int header = WireFrames.unmaskedHeaderLength(len1);
     long length = 0;
     WebSocketCloseStatus status = WebSocketCloseStatus.PROTOCOL_ERROR;
@@ -164,11 +166,8 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
         return INCOMPLETE; // the extended length has not come yet
       }
       length = len1 == 126 ? in.getUnsignedShort(at + 2) : len1 == 127 ? in.getLong(at + 2) : len1;
-      if ((len1 == 126 && length < 126) || (len1 == 127 && length >= 0 && length < 65536)) {
-        violation = "invalid data frame length (not using minimal length encoding)";
-      } else if (length < 0) {
-        violation = "invalid data frame length (negative length)";
-      } else if (length > config.maxFramePayloadLength()) {
+      violation = FrameFaults.length(len1, length);
+      if (violation == null && length > config.maxFramePayloadLength()) {
         status = WebSocketCloseStatus.MESSAGE_TOO_BIG;
         violation = "Max frame length of " + config.maxFramePayloadLength() + " has been exceeded.";
       }
@@ -239,44 +238,9 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
     if (payload > 0) {
       content = ctx.alloc().buffer(payload);
       content.writeBytes(in, payload);
-      unmask(content, mask);
+      WireFrames.unmask(content, mask);
     }
     return newFrame(ctx, in, fin, rsv(frame), opcode, content);
-  }
-
-  /** The first two bytes' faults, as Netty's decoder names them, in its order; null when there are none. */
-  private String headerViolation(boolean fin, int rsv, int opcode, boolean masked, int len1, int fragments) {
-    if (rsv != 0 && !config.allowExtensions()) {
-      return "RSV != 0 and no extension negotiated, RSV:" + rsv;
-    }
-    if (!config.allowMaskMismatch() && config.expectMaskedFrames() != masked) {
-      return "received a frame that is not masked as expected";
-    }
-    if (opcode > 7) {
-      if (!fin) {
-        return "fragmented control frame";
-      }
-      if (len1 > 125) {
-        return "control frame with payload length > 125 octets";
-      }
-      if (opcode != OPCODE_CLOSE && opcode != OPCODE_PING && opcode != OPCODE_PONG) {
-        return "control frame using reserved opcode " + opcode;
-      }
-      if (opcode == OPCODE_CLOSE && len1 == 1) {
-        return "received close control frame with payload len 1";
-      }
-      return null;
-    }
-    if (opcode != OPCODE_CONT && opcode != OPCODE_TEXT && opcode != OPCODE_BINARY) {
-      return "data frame using reserved opcode " + opcode;
-    }
-    if (fragments == 0 && opcode == OPCODE_CONT) {
-      return "received continuation data frame outside fragmented message";
-    }
-    if (fragments != 0 && opcode != OPCODE_CONT) {
-      return "received non-continuation data frame while inside fragmented message";
-    }
-    return null;
   }
 
   /** A decoded frame, its payload unmasked; a close frame's body checked as Netty's decoder checks it. */
@@ -288,7 +252,7 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
         return new PongWebSocketFrame(fin, rsv, content);
       case OPCODE_CLOSE:
         receivedClose = true;
-        CorruptedWebSocketFrameException fault = closeBodyFault(content);
+        CorruptedWebSocketFrameException fault = FrameFaults.closeBody(content);
         if (fault != null) {
           content.release();
           throw protocolViolation(ctx, in, fault);
@@ -301,31 +265,6 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
       default:
         return new ContinuationWebSocketFrame(fin, rsv, content);
     }
-  }
-
-  /**
-   * What is wrong with a close frame's body, as Netty's decoder sees it: a code without its second byte, a code
-   * RFC 6455 does not allow on the wire, a reason that cannot be UTF-8; null when nothing is.
-   */
-  private static CorruptedWebSocketFrameException closeBodyFault(ByteBuf body) {
-    int length = body.readableBytes();
-    if (length == 0) {
-      return null;
-    }
-    if (length < 2) {
-      return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA,
-          "Invalid close frame body");
-    }
-    int code = body.getShort(body.readerIndex());
-    if (!WebSocketCloseStatus.isValidStatusCode(code)) {
-      return new CorruptedWebSocketFrameException(WebSocketCloseStatus.PROTOCOL_ERROR,
-          "Invalid close frame getStatus code: " + code);
-    }
-    if (length > 2 && Utf8Check.scan(Utf8Check.ACCEPT, body.slice(body.readerIndex() + 2, length - 2))
-        == Utf8Check.REJECT) {
-      return new CorruptedWebSocketFrameException(WebSocketCloseStatus.INVALID_PAYLOAD_DATA, "bytes are not UTF-8");
-    }
-    return null;
   }
 
   private CorruptedWebSocketFrameException protocolViolation(ChannelHandlerContext ctx, ByteBuf in,
@@ -348,21 +287,5 @@ final class WireFrameDecoder extends ByteToMessageDecoder implements WebSocketFr
       ctx.writeAndFlush(close).addListener(ChannelFutureListener.CLOSE);
     }
     return fault;
-  }
-
-  /** Unmasks a payload in place, eight bytes at a time, as Netty's decoder does. */
-  static void unmask(ByteBuf payload, int mask) {
-    if (mask == 0) {
-      return;
-    }
-    int i = payload.readerIndex();
-    int end = payload.writerIndex();
-    long longMask = (mask & 0xFFFFFFFFL) | ((mask & 0xFFFFFFFFL) << 32);
-    for (int lim = end - 7; i < lim; i += 8) {
-      payload.setLong(i, payload.getLong(i) ^ longMask);
-    }
-    for (int k = 0; i < end; i++, k++) {
-      payload.setByte(i, payload.getByte(i) ^ (mask >>> (24 - 8 * (k & 3)))); // the key's bytes, first to last
-    }
   }
 }

@@ -3,12 +3,20 @@ package dev.wsgate.proxy;
 import io.netty.buffer.ByteBuf;
 
 /**
- * Reads the headers of data frames relayed verbatim: a run of whole frames as they came off the wire, headers and
- * payloads (still masked when a client sent them), which {@link WireFrameDecoder} hands on as one {@code ByteBuf} and
- * the other leg writes as it is. Each read takes a frame's first bytes again, at its index {@code at} in the run (no
- * object a frame); the decoder has checked them.
+ * Frames as bytes on the wire (RFC 6455 5.2): the opcodes, unmasking, and the headers of data frames relayed
+ * verbatim: a run of whole frames as they came off the wire, headers and payloads (still masked when a client sent
+ * them), which {@link WireFrameDecoder} hands on as one {@code ByteBuf} and the other leg writes as it is. Each read
+ * takes a frame's first bytes again, at its index {@code at} in the run (no object a frame); the decoder has checked
+ * them.
  */
 final class WireFrames {
+
+  static final int OPCODE_CONT = 0x0;
+  static final int OPCODE_TEXT = 0x1;
+  static final int OPCODE_BINARY = 0x2;
+  static final int OPCODE_CLOSE = 0x8;
+  static final int OPCODE_PING = 0x9;
+  static final int OPCODE_PONG = 0xA;
 
   private WireFrames() {
   }
@@ -53,5 +61,21 @@ final class WireFrames {
     boolean masked = (run.getByte(at + 1) & 0x80) != 0;
     int mask = masked ? run.getInt(at + header - 4) : 0;
     return Utf8Check.scanMasked(state, run, at + header, payloadLength(run, at), mask);
+  }
+
+  /** Unmasks a payload in place, eight bytes at a time, as Netty's decoder does. */
+  static void unmask(ByteBuf payload, int mask) {
+    if (mask == 0) {
+      return;
+    }
+    int i = payload.readerIndex();
+    int end = payload.writerIndex();
+    long longMask = (mask & 0xFFFFFFFFL) | ((mask & 0xFFFFFFFFL) << 32);
+    for (int lim = end - 7; i < lim; i += 8) {
+      payload.setLong(i, payload.getLong(i) ^ longMask);
+    }
+    for (int k = 0; i < end; i++, k++) {
+      payload.setByte(i, payload.getByte(i) ^ (mask >>> (24 - 8 * (k & 3)))); // the key's bytes, first to last
+    }
   }
 }

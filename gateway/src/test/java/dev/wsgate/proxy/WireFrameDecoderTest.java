@@ -119,7 +119,7 @@ class WireFrameDecoderTest {
     byte[] payload = "A masked payload of an odd length: 37".getBytes(StandardCharsets.US_ASCII);
     int key = 0x37FA213D; // RFC 6455 5.7's
     ByteBuf masked = Unpooled.wrappedBuffer(WireBytes.mask(payload, key));
-    WireFrameDecoder.unmask(masked, key);
+    WireFrames.unmask(masked, key);
     assertThat(ByteBufUtil.getBytes(masked)).isEqualTo(payload);
     assertThat(WireBytes.mask("Hello".getBytes(StandardCharsets.US_ASCII), key))
         .as("RFC 6455 5.7: a masked \"Hello\"").isEqualTo(new byte[] {0x7f, (byte) 0x9f, 0x4d, 0x51, 0x58});
@@ -205,7 +205,7 @@ class WireFrameDecoderTest {
           int payload = WireFrames.payloadLength(buf, at);
           ByteBuf content = Unpooled.copiedBuffer(wire, at + header, payload);
           if ((wire[at + 1] & 0x80) != 0) {
-            WireFrameDecoder.unmask(content, buf.getInt(at + header - 4));
+            WireFrames.unmask(content, buf.getInt(at + header - 4));
           }
           int opcode = WireFrames.opcode(buf, at);
           String kind = opcode == 1 ? "TextWebSocketFrame" : opcode == 2 ? "BinaryWebSocketFrame"
