@@ -1,5 +1,6 @@
 package dev.wsgate.bench;
 
+import dev.wsgate.deploy.DeployFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -147,9 +148,7 @@ abstract class ProxyUnderTest {
         + "routes:\n  - path: /\n    upstreams: [\"ws://127.0.0.1:" + upstreamPort + "\"]\n";
     Path own = Files.createDirectories(dir.resolve("wsgate"));
     // The JVM options of deploy/Dockerfile, as it ships.
-    WsgateProcess w = WsgateProcess.start(children, port, admin, config,
-        List.of("-XX:MaxRAMPercentage=40", "-XX:+ExitOnOutOfMemoryError", "-XX:G1PeriodicGCInterval=30000",
-            "-XX:G1HeapRegionSize=1m", "-XX:MaxHeapFreeRatio=10", "-XX:MinHeapFreeRatio=5"), own);
+    WsgateProcess w = WsgateProcess.start(children, port, admin, config, DeployFiles.imageJvmOptions(), own);
     String version = run(Duration.ofSeconds(60), Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-jar", WsgateProcess.jar().toString(), "--version").lines().collect(Collectors.joining("; "));
     ProxyUnderTest p = new ProxyUnderTest("wsgate", port, w.process(), version,

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -37,6 +39,19 @@ public final class DeployFiles {
 
   public static Path deploy() {
     return root().resolve("deploy");
+  }
+
+  /**
+   * The JVM options the image ships ({@code ENV JDK_JAVA_OPTIONS} in {@code deploy/Dockerfile}), one an element: the
+   * one place they are written for the tests and the benchmarks, which the other deployments are checked against.
+   */
+  public static List<String> imageJvmOptions() throws IOException {
+    Matcher m = Pattern.compile("(?m)^ENV JDK_JAVA_OPTIONS=\"([^\"]*)\"$")
+        .matcher(Files.readString(deploy().resolve("Dockerfile")));
+    if (!m.find()) {
+      throw new IllegalStateException("no ENV JDK_JAVA_OPTIONS=\"...\" line in deploy/Dockerfile");
+    }
+    return List.of(m.group(1).trim().split("\\s+"));
   }
 
   /**

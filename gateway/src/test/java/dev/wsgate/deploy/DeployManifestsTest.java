@@ -159,6 +159,13 @@ class DeployManifestsTest {
   }
 
   @Test
+  void theDeploymentRunsTheImagesJvmOptions() throws Exception {
+    Node option = wsgateContainer().only("env", e -> e.string("name").equals("JDK_JAVA_OPTIONS"), "JDK_JAVA_OPTIONS");
+    assertThat(List.of(option.string("value").trim().split("\\s+"))).as("deploy/Dockerfile's, as they are")
+        .isEqualTo(DeployFiles.imageJvmOptions());
+  }
+
+  @Test
   void theServiceSelectsTheDeploymentWithoutSessionAffinity() throws Exception {
     Node service = kind("Service");
     Node spec = service.at("spec");

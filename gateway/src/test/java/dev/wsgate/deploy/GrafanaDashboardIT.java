@@ -107,7 +107,8 @@ class GrafanaDashboardIT {
     assertThat(refused.path("targets").get(0).path("legendFormat").asText()).isEqualTo("{{status}} {{reason}}");
     assertThat(refused.path("description").asText()).contains("400 bad_request", "403 origin", "404 no_route",
         "408 handshake_timeout", "426 not_websocket", "429 per_address", "500 internal",
-        "503 max_connections or draining", "upstream_refused", "upstream_rejected", "upstream_invalid", "upstream_timeout");
+        "503 max_connections or draining", "upstream_refused", "upstream_rejected", "upstream_invalid",
+        "upstream_timeout");
   }
 
   private static JsonNode panel(JsonNode dashboard, String title) {

@@ -41,6 +41,17 @@ class SystemdUnitTest {
   }
 
   @Test
+  void theUnitRunsTheImagesJvmOptionsButForTheHeapSize() throws Exception {
+    List<String> command = List.of(String.join(" ", directives("ExecStart")).trim().split("\\s+"));
+    List<String> options = command.subList(1, command.indexOf("-jar"));
+    // A host has no memory limit to take a share of: the unit gives the heap a size of its own instead.
+    List<String> image = DeployFiles.imageJvmOptions().stream().filter(o -> !o.startsWith("-XX:MaxRAMPercentage="))
+        .toList();
+    assertThat(options).as("deploy/Dockerfile's options, in their order, and -Xmx").containsSubsequence(image)
+        .hasSize(image.size() + 1).anyMatch(o -> o.startsWith("-Xmx"));
+  }
+
+  @Test
   void everyInstanceRunsAsOneUser() throws Exception {
     // Without User=, DynamicUser= names each instance's user after the instance: one uid each, and SO_REUSEPORT
     // shares a port between sockets of one uid only.
