@@ -58,17 +58,13 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter impleme
     ACTIVE, AWAITING_PONG, EVICTED, CLOSING, CLOSED
   }
 
+  /** The states by ordinal, and each one's ordinal as the byte {@link #state} holds. */
   private static final State[] STATES = State.values();
-  private static final byte ACTIVE = 0;
-  private static final byte AWAITING_PONG = 1;
-  private static final byte EVICTED = 2;
-  private static final byte CLOSING = 3;
-  private static final byte CLOSED = 4;
-
-  static {
-    assert STATES[ACTIVE] == State.ACTIVE && STATES[AWAITING_PONG] == State.AWAITING_PONG
-        && STATES[EVICTED] == State.EVICTED && STATES[CLOSING] == State.CLOSING && STATES[CLOSED] == State.CLOSED;
-  }
+  private static final byte ACTIVE = (byte) State.ACTIVE.ordinal();
+  private static final byte AWAITING_PONG = (byte) State.AWAITING_PONG.ordinal();
+  private static final byte EVICTED = (byte) State.EVICTED.ordinal();
+  private static final byte CLOSING = (byte) State.CLOSING.ordinal();
+  private static final byte CLOSED = (byte) State.CLOSED.ordinal();
 
   /** Ping frame payloads: an 8-byte sequence number and the 8-byte ticker time of sending. */
   static final int PING_PAYLOAD = 16;
